@@ -1,0 +1,77 @@
+// The narrow interfaces the engine needs from the cluster. src/cluster implements them over
+// dockerode (one Docker handle per machine); nothing else in the engine talks to Docker.
+import type { ClusterState, ContainerState, VolumeState } from '../model/cluster.js';
+import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
+
+export interface MachineInfo {
+  id: string;
+  name: string;
+  host: string;
+  status: 'up' | 'down';
+  downReason?: string;
+  engineVersion?: string;
+  containerCount?: number;
+}
+
+export interface MachineClient {
+  /** Every machine of the cluster file, each probed concurrently; a down one never hides the others. */
+  listMachines(): Promise<MachineInfo[]>;
+  /** The whole observed state, machines loaded concurrently. */
+  loadState(): Promise<ClusterState>;
+}
+
+export interface DNSClient {
+  /** The cluster domain from the cluster file; undefined when none is set. */
+  clusterDomain(): string | undefined;
+}
+
+export interface CreateContainerRequest {
+  machineId: string;
+  serviceId: string;
+  /** The resolved spec; stored on the container as a label. */
+  spec: ServiceSpec;
+  /** The container's name: `<service>-<4 chars>`. */
+  name: string;
+}
+
+export interface ContainerClient {
+  createContainer(req: CreateContainerRequest): Promise<{ id: string; name: string }>;
+  startContainer(machineId: string, containerId: string): Promise<void>;
+  /** Stops with the given grace period (ms) before SIGKILL. Stopping a stopped container is not an error. */
+  stopContainer(machineId: string, containerId: string, graceMs: number): Promise<void>;
+  /** Removes the container and its anonymous volumes; named volumes are never touched. */
+  removeContainer(machineId: string, containerId: string): Promise<void>;
+  inspectContainer(machineId: string, containerId: string): Promise<ContainerState>;
+  /** Applies cpu/memory limits in place (Docker's update API): no restart. */
+  updateContainerResources(machineId: string, containerId: string, resources: ResourcesSpec, spec: ServiceSpec): Promise<void>;
+  /** The last `tail` lines of stdout+stderr, as text. */
+  containerLogs(machineId: string, containerId: string, tail: number): Promise<string>;
+}
+
+export interface ImageInfo {
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  created: string;
+}
+
+export interface ImageClient {
+  /** undefined when the machine does not have the image. */
+  inspectImage(machineId: string, ref: string): Promise<ImageInfo | undefined>;
+  /** Pulls through the machine's engine (so the engine's registry config applies). */
+  pullImage(machineId: string, ref: string, onProgress?: (status: string) => void): Promise<void>;
+  /** The registry's current digest for a tag (distribution API via the engine). */
+  registryDigest(machineId: string, ref: string): Promise<string>;
+}
+
+export interface VolumeClient {
+  createVolume(machineId: string, volume: VolumeSpec): Promise<void>;
+  listVolumes(machineId: string): Promise<VolumeState[]>;
+}
+
+/** The seed's Client: everything the deploy engine needs, for every machine of one cluster. */
+export interface Client extends MachineClient, DNSClient, ContainerClient, ImageClient, VolumeClient {
+  /** A short description of the cluster for confirmations: the cluster file, or the local engine. */
+  describe(): string;
+  close(): Promise<void>;
+}

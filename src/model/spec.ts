@@ -1,0 +1,118 @@
+// The service spec: the shape a user writes (one YAML file per service) after parsing and
+// normalisation. Field names follow the file format (snake_case) on purpose: the resolved spec is
+// stored as JSON in the `dockplan.spec` label, and reads there exactly like the file.
+// Durations are milliseconds, sizes are bytes, cpu is a number of CPUs.
+
+export type ServiceMode = 'replicated' | 'global';
+export type PullPolicy = 'always' | 'missing' | 'never';
+export type UpdateOrder = 'start-first' | 'stop-first' | 'auto';
+
+/**
+ * A published port.
+ * ingress: `[hostname:][published:]container/http|https` — recorded for the cluster's HTTP proxy;
+ *   not bound on the machine itself.
+ * host:    `[ip:]published:container[/tcp|udp]@host` — bound on the machine by Docker.
+ */
+export interface PortSpec {
+  mode: 'ingress' | 'host';
+  hostname?: string;
+  host_ip?: string;
+  published?: number;
+  container: number;
+  protocol: 'http' | 'https' | 'tcp' | 'udp';
+}
+
+export interface VolumeSpec {
+  name: string;
+  type: 'volume' | 'bind' | 'tmpfs';
+  /** bind: absolute path on the machine. */
+  source?: string;
+  /** tmpfs: size in bytes; mode as an octal number. */
+  size?: number;
+  mode?: number;
+  /** volume: driver and its options, labels. */
+  driver?: string;
+  driver_opts?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+export interface MountSpec {
+  volume: string;
+  path: string;
+  read_only?: boolean;
+}
+
+export interface HealthcheckSpec {
+  /** Docker's form: ['CMD', ...], ['CMD-SHELL', '...'] or ['NONE']. */
+  test?: string[];
+  interval?: number;
+  timeout?: number;
+  retries?: number;
+  start_period?: number;
+  disable?: boolean;
+}
+
+export interface ResourcesSpec {
+  cpu?: number;
+  memory?: number;
+  memory_reservation?: number;
+  shm_size?: number;
+}
+
+export interface UlimitSpec {
+  soft: number;
+  hard: number;
+}
+
+export interface DeviceSpec {
+  host_path: string;
+  container_path: string;
+  permissions: string;
+}
+
+export interface LoggingSpec {
+  driver: string;
+  options?: Record<string, string>;
+}
+
+export interface UpdateSpec {
+  order?: UpdateOrder;
+  /** How long a new container must stay running (and healthy) before it counts as up. */
+  monitor?: number;
+}
+
+export interface PlacementSpec {
+  /** Machine names or ids; empty means any machine. */
+  machines?: string[];
+}
+
+export interface ServiceSpec {
+  name?: string;
+  mode?: ServiceMode;
+  replicas?: number;
+  image: string;
+  command?: string[];
+  entrypoint?: string[];
+  env?: Record<string, string>;
+  ports?: PortSpec[];
+  volumes?: VolumeSpec[];
+  mounts?: MountSpec[];
+  placement?: PlacementSpec;
+  healthcheck?: HealthcheckSpec;
+  init?: boolean;
+  privileged?: boolean;
+  user?: string;
+  pull_policy?: PullPolicy;
+  resources?: ResourcesSpec;
+  cap_add?: string[];
+  cap_drop?: string[];
+  sysctls?: Record<string, string>;
+  ulimits?: Record<string, UlimitSpec>;
+  devices?: DeviceSpec[];
+  logging?: LoggingSpec;
+  stop_grace_period?: number;
+  update?: UpdateSpec;
+}
+
+export const DEFAULT_MONITOR_MS = 5_000;
+export const DEFAULT_STOP_GRACE_MS = 10_000;

@@ -1,0 +1,13 @@
+// A planning failure a person can act on: the message says what blocked the plan and what to do.
+import type { MachineState } from '../model/cluster.js';
+
+export class PlanError extends Error {
+  constructor(
+    message: string,
+    /** Machines that were ruled out, each with the constraint that excluded it. */
+    readonly excluded: { machine: MachineState; reason: string }[] = [],
+  ) {
+    super(message);
+    this.name = 'PlanError';
+  }
+}

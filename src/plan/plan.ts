@@ -17,6 +17,8 @@ export interface Plan {
   mode: ServiceMode;
   /** true when no container of the service exists yet (on the machines that could be seen). */
   isNew: boolean;
+  /** What the plan does to the service as a whole. */
+  action: 'create' | 'update' | 'remove';
   /** The desired, resolved spec. */
   spec: ServiceSpec;
   /** Top-level operations in execution order; approval happens between them. */
@@ -60,7 +62,8 @@ export function hasChanges(plan: Pick<Plan, 'operations'>): boolean {
 }
 
 export function planHeading(plan: Plan): string {
-  return plan.isNew ? `+ create service ${plan.serviceName}` : `~ update service ${plan.serviceName}`;
+  const symbol = { create: '+', update: '~', remove: '-' }[plan.action];
+  return `${symbol} ${plan.action} service ${plan.serviceName}`;
 }
 
 /** The plan as text: heading, one line per operation, down machines, warnings, summary. */
@@ -74,7 +77,7 @@ export function formatPlan(plan: Plan, names: NameResolver): string {
   }
   for (const u of plan.unseen) lines.push(`  ? ${u.name} is down (${u.reason}): its containers cannot be seen and are not changed`);
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
-  lines.push(summaryLine(plan));
+  if (hasChanges(plan)) lines.push(summaryLine(plan));
   return lines.join('\n');
 }
 
@@ -82,6 +85,7 @@ export function formatPlan(plan: Plan, names: NameResolver): string {
 export function planToJson(plan: Plan, names: NameResolver) {
   return {
     service: { id: plan.serviceId, name: plan.serviceName, mode: plan.mode, new: plan.isNew },
+    action: plan.action,
     operations: flatten(plan.operations).map((op) => {
       const c = containerOf(op);
       return {

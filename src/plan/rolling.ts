@@ -140,11 +140,13 @@ export function planRolling(
   if (unseen.length > 0 && service) {
     warnings.push(`${unseen.map((u) => u.name).join(', ')} ${unseen.length === 1 ? 'is' : 'are'} down: containers of ${name} there are not counted; the plan may run more than needed and a later plan will remove the surplus`);
   }
+  const isNew = !service || service.containers.length === 0;
   return {
     serviceId,
     serviceName: name,
     mode: spec.mode ?? 'replicated',
-    isNew: !service || service.containers.length === 0,
+    isNew,
+    action: isNew ? 'create' : 'update',
     spec,
     operations,
     unseen,

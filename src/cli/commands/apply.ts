@@ -1,0 +1,107 @@
+// plan / deploy / scale / rm: show a plan, and (for the mutating ones) confirm and execute it.
+import type { Client } from '../../execute/client.js';
+import type { PlannedDeployment } from '../../execute/deployment.js';
+import { Deployment } from '../../execute/deployment.js';
+import { executePlan } from '../../execute/executor.js';
+import type { ServiceSpec } from '../../model/spec.js';
+import { findService } from '../../model/cluster.js';
+import { formatPlan, hasChanges, nameResolver, planToJson } from '../../plan/plan.js';
+import { newestSpecOf, planRemoval } from '../../plan/removal.js';
+import { confirmOrRefuse } from '../confirm.js';
+import { jsonProgress, plainProgress } from '../progress.js';
+import { readSpecFile } from '../spec-file.js';
+import { UserError } from '../user-error.js';
+
+export interface ApplyOptions {
+  yes?: boolean;
+  json?: boolean;
+  recreate?: boolean;
+  detailedExitcode?: boolean;
+}
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+function printPlan(planned: PlannedDeployment, json: boolean | undefined) {
+  if (json) out(JSON.stringify(planToJson(planned.plan, planned.names), null, 2));
+  else out(formatPlan(planned.plan, planned.names));
+}
+
+export async function planCommand(client: Client, file: string, opts: ApplyOptions): Promise<number> {
+  const spec = await readSpecFile(file);
+  const planned = await new Deployment(client, spec, { forceRecreate: opts.recreate }).plan();
+  printPlan(planned, opts.json);
+  if (opts.detailedExitcode) return hasChanges(planned.plan) ? 2 : 0;
+  return 0;
+}
+
+export async function deployCommand(client: Client, file: string, opts: ApplyOptions): Promise<number> {
+  const spec = await readSpecFile(file);
+  return applySpec(client, spec, opts);
+}
+
+async function applySpec(client: Client, spec: ServiceSpec, opts: ApplyOptions): Promise<number> {
+  const deployment = new Deployment(client, spec, { forceRecreate: opts.recreate });
+  const planned = await deployment.plan();
+  return confirmAndExecute(client, planned, opts, () => deployment.run({ onEvent: progressFor(planned, opts) }));
+}
+
+function progressFor(planned: PlannedDeployment, opts: ApplyOptions) {
+  // With --json the plan and every event are NDJSON lines on stdout.
+  return opts.json ? jsonProgress(out) : plainProgress(planned.plan, planned.names, out);
+}
+
+async function confirmAndExecute(
+  client: Client,
+  planned: PlannedDeployment,
+  opts: ApplyOptions,
+  execute: () => ReturnType<Deployment['run']>,
+): Promise<number> {
+  if (opts.json) out(JSON.stringify({ type: 'plan', plan: planToJson(planned.plan, planned.names) }));
+  else printPlan(planned, false);
+  if (!hasChanges(planned.plan)) return 0;
+  const verb = planned.plan.action === 'remove' ? 'Remove' : 'Deploy';
+  if (!(await confirmOrRefuse(`${verb} ${planned.plan.serviceName} on ${client.describe()}?`, opts))) {
+    out('nothing changed');
+    return 1;
+  }
+  const result = await execute();
+  if (result.ok) return 0;
+  if (result.failure && !opts.json) {
+    const f = result.failure;
+    if (f.container) out(`the failed container ${f.container.name} is kept, stopped, for inspection`);
+    if (f.logs !== undefined) {
+      out(`last log lines of ${f.container?.name ?? 'the container'}:`);
+      out(f.logs.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n') || '  | (no output)');
+    }
+  }
+  return 1;
+}
+
+async function serviceState(client: Client, name: string) {
+  const state = await client.loadState();
+  const service = findService(state, name);
+  if (!service) {
+    const down = state.machines.filter((m) => m.status === 'down').map((m) => m.name);
+    const note = down.length ? ` (${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down and could not be searched)` : '';
+    throw new UserError(`no service named ${name} on the cluster${note}: see dockplan ls`);
+  }
+  return { state, service };
+}
+
+export async function scaleCommand(client: Client, name: string, replicasText: string, opts: ApplyOptions): Promise<number> {
+  const replicas = Number(replicasText);
+  if (!Number.isInteger(replicas) || replicas < 0) throw new UserError(`scale ${name}: replicas must be a whole number >= 0, got "${replicasText}"`);
+  const { service } = await serviceState(client, name);
+  if (service.mode === 'global') throw new UserError(`scale ${name}: it is a global service (one container per machine); use placement to choose machines`);
+  const spec = newestSpecOf(service);
+  if (!spec) throw new UserError(`scale ${name}: its containers carry no readable spec; deploy it again from its spec file`);
+  return applySpec(client, { ...spec, replicas }, opts);
+}
+
+export async function rmCommand(client: Client, name: string, opts: ApplyOptions): Promise<number> {
+  const { state, service } = await serviceState(client, name);
+  const plan = planRemoval(state, service);
+  const names = nameResolver(state);
+  const planned: PlannedDeployment = { plan, state, names, service };
+  return confirmAndExecute(client, planned, opts, () => executePlan(plan, client, { names, onEvent: progressFor(planned, opts) }));
+}

@@ -1,0 +1,53 @@
+// `dockplan ls`: services and their containers on every machine that can be seen.
+import type { ClusterState, ServiceState } from '../../model/cluster.js';
+import { servicesOf } from '../../model/cluster.js';
+import type { Client } from '../../execute/client.js';
+import { newestSpecOf } from '../../plan/removal.js';
+import { shortId, table } from '../table.js';
+
+export function desiredReplicas(service: ServiceState, state: ClusterState): number {
+  if (service.mode === 'global') {
+    const machines = new Set(service.containers.map((c) => c.machineId));
+    return Math.max(machines.size, 1);
+  }
+  return newestSpecOf(service)?.replicas ?? 1;
+}
+
+export function lsJson(state: ClusterState) {
+  const machineName = new Map(state.machines.map((m) => [m.id, m.name]));
+  return {
+    services: servicesOf(state).map((s) => ({
+      id: s.id,
+      name: s.name,
+      mode: s.mode,
+      replicas: { running: s.containers.filter((c) => c.state === 'running').length, desired: desiredReplicas(s, state) },
+      image: newestSpecOf(s)?.image ?? s.containers[0]?.image ?? null,
+      containers: s.containers.map((c) => ({
+        id: c.id, name: c.name, machine: { id: c.machineId, name: machineName.get(c.machineId) ?? c.machineId },
+        state: c.state, health: c.health, image: c.image,
+      })),
+    })),
+    unreachable: state.machines.filter((m) => m.status === 'down').map((m) => ({ machine: { id: m.id, name: m.name }, reason: m.downReason ?? 'unreachable' })),
+  };
+}
+
+export async function lsCommand(client: Client, opts: { json?: boolean }): Promise<number> {
+  const state = await client.loadState();
+  const data = lsJson(state);
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    return 0;
+  }
+  const out: string[] = [];
+  if (data.services.length === 0) out.push('no services deployed by dockplan');
+  for (const s of data.services) {
+    out.push(`${s.name}  ${s.mode}  ${s.replicas.running}/${s.replicas.desired} running  ${s.image ?? ''}`);
+    const rows = [...s.containers]
+      .sort((a, b) => a.machine.name.localeCompare(b.machine.name) || a.name.localeCompare(b.name))
+      .map((c) => [c.machine.name, c.name, shortId(c.id), c.state, c.health, c.image]);
+    out.push(table(['MACHINE', 'CONTAINER', 'ID', 'STATE', 'HEALTH', 'IMAGE'], rows, '  '));
+  }
+  for (const u of data.unreachable) out.push(`${u.machine.name} is down (${u.reason}): its containers cannot be seen`);
+  process.stdout.write(`${out.join('\n')}\n`);
+  return 0;
+}

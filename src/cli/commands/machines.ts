@@ -1,0 +1,22 @@
+// `dockplan machines`: every machine of the cluster, up or down, probed concurrently.
+import type { Client } from '../../execute/client.js';
+import { table } from '../table.js';
+
+export async function machinesCommand(client: Client, opts: { json?: boolean }): Promise<number> {
+  const machines = await client.listMachines();
+  if (opts.json) {
+    const rows = machines.map((m) => ({
+      name: m.name, id: m.id, host: m.host, status: m.status, reason: m.downReason ?? null,
+      engineVersion: m.engineVersion ?? null, containers: m.containerCount ?? null,
+    }));
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    return 0;
+  }
+  const rows = machines.map((m) => [
+    m.name, m.status === 'up' ? m.id.slice(0, 14) : '-', m.host,
+    m.status === 'up' ? 'up' : `down: ${m.downReason ?? 'unreachable'}`,
+    m.engineVersion ?? '-', m.containerCount === undefined ? '-' : String(m.containerCount),
+  ]);
+  process.stdout.write(`${table(['NAME', 'ID', 'HOST', 'STATUS', 'ENGINE', 'CONTAINERS'], rows)}\n`);
+  return 0;
+}

@@ -1,0 +1,40 @@
+// Removing a whole service: every container goes; named volumes stay.
+import type { ClusterState, ServiceState } from '../model/cluster.js';
+import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
+import type { RemoveOperation } from './operations.js';
+import type { Plan } from './plan.js';
+import { fingerprintOf } from './plan.js';
+
+export function planRemoval(state: ClusterState, service: ServiceState): Plan {
+  const machineName = new Map(state.machines.map((m) => [m.id, m.name]));
+  const newest = newestSpecOf(service);
+  const operations: RemoveOperation[] = service.containers
+    .map((c): RemoveOperation => ({
+      kind: 'remove',
+      machineId: c.machineId,
+      container: { id: c.id, name: c.name },
+      graceMs: c.service?.spec?.stop_grace_period ?? DEFAULT_STOP_GRACE_MS,
+      reason: `service ${service.name} is removed; its named volumes stay`,
+    }))
+    .sort((a, b) => (machineName.get(a.machineId) ?? '').localeCompare(machineName.get(b.machineId) ?? '') || a.container.name.localeCompare(b.container.name));
+  const unseen = state.machines.filter((m) => m.status === 'down').map((m) => ({ machineId: m.id, name: m.name, reason: m.downReason ?? 'unreachable' }));
+  return {
+    serviceId: service.id,
+    serviceName: service.name,
+    mode: service.mode,
+    isNew: false,
+    action: 'remove',
+    spec: newest ?? { name: service.name, image: service.containers[0]?.image ?? '' },
+    operations,
+    unseen,
+    warnings: unseen.length > 0 ? [`containers of ${service.name} on ${unseen.map((u) => u.name).join(', ')} cannot be seen and will stay: run rm again when the machine is back`] : [],
+    fingerprint: fingerprintOf(state, service, newest ?? { image: '' }),
+  };
+}
+
+/** The spec of the service's most recently created container: what the service was last deployed as. */
+export function newestSpecOf(service: ServiceState) {
+  return [...service.containers]
+    .filter((c) => c.service?.spec)
+    .sort((a, b) => b.created.localeCompare(a.created))[0]?.service?.spec;
+}

@@ -1,0 +1,219 @@
+// The service spec -> Docker's container create body. Pure: no I/O, so it is tested exactly.
+import { createHash } from 'node:crypto';
+import { LABEL } from '../model/cluster.js';
+import type { HealthcheckSpec, MountSpec, PortSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
+
+/** Docker's `HostConfig.Mounts[]` entry, as far as dockplan uses it. */
+export interface DockerMount {
+  Type: 'volume' | 'bind' | 'tmpfs';
+  Source?: string;
+  Target: string;
+  ReadOnly: boolean;
+  VolumeOptions?: {
+    DriverConfig?: { Name: string; Options?: Record<string, string> };
+    Labels?: Record<string, string>;
+  };
+  TmpfsOptions?: { SizeBytes?: number; Mode?: number };
+}
+
+export interface DockerPortBinding {
+  HostIp: string;
+  HostPort: string;
+}
+
+export interface DockerHealthConfig {
+  Test: string[];
+  Interval?: number;
+  Timeout?: number;
+  Retries?: number;
+  StartPeriod?: number;
+}
+
+export interface DockerHostConfig {
+  Init?: boolean;
+  Privileged?: boolean;
+  CapAdd?: string[];
+  CapDrop?: string[];
+  Sysctls?: Record<string, string>;
+  Ulimits?: { Name: string; Soft: number; Hard: number }[];
+  Devices?: { PathOnHost: string; PathInContainer: string; CgroupPermissions: string }[];
+  LogConfig?: { Type: string; Config: Record<string, string> };
+  NanoCpus?: number;
+  Memory?: number;
+  MemoryReservation?: number;
+  ShmSize?: number;
+  RestartPolicy: { Name: 'unless-stopped' };
+  Mounts?: DockerMount[];
+  PortBindings?: Record<string, DockerPortBinding[]>;
+}
+
+/** The body of `POST /containers/create` plus its `name` query parameter (dockerode's shape). */
+export interface ContainerCreateOptions {
+  name: string;
+  Image: string;
+  Cmd?: string[];
+  Entrypoint?: string[];
+  Env?: string[];
+  User?: string;
+  Labels: Record<string, string>;
+  Healthcheck?: DockerHealthConfig;
+  ExposedPorts?: Record<string, Record<string, never>>;
+  StopTimeout?: number;
+  HostConfig: DockerHostConfig;
+}
+
+/** The create options for one container of a service. Keys that the spec leaves unset are absent. */
+export function containerCreateOptions(spec: ServiceSpec, serviceId: string, name: string): ContainerCreateOptions {
+  const opts: ContainerCreateOptions = {
+    name,
+    Image: spec.image,
+    Labels: serviceLabels(spec, serviceId, name),
+    HostConfig: hostConfig(spec),
+  };
+  if (spec.command) opts.Cmd = [...spec.command];
+  if (spec.entrypoint) opts.Entrypoint = [...spec.entrypoint];
+  if (spec.env) opts.Env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`).sort();
+  if (spec.user !== undefined) opts.User = spec.user;
+  if (spec.healthcheck) opts.Healthcheck = healthConfig(spec.healthcheck);
+  const exposed = exposedPorts(spec.ports ?? []);
+  if (exposed) opts.ExposedPorts = exposed;
+  if (spec.stop_grace_period !== undefined) opts.StopTimeout = Math.ceil(spec.stop_grace_period / 1000);
+  return opts;
+}
+
+export function serviceLabels(spec: ServiceSpec, serviceId: string, containerName: string): Record<string, string> {
+  return {
+    [LABEL.managed]: 'true',
+    [LABEL.serviceId]: serviceId,
+    [LABEL.serviceName]: spec.name ?? containerName.replace(/-[a-z0-9]{4}$/, ''),
+    [LABEL.serviceMode]: spec.mode ?? 'replicated',
+    [LABEL.spec]: JSON.stringify(spec),
+    [LABEL.specHash]: specHash(spec),
+  };
+}
+
+/** sha256 of the spec's canonical JSON (object keys sorted, undefined dropped): 16 hex chars. */
+export function specHash(spec: ServiceSpec): string {
+  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 16);
+}
+
+/** JSON with every object's keys sorted, so equal specs hash equally whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortKeys(v)));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+const MS_TO_NS = 1_000_000;
+
+function healthConfig(hc: HealthcheckSpec): DockerHealthConfig {
+  if (hc.disable || hc.test?.[0] === 'NONE') return { Test: ['NONE'] };
+  // An empty Test inherits the image's healthcheck command; the timings still apply.
+  const out: DockerHealthConfig = { Test: hc.test ? [...hc.test] : [] };
+  if (hc.interval !== undefined) out.Interval = Math.round(hc.interval * MS_TO_NS);
+  if (hc.timeout !== undefined) out.Timeout = Math.round(hc.timeout * MS_TO_NS);
+  if (hc.retries !== undefined) out.Retries = hc.retries;
+  if (hc.start_period !== undefined) out.StartPeriod = Math.round(hc.start_period * MS_TO_NS);
+  return out;
+}
+
+function hostConfig(spec: ServiceSpec): DockerHostConfig {
+  const hc: DockerHostConfig = { RestartPolicy: { Name: 'unless-stopped' } };
+  if (spec.init !== undefined) hc.Init = spec.init;
+  if (spec.privileged !== undefined) hc.Privileged = spec.privileged;
+  if (spec.cap_add?.length) hc.CapAdd = [...spec.cap_add];
+  if (spec.cap_drop?.length) hc.CapDrop = [...spec.cap_drop];
+  if (spec.sysctls && Object.keys(spec.sysctls).length) hc.Sysctls = { ...spec.sysctls };
+  if (spec.ulimits && Object.keys(spec.ulimits).length) {
+    hc.Ulimits = Object.keys(spec.ulimits)
+      .sort()
+      .map((name) => ({ Name: name, Soft: spec.ulimits![name]!.soft, Hard: spec.ulimits![name]!.hard }));
+  }
+  if (spec.devices?.length) {
+    hc.Devices = spec.devices.map((d) => ({
+      PathOnHost: d.host_path,
+      PathInContainer: d.container_path,
+      CgroupPermissions: d.permissions,
+    }));
+  }
+  if (spec.logging) hc.LogConfig = { Type: spec.logging.driver, Config: { ...(spec.logging.options ?? {}) } };
+  const r = spec.resources;
+  if (r?.cpu !== undefined) hc.NanoCpus = Math.round(r.cpu * 1e9);
+  if (r?.memory !== undefined) hc.Memory = r.memory;
+  if (r?.memory_reservation !== undefined) hc.MemoryReservation = r.memory_reservation;
+  if (r?.shm_size !== undefined) hc.ShmSize = r.shm_size;
+  const mounts = (spec.mounts ?? []).map((m) => dockerMount(m, spec.volumes ?? []));
+  if (mounts.length) hc.Mounts = mounts;
+  const bindings = portBindings(spec.ports ?? []);
+  if (bindings) hc.PortBindings = bindings;
+  return hc;
+}
+
+export class MountSpecError extends Error {
+  override name = 'MountSpecError';
+}
+
+function dockerMount(mount: MountSpec, volumes: VolumeSpec[]): DockerMount {
+  const volume = volumes.find((v) => v.name === mount.volume);
+  if (!volume) throw new MountSpecError(`mount at ${mount.path} names volume "${mount.volume}", which the spec does not define`);
+  const base = { Target: mount.path, ReadOnly: mount.read_only === true };
+  switch (volume.type) {
+    case 'volume': {
+      const out: DockerMount = { Type: 'volume', Source: volume.name, ...base };
+      const options: NonNullable<DockerMount['VolumeOptions']> = {};
+      if (volume.driver || volume.driver_opts) {
+        options.DriverConfig = { Name: volume.driver ?? 'local' };
+        if (volume.driver_opts) options.DriverConfig.Options = { ...volume.driver_opts };
+      }
+      if (volume.labels) options.Labels = { ...volume.labels };
+      if (Object.keys(options).length) out.VolumeOptions = options;
+      return out;
+    }
+    case 'bind':
+      return { Type: 'bind', Source: volume.source ?? '', ...base };
+    case 'tmpfs': {
+      const out: DockerMount = { Type: 'tmpfs', ...base };
+      const tmpfs: NonNullable<DockerMount['TmpfsOptions']> = {};
+      if (volume.size !== undefined) tmpfs.SizeBytes = volume.size;
+      if (volume.mode !== undefined) tmpfs.Mode = volume.mode;
+      if (Object.keys(tmpfs).length) out.TmpfsOptions = tmpfs;
+      return out;
+    }
+  }
+}
+
+/** `8080/tcp`: the key Docker uses for a container port. Host-mode ports are tcp unless udp. */
+function portKey(p: PortSpec): string {
+  return `${p.container}/${p.protocol === 'udp' ? 'udp' : 'tcp'}`;
+}
+
+function exposedPorts(ports: PortSpec[]): Record<string, Record<string, never>> | undefined {
+  const host = ports.filter((p) => p.mode === 'host');
+  if (!host.length) return undefined;
+  const out: Record<string, Record<string, never>> = {};
+  for (const p of host) out[portKey(p)] = {};
+  return out;
+}
+
+/** Host-mode ports only: ingress ports are served by the cluster's proxy, never bound here. */
+function portBindings(ports: PortSpec[]): Record<string, DockerPortBinding[]> | undefined {
+  const host = ports.filter((p) => p.mode === 'host');
+  if (!host.length) return undefined;
+  const out: Record<string, DockerPortBinding[]> = {};
+  for (const p of host) {
+    const key = portKey(p);
+    (out[key] ??= []).push({ HostIp: p.host_ip ?? '', HostPort: p.published !== undefined ? String(p.published) : '' });
+  }
+  return out;
+}

@@ -1,0 +1,424 @@
+// The Client over dockerode: one Docker handle per machine of the cluster.
+import type Docker from 'dockerode';
+import { LABEL, type ClusterState, type ContainerState, type MachineState, type VolumeState } from '../model/cluster.js';
+import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
+import type { Client, CreateContainerRequest, ImageInfo, MachineInfo } from '../execute/client.js';
+import { loadClusterConfig, type ClusterConfig } from './cluster-config.js';
+import { connectEngine, engineRequest } from './connect.js';
+import { MountSpecError, containerCreateOptions, type ContainerCreateOptions } from './container-config.js';
+import { containerFromInspect, containerFromListing, demuxLogs, namedVolumes, type InspectedContainer, type ListedContainer } from './container-state.js';
+import { EngineError, InPlaceUpdateError, UnknownMachineError, describeEngineError, isTransportError, statusCodeOf, withDeadline } from './errors.js';
+import { resourceUpdate, type CurrentResources } from './resources.js';
+import { PullStreamError, followPull, formatPullEvent } from './pull.js';
+
+/** Deadlines for engine calls, in ms. A dead machine costs at most `probe` in a listing. */
+export interface EngineTimeouts {
+  /** info, list containers, list volumes. */
+  probe: number;
+  /** inspect a container or image, logs. */
+  inspect: number;
+  /** create, start, remove, update, create volume. Stop gets its grace period on top. */
+  change: number;
+  /** The registry, through the engine (distribution endpoint). */
+  registry: number;
+  /** A pull fails when its progress stream stays silent this long. */
+  pullIdle: number;
+}
+
+export const DEFAULT_TIMEOUTS: EngineTimeouts = {
+  probe: 5_000,
+  inspect: 10_000,
+  change: 30_000,
+  registry: 30_000,
+  pullIdle: 60_000,
+};
+
+export interface DockerClientOptions {
+  timeouts?: Partial<EngineTimeouts>;
+  /** Environment for TLS/ssh settings; process.env when absent. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** One machine of the cluster and what the client learned about it. */
+interface Machine {
+  name: string;
+  host: string;
+  /** The engine's ID once reached, `name:<name>` before. */
+  id: string;
+  docker?: Docker;
+  /** Why no handle could be made (a host string the transport cannot use). */
+  connectError?: string;
+}
+
+/** A machine's probe: info always, the full listing only for loadState. */
+interface Probe {
+  info: { ID: string; ServerVersion?: string; Containers?: number };
+  containers?: ListedContainer[];
+  volumes?: VolumeState[];
+}
+
+/** The seed's Client over dockerode. Machine ids are engine IDs (`docker info`). */
+export class DockerClient implements Client {
+  readonly config: ClusterConfig;
+  private readonly timeouts: EngineTimeouts;
+  private readonly machines: Machine[];
+  /** Container id -> name, learned from listings, creates and inspections: for messages and resolvers. */
+  private readonly containerNames = new Map<string, string>();
+  private closed = false;
+
+  constructor(config: ClusterConfig, options: DockerClientOptions = {}) {
+    this.config = config;
+    this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    const env = options.env ?? process.env;
+    this.machines = config.machines.map((m) => {
+      const machine: Machine = { name: m.name, host: m.host, id: `name:${m.name}` };
+      try {
+        machine.docker = connectEngine(m.host, env);
+      } catch (err) {
+        machine.connectError = (err as Error).message;
+      }
+      return machine;
+    });
+  }
+
+  /** Loads the cluster file (or the local engine, see loadClusterConfig) and connects. */
+  static async open(clusterFile?: string, options: DockerClientOptions = {}): Promise<DockerClient> {
+    return new DockerClient(await loadClusterConfig(clusterFile, options.env ?? process.env), options);
+  }
+
+  // ---- MachineClient -------------------------------------------------------------------------
+
+  async listMachines(): Promise<MachineInfo[]> {
+    this.assertOpen();
+    const probes = await Promise.all(this.machines.map((m) => this.probe(m, false)));
+    return this.machines.map((m, i) => {
+      const probe = probes[i]!;
+      const info: MachineInfo = { id: m.id, name: m.name, host: m.host, status: 'down' };
+      if ('reason' in probe) return { ...info, downReason: probe.reason };
+      info.status = 'up';
+      if (probe.info.ServerVersion) info.engineVersion = probe.info.ServerVersion;
+      if (probe.info.Containers !== undefined) info.containerCount = probe.info.Containers;
+      return info;
+    });
+  }
+
+  async loadState(): Promise<ClusterState> {
+    this.assertOpen();
+    const probes = await Promise.all(this.machines.map((m) => this.probe(m, true)));
+    const machines = this.machines.map((m, i): MachineState => {
+      const probe = probes[i]!;
+      const base = { id: m.id, name: m.name, host: m.host };
+      if ('reason' in probe) return { ...base, status: 'down', downReason: probe.reason, containers: [], volumes: [] };
+      const containers = (probe.containers ?? []).map((c) => containerFromListing(c, m.id));
+      for (const c of containers) this.containerNames.set(c.id, c.name);
+      const state: MachineState = { ...base, status: 'up', containers, volumes: probe.volumes ?? [] };
+      if (probe.info.ServerVersion) state.engineVersion = probe.info.ServerVersion;
+      return state;
+    });
+    const state: ClusterState = { machines };
+    if (this.config.domain) state.domain = this.config.domain;
+    return state;
+  }
+
+  /** Reaches one machine; never throws: an unreachable machine gives its reason in words. */
+  private async probe(m: Machine, full: boolean): Promise<Probe | { reason: string }> {
+    if (!m.docker) return { reason: m.connectError ?? 'no connection' };
+    const docker = m.docker;
+    const ms = this.timeouts.probe;
+    try {
+      const [info, containers, volumes] = await Promise.all([
+        withDeadline(ms, (abortSignal) => engineRequest<Probe['info']>(docker, { path: '/info', method: 'GET', abortSignal, statusCodes: { 200: true } })),
+        full ? withDeadline(ms, (abortSignal) => docker.listContainers({ all: true, abortSignal }) as Promise<ListedContainer[]>) : undefined,
+        full ? withDeadline(ms, (abortSignal) => docker.listVolumes({ abortSignal })) : undefined,
+      ]);
+      const conflict = this.machines.find((o) => o !== m && o.id === info.ID);
+      if (conflict) {
+        return {
+          reason: `engine ${info.ID} is already machine ${conflict.name}: two machines reach one engine, or the engines share one identity key (dockerd's deprecated-key-path)`,
+        };
+      }
+      m.id = info.ID;
+      const probe: Probe = { info };
+      if (containers) probe.containers = containers;
+      if (volumes) probe.volumes = namedVolumes(volumes.Volumes);
+      return probe;
+    } catch (err) {
+      return { reason: describeEngineError(err, m.host) };
+    }
+  }
+
+  // ---- DNSClient -----------------------------------------------------------------------------
+
+  clusterDomain(): string | undefined {
+    return this.config.domain;
+  }
+
+  // ---- ContainerClient -----------------------------------------------------------------------
+
+  async createContainer(req: CreateContainerRequest): Promise<{ id: string; name: string }> {
+    const action = `create container ${req.name}`;
+    let opts: ContainerCreateOptions;
+    try {
+      opts = containerCreateOptions(req.spec, req.serviceId, req.name);
+    } catch (err) {
+      if (!(err instanceof MountSpecError)) throw err;
+      throw new EngineError(action, this.machineRef(req.machineId), err.message);
+    }
+    const container = await this.call(req.machineId, action, this.timeouts.change, (docker, abortSignal) =>
+      docker.createContainer({ ...(opts as Docker.ContainerCreateOptions), abortSignal }),
+    );
+    this.containerNames.set(container.id, req.name);
+    return { id: container.id, name: req.name };
+  }
+
+  async startContainer(machineId: string, containerId: string): Promise<void> {
+    await this.call(machineId, `start container ${this.containerLabel(containerId)}`, this.timeouts.change, (docker, abortSignal) =>
+      docker.getContainer(containerId).start({ abortSignal }),
+      { ok: [304], containerId },
+    );
+  }
+
+  async stopContainer(machineId: string, containerId: string, graceMs: number): Promise<void> {
+    const t = Math.max(0, Math.ceil(graceMs / 1000));
+    await this.call(machineId, `stop container ${this.containerLabel(containerId)}`, t * 1000 + this.timeouts.change, (docker, abortSignal) =>
+      docker.getContainer(containerId).stop({ t, abortSignal } as Docker.ContainerStopOptions),
+      { ok: [304], containerId },
+    );
+  }
+
+  async removeContainer(machineId: string, containerId: string): Promise<void> {
+    // v: true removes the container's anonymous volumes; Docker never removes a named one here.
+    await this.call(machineId, `remove container ${this.containerLabel(containerId)}`, this.timeouts.change, (docker, abortSignal) =>
+      docker.getContainer(containerId).remove({ force: true, v: true, abortSignal } as Docker.ContainerRemoveOptions),
+      { ok: [404], containerId },
+    );
+  }
+
+  async inspectContainer(machineId: string, containerId: string): Promise<ContainerState> {
+    const { machine, value } = await this.callWithMachine(
+      machineId,
+      `inspect container ${this.containerLabel(containerId)}`,
+      this.timeouts.inspect,
+      (docker, abortSignal) => docker.getContainer(containerId).inspect({ abortSignal }) as Promise<InspectedContainer>,
+      { containerId },
+    );
+    const state = containerFromInspect(value, machine.id);
+    this.containerNames.set(state.id, state.name);
+    return state;
+  }
+
+  /**
+   * cpu, memory and memory_reservation in place: no restart, StartedAt unchanged. Docker's update
+   * can tighten or loosen a limit but not lift cpu or memory back to unlimited (0 means "keep"), and
+   * cannot change shm_size at all: those fail with an InPlaceUpdateError naming the fields, before
+   * anything is changed, so the caller can replace the container instead.
+   */
+  async updateContainerResources(machineId: string, containerId: string, resources: ResourcesSpec, _spec: ServiceSpec): Promise<void> {
+    const action = `update resources of container ${this.containerLabel(containerId)}`;
+    const { machine, value: current } = await this.callWithMachine(machineId, action, this.timeouts.inspect, (docker, abortSignal) =>
+      docker.getContainer(containerId).inspect({ abortSignal }),
+      { containerId },
+    );
+    const update = resourceUpdate(resources, current.HostConfig as CurrentResources);
+    if ('impossible' in update) throw new InPlaceUpdateError(action, machine, update.impossible, containerId);
+    await this.call(machine.id, action, this.timeouts.change, (docker, abortSignal) =>
+      docker.getContainer(containerId).update({ ...update.body, abortSignal }),
+      { containerId },
+    );
+  }
+
+  async containerLogs(machineId: string, containerId: string, tail: number): Promise<string> {
+    const buf = await this.call(machineId, `read logs of container ${this.containerLabel(containerId)}`, this.timeouts.inspect, (docker, abortSignal) =>
+      docker.getContainer(containerId).logs({
+        stdout: true,
+        stderr: true,
+        follow: false,
+        tail: tail >= 0 ? tail : 'all',
+        abortSignal,
+      } as Docker.ContainerLogsOptions & { follow: false }) as Promise<Buffer>,
+      { containerId },
+    );
+    return demuxLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+  }
+
+  // ---- ImageClient ---------------------------------------------------------------------------
+
+  async inspectImage(machineId: string, ref: string): Promise<ImageInfo | undefined> {
+    const image = await this.call(machineId, `inspect image ${ref}`, this.timeouts.inspect, (docker, abortSignal) =>
+      engineRequest<Docker.ImageInspectInfo>(docker, { path: `/images/${ref}/json`, method: 'GET', abortSignal, statusCodes: { 200: true, 404: 'no such image' } }),
+      { ok: [404] },
+    );
+    if (!image) return undefined;
+    return { id: image.Id, repoTags: image.RepoTags ?? [], repoDigests: image.RepoDigests ?? [], created: image.Created };
+  }
+
+  async pullImage(machineId: string, ref: string, onProgress?: (status: string) => void): Promise<void> {
+    const action = `pull ${ref}`;
+    // The deadline bounds the request; the progress stream is then watched for silence instead.
+    const { machine, value: stream } = await this.callWithMachine(machineId, action, this.timeouts.registry, (docker, abortSignal) =>
+      docker.pull(ref, { abortSignal }) as Promise<NodeJS.ReadableStream>,
+    );
+    try {
+      await followPull(stream, this.timeouts.pullIdle, onProgress ? (e) => onProgress(formatPullEvent(e)) : undefined);
+    } catch (err) {
+      const reason = err instanceof PullStreamError ? err.message : describeEngineError(err, machine.host);
+      throw new EngineError(action, machine, reason, { unreachable: !(err instanceof PullStreamError) && isTransportError(err) });
+    }
+  }
+
+  async registryDigest(machineId: string, ref: string): Promise<string> {
+    const info = await this.call(machineId, `read registry digest of ${ref}`, this.timeouts.registry, (docker, abortSignal) =>
+      engineRequest<{ Descriptor?: { digest?: string } }>(docker, {
+        path: `/distribution/${ref}/json`,
+        method: 'GET',
+        abortSignal,
+        statusCodes: { 200: true, 401: 'unauthorized or no such image', 404: 'no such image', 500: 'server error' },
+      }),
+    );
+    const digest = info?.Descriptor?.digest;
+    if (!digest) throw new EngineError(`read registry digest of ${ref}`, this.machineRef(machineId), 'the registry answered without a digest');
+    return digest;
+  }
+
+  // ---- VolumeClient --------------------------------------------------------------------------
+
+  async createVolume(machineId: string, volume: VolumeSpec): Promise<void> {
+    const action = `create volume ${volume.name}`;
+    if (volume.type !== 'volume') {
+      throw new EngineError(action, this.machineRef(machineId), `only named volumes (type volume) are created; this one is ${volume.type}`);
+    }
+    await this.call(machineId, action, this.timeouts.change, (docker, abortSignal) =>
+      docker.createVolume({
+        Name: volume.name,
+        Driver: volume.driver ?? 'local',
+        DriverOpts: { ...(volume.driver_opts ?? {}) },
+        Labels: { ...(volume.labels ?? {}), [LABEL.managed]: 'true' },
+        abortSignal,
+      } as Docker.VolumeCreateOptions),
+    );
+  }
+
+  async listVolumes(machineId: string): Promise<VolumeState[]> {
+    const res = await this.call(machineId, 'list volumes', this.timeouts.probe, (docker, abortSignal) => docker.listVolumes({ abortSignal }));
+    return namedVolumes(res.Volumes);
+  }
+
+  // ---- names, description, lifecycle -------------------------------------------------------
+
+  describe(): string {
+    const n = this.machines.length;
+    if (this.config.file) return `cluster file ${this.config.file} (${n} machine${n === 1 ? '' : 's'})`;
+    if (n === 1) return `local engine ${this.machines[0]!.host}`;
+    return `${n} machines: ${this.machines.map((m) => m.name).join(', ')}`;
+  }
+
+  /** The machine's name for an engine id (or `name:<name>`, or a name); the id itself when unknown. */
+  machineName(machineId: string): string {
+    return this.findMachine(machineId)?.name ?? machineId;
+  }
+
+  /** The container's name when the client has seen it, else its short id. */
+  containerName(containerId: string): string {
+    return this.containerNames.get(containerId) ?? containerId.slice(0, 12);
+  }
+
+  /** A NameResolver for plan formatting: names from this client (and a loaded state, if given). */
+  nameResolver(state?: ClusterState): { machineName(id: string): string; containerName(id: string): string } {
+    const fromState = new Map<string, string>();
+    const machineNames = new Map<string, string>();
+    for (const m of state?.machines ?? []) {
+      machineNames.set(m.id, m.name);
+      for (const c of m.containers) fromState.set(c.id, c.name);
+    }
+    return {
+      machineName: (id) => machineNames.get(id) ?? this.machineName(id),
+      containerName: (id) => fromState.get(id) ?? this.containerName(id),
+    };
+  }
+
+  /** The machines as the client knows them now: ids are engine ids once a machine was reached. */
+  knownMachines(): { id: string; name: string; host: string }[] {
+    return this.machines.map((m) => ({ id: m.id, name: m.name, host: m.host }));
+  }
+
+  async close(): Promise<void> {
+    // Handles hold no connections of their own (unix/tcp use Node's agent, whose idle sockets do
+    // not keep the process alive; ssh opens one connection per request and closes it).
+    this.closed = true;
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('the Docker client is closed');
+  }
+
+  private containerLabel(containerId: string): string {
+    return this.containerNames.get(containerId) ?? containerId.slice(0, 12);
+  }
+
+  private findMachine(machineId: string): Machine | undefined {
+    return (
+      this.machines.find((m) => m.id === machineId) ??
+      this.machines.find((m) => `name:${m.name}` === machineId) ??
+      this.machines.find((m) => m.name === machineId)
+    );
+  }
+
+  private machineRef(machineId: string): { id: string; name: string } {
+    const m = this.findMachine(machineId);
+    return { id: m?.id ?? machineId, name: m?.name ?? machineId };
+  }
+
+  /**
+   * The machine for an id. An id the client does not know yet sends every machine a probe first:
+   * a machine never reached (still `name:<name>`) or an engine re-created since (new engine id)
+   * then resolves.
+   */
+  private async resolveMachine(machineId: string): Promise<Machine> {
+    this.assertOpen();
+    let machine = this.findMachine(machineId);
+    if (!machine) {
+      await Promise.all(this.machines.map((m) => this.probe(m, false)));
+      machine = this.findMachine(machineId);
+    }
+    if (!machine) throw new UnknownMachineError(machineId, this.machines.map((m) => `${m.name} (${m.id})`));
+    return machine;
+  }
+
+  private async call<T>(machineId: string, action: string, ms: number, fn: EngineCall<T>, opts: CallOptions = {}): Promise<T> {
+    return (await this.callWithMachine(machineId, action, ms, fn, opts)).value;
+  }
+
+  /**
+   * One engine call with a deadline, its failure turned into an EngineError that reads
+   * "verb noun on machine: cause". Status codes in `ok` count as success (value undefined).
+   */
+  private async callWithMachine<T>(machineId: string, action: string, ms: number, fn: EngineCall<T>, opts: CallOptions = {}): Promise<{ machine: Machine; value: T }> {
+    const machine = await this.resolveMachine(machineId);
+    if (!machine.docker) throw new EngineError(action, machine, machine.connectError ?? 'no connection', { unreachable: true, ...ids(opts) });
+    const docker = machine.docker;
+    try {
+      const value = await withDeadline(ms, (signal) => fn(docker, signal));
+      return { machine, value };
+    } catch (err) {
+      const status = statusCodeOf(err);
+      if (status !== undefined && opts.ok?.includes(status)) return { machine, value: undefined as T };
+      if (err instanceof EngineError) throw err;
+      throw new EngineError(action, machine, describeEngineError(err, machine.host), { statusCode: status, unreachable: isTransportError(err), ...ids(opts) });
+    }
+  }
+}
+
+type EngineCall<T> = (docker: Docker, abortSignal: AbortSignal) => Promise<T>;
+
+interface CallOptions {
+  /** HTTP statuses that are not failures for this call (304 not modified, 404 already gone). */
+  ok?: number[];
+  /** The container the call is about, carried on the error. */
+  containerId?: string;
+}
+
+function ids(opts: CallOptions): { containerId?: string } {
+  return opts.containerId ? { containerId: opts.containerId } : {};
+}

@@ -19,6 +19,16 @@ const RECREATE_FIELDS = [
 
 const RESOURCE_FIELDS = ['cpu', 'memory', 'memory_reservation', 'shm_size'] as const;
 
+/**
+ * Docker's update API cannot change /dev/shm of a live container, nor lift a cpu or memory limit
+ * back to unlimited: those changes need a new container.
+ */
+function changeableInPlace(field: (typeof RESOURCE_FIELDS)[number], current: ServiceSpec, desired: ServiceSpec): boolean {
+  if (field === 'shm_size') return false;
+  if (field === 'cpu' || field === 'memory') return desired.resources?.[field] !== undefined || current.resources?.[field] === undefined;
+  return true;
+}
+
 type Comparable = Record<(typeof RECREATE_FIELDS)[number], unknown>;
 
 /** Applies defaults so that a missing field equals its empty/default value ("nil equals empty"). */
@@ -77,12 +87,10 @@ export function evalContainerSpecChange(current: ServiceSpec, desired: ServiceSp
   const a = comparable(current);
   const b = comparable(desired);
   const recreate: string[] = RECREATE_FIELDS.filter((f) => !same(a[f], b[f]));
-  const resources = RESOURCE_FIELDS
-    .filter((f) => (current.resources?.[f] ?? 0) !== (desired.resources?.[f] ?? 0))
-    .map((f) => `resources.${f}`);
+  const resources = RESOURCE_FIELDS.filter((f) => (current.resources?.[f] ?? 0) !== (desired.resources?.[f] ?? 0));
   if (desired.pull_policy === 'always' && !recreate.includes('image')) recreate.push('pull_policy');
-  const changes = [...recreate, ...resources];
-  if (recreate.length > 0) return { status: 'needs-recreate', changes };
+  const changes = [...recreate, ...resources.map((f) => `resources.${f}`)];
+  if (recreate.length > 0 || resources.some((f) => !changeableInPlace(f, current, desired))) return { status: 'needs-recreate', changes };
   if (resources.length > 0) return { status: 'needs-update', changes };
   return { status: 'up-to-date', changes: [] };
 }

@@ -48,9 +48,24 @@ for (const [field, change] of recreateCases) {
   });
 }
 
-test('only resources differ: needs update, naming each resource field', () => {
-  const result = evalContainerSpecChange(base, { ...base, resources: { cpu: 2, memory: 64 * 1024 * 1024, shm_size: 1024 } });
-  assert.deepEqual(result, { status: 'needs-update', changes: ['resources.cpu', 'resources.shm_size'] });
+test('only cpu, memory or memory_reservation differ: needs update, naming each field', () => {
+  const result = evalContainerSpecChange(base, { ...base, resources: { cpu: 2, memory: 128 * 1024 * 1024, memory_reservation: 32 * 1024 * 1024 } });
+  assert.deepEqual(result, { status: 'needs-update', changes: ['resources.cpu', 'resources.memory', 'resources.memory_reservation'] });
+});
+
+test('a limit set for the first time is an update in place', () => {
+  const result = evalContainerSpecChange({ ...base, resources: {} }, base);
+  assert.deepEqual(result, { status: 'needs-update', changes: ['resources.cpu', 'resources.memory'] });
+});
+
+test('shm_size cannot change in place: needs recreate', () => {
+  const result = evalContainerSpecChange(base, { ...base, resources: { ...base.resources, shm_size: 128 * 1024 * 1024 } });
+  assert.deepEqual(result, { status: 'needs-recreate', changes: ['resources.shm_size'] });
+});
+
+test('lifting a memory or cpu limit cannot happen in place: needs recreate', () => {
+  assert.equal(evalContainerSpecChange(base, { ...base, resources: { cpu: 1 } }).status, 'needs-recreate');
+  assert.equal(evalContainerSpecChange(base, { ...base, resources: { memory: 64 * 1024 * 1024 } }).status, 'needs-recreate');
 });
 
 test('resources and image differ: recreate wins and both are named', () => {

@@ -68,10 +68,14 @@ async function confirmAndExecute(
   if (result.ok) return 0;
   if (result.failure && !opts.json) {
     const f = result.failure;
-    if (f.container) out(`the failed container ${f.container.name} is kept, stopped, for inspection`);
     if (f.logs !== undefined) {
       out(`last log lines of ${f.container?.name ?? 'the container'}:`);
       out(f.logs.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n') || '  | (no output)');
+    }
+    if (f.container) {
+      const host = planned.state.machines.find((m) => m.id === f.machineId)?.host;
+      out(`the failed container ${f.container.name} is kept, stopped, for inspection${host ? `: docker -H ${host} inspect ${f.container.name}` : ''}`);
+      out('fix the spec and deploy again: the next plan removes the stopped container');
     }
   }
   return 1;

@@ -36,10 +36,11 @@ export async function lsCommand(client: Client, opts: { json?: boolean }): Promi
   const data = lsJson(state);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
-    return 0;
+    return state.machines.every((m) => m.status === 'down') ? 1 : 0;
   }
   const out: string[] = [];
-  if (data.services.length === 0) out.push('no services deployed by dockplan');
+  const anyDown = data.unreachable.length > 0;
+  if (data.services.length === 0) out.push(anyDown ? 'no services on the machines that are up' : 'no services deployed by dockplan');
   for (const s of data.services) {
     out.push(`${s.name}  ${s.mode}  ${s.replicas.running}/${s.replicas.desired} running  ${s.image ?? ''}`);
     const rows = [...s.containers]
@@ -49,5 +50,5 @@ export async function lsCommand(client: Client, opts: { json?: boolean }): Promi
   }
   for (const u of data.unreachable) out.push(`${u.machine.name} is down (${u.reason}): its containers cannot be seen`);
   process.stdout.write(`${out.join('\n')}\n`);
-  return 0;
+  return state.machines.every((m) => m.status === 'down') ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 // Deployment: plans once (the same plan on a second call), runs once.
 import { randomBytes } from 'node:crypto';
 import type { ClusterState, ServiceState } from '../model/cluster.js';
-import { findService, servicesOf } from '../model/cluster.js';
+import { servicesOf } from '../model/cluster.js';
 import type { ServiceSpec } from '../model/spec.js';
 import type { NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
@@ -14,6 +14,8 @@ import type { Client } from './client.js';
 import type { ExecutionHooks, ExecutionResult } from './events.js';
 import { executePlan } from './executor.js';
 import { ImageDigestResolver } from './image-resolver.js';
+import { observeService } from './observe.js';
+import { refuseIfStale } from './stale-plan.js';
 
 export interface DeploymentOptions {
   strategy?: Strategy;
@@ -51,12 +53,12 @@ export class Deployment {
     if (this.started) throw new Error(`deployment of ${this.spec.name ?? this.spec.image} has already run: plan a new one`);
     this.started = true;
     const { plan, names } = await this.plan();
+    await refuseIfStale(this.client, plan);
     return executePlan(plan, this.client, { ...hooks, names, pollMs: this.options.pollMs, random: this.options.random });
   }
 
   private async makePlan(): Promise<PlannedDeployment> {
-    const state = await this.client.loadState();
-    const service = this.spec.name ? findService(state, this.spec.name) : undefined;
+    const { state, service } = await observeService(this.client, this.spec.name);
     const mode = this.spec.mode ?? 'replicated';
     if (service && service.mode !== mode) {
       throw new PlanError(`service ${service.name} runs in ${service.mode} mode and its mode cannot change in place: remove it first (dockplan rm ${service.name}), then deploy`);
@@ -68,19 +70,8 @@ export class Deployment {
     });
     const up = state.machines.filter((m) => m.status === 'up').map((m) => m.id);
     resolved.image = await new ImageDigestResolver(this.client, up).resolve(resolved.image, resolved.pull_policy);
-    if (service) await inspectServiceContainers(this.client, service);
     const strategy = this.options.strategy ?? new RollingStrategy({ forceRecreate: this.options.forceRecreate });
     const plan = strategy.plan(state, service, service?.id ?? randomBytes(16).toString('hex'), resolved);
     return { plan, state, names: nameResolver(state), service };
   }
-}
-
-/** Adds what only inspect knows (limits in force, restart count) to the service's containers. */
-export async function inspectServiceContainers(client: Client, service: ServiceState): Promise<void> {
-  await Promise.all(service.containers.map(async (c) => {
-    const seen = await client.inspectContainer(c.machineId, c.id).catch(() => undefined);
-    if (!seen) return;
-    c.resources = seen.resources;
-    c.restartCount = seen.restartCount;
-  }));
 }

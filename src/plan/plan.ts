@@ -116,9 +116,9 @@ export function nameResolver(state: ClusterState): NameResolver {
   };
 }
 
-export function fingerprintOf(state: ClusterState, service: ServiceState | undefined, spec: ServiceSpec): string {
+/** What a plan saw: the machines (up/down, volumes) and the service's containers. */
+export function fingerprintOf(state: ClusterState, service: ServiceState | undefined): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify(spec));
   for (const m of [...state.machines].sort((a, b) => a.name.localeCompare(b.name))) {
     h.update(`\n${m.name} ${m.id} ${m.status} ${m.volumes.map((v) => v.name).sort().join(',')}`);
   }

@@ -3,8 +3,9 @@ import type { Client } from '../../execute/client.js';
 import type { PlannedDeployment } from '../../execute/deployment.js';
 import { Deployment } from '../../execute/deployment.js';
 import { executePlan } from '../../execute/executor.js';
+import { observeService } from '../../execute/observe.js';
+import { refuseIfStale } from '../../execute/stale-plan.js';
 import type { ServiceSpec } from '../../model/spec.js';
-import { findService } from '../../model/cluster.js';
 import { formatPlan, hasChanges, nameResolver, planToJson } from '../../plan/plan.js';
 import { newestSpecOf, planRemoval } from '../../plan/removal.js';
 import { confirmOrRefuse } from '../confirm.js';
@@ -82,8 +83,7 @@ async function confirmAndExecute(
 }
 
 async function serviceState(client: Client, name: string) {
-  const state = await client.loadState();
-  const service = findService(state, name);
+  const { state, service } = await observeService(client, name);
   if (!service) {
     const down = state.machines.filter((m) => m.status === 'down').map((m) => m.name);
     const note = down.length ? ` (${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down and could not be searched)` : '';
@@ -107,5 +107,8 @@ export async function rmCommand(client: Client, name: string, opts: ApplyOptions
   const plan = planRemoval(state, service);
   const names = nameResolver(state);
   const planned: PlannedDeployment = { plan, state, names, service };
-  return confirmAndExecute(client, planned, opts, () => executePlan(plan, client, { names, onEvent: progressFor(planned, opts) }));
+  return confirmAndExecute(client, planned, opts, async () => {
+    await refuseIfStale(client, plan);
+    return executePlan(plan, client, { names, onEvent: progressFor(planned, opts) });
+  });
 }

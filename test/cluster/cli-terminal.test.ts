@@ -1,0 +1,64 @@
+// The confirmation on a real terminal (tmux): deploy asks, naming the cluster, and only a yes acts.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BUSYBOX, PROJECT_DIR, clusterFile, containersOf, machines, skipReason, waitFor } from './harness.js';
+
+const tmuxMissing = (() => {
+  try {
+    execFileSync('tmux', ['-V']);
+    return undefined;
+  } catch {
+    return 'tmux is not installed (apt-get install tmux)';
+  }
+})();
+const skip = skipReason() ?? tmuxMissing;
+const SOCKET = `dockplan-test-${process.pid}`;
+const NAME = `tty-${Math.random().toString(36).slice(2, 6)}`;
+const dir = mkdtempSync(join(tmpdir(), 'dockplan-tty-'));
+const specFile = join(dir, 'spec.yaml');
+writeFileSync(specFile, `name: ${NAME}\nimage: ${BUSYBOX}\ncommand: ["sh", "-c", "exec sleep 2147483647"]\ninit: true\nupdate: { monitor: 300ms }\n`);
+
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const screen = () => tmux('capture-pane', '-p', '-t', 'main');
+
+function start(command: string) {
+  const bin = join(PROJECT_DIR, 'dist', 'bin', 'dockplan.js');
+  tmux('new-session', '-d', '-s', 'main', '-x', '120', '-y', '40',
+    `DOCKPLAN_CLUSTER=${clusterFile()} node ${bin} ${command}; echo "exit=$?"; sleep 600`);
+}
+
+after(async () => {
+  try {
+    tmux('kill-server');
+  } catch {
+    /* already gone */
+  }
+  if (skip) return;
+  for (const m of machines()) for (const c of await containersOf(m.name, NAME)) await m.docker.getContainer(c.id).remove({ force: true });
+});
+
+test('on a terminal, deploy asks naming the cluster, and "n" changes nothing', { skip }, async () => {
+  start(`deploy -f ${specFile}`);
+  await waitFor(() => screen().includes('[y/N]'), 15_000);
+  assert.match(screen(), new RegExp(`Deploy ${NAME} on cluster file .*cluster\\.yaml \\(3 machines\\)\\? \\[y/N\\]`));
+  tmux('send-keys', '-t', 'main', 'n', 'Enter');
+  await waitFor(() => screen().includes('exit='), 15_000);
+  assert.match(screen(), /nothing changed/);
+  assert.match(screen(), /exit=1/);
+  for (const m of machines()) assert.deepEqual(await containersOf(m.name, NAME), []);
+  tmux('kill-server');
+});
+
+test('on a terminal, "y" deploys and the container runs', { skip }, async () => {
+  start(`deploy -f ${specFile}`);
+  await waitFor(() => screen().includes('[y/N]'), 15_000);
+  tmux('send-keys', '-t', 'main', 'y', 'Enter');
+  await waitFor(() => screen().includes('exit='), 30_000);
+  assert.match(screen(), /exit=0/);
+  const all = (await Promise.all(machines().map((m) => containersOf(m.name, NAME)))).flat();
+  assert.deepEqual(all.map((c) => c.state), ['running']);
+});

@@ -1,0 +1,75 @@
+// The health wait's decisions over a scripted sequence of inspections and a fake clock.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { ContainerState } from '../../src/model/cluster.js';
+import type { ServiceSpec } from '../../src/model/spec.js';
+import { ContainerFailedError } from '../../src/execute/errors.js';
+import { healthDeadlineMs, waitUntilUp } from '../../src/execute/health.js';
+
+const REF = { id: 'c1', name: 'web-ab12' };
+
+/** Each poll advances the clock by 500ms and returns the next scripted state (the last repeats). */
+function scripted(states: Partial<ContainerState>[]) {
+  let now = 0;
+  let i = 0;
+  const phases: string[] = [];
+  return {
+    phases,
+    client: {
+      inspectContainer: async (): Promise<ContainerState> => ({
+        id: 'c1', name: 'web-ab12', machineId: 'm1', image: 'i', state: 'running', health: 'none', created: '', hostPorts: [],
+        ...states[Math.min(i++, states.length - 1)],
+      }),
+    },
+    opts: { now: () => now, sleep: async (ms: number) => void (now += ms), pollMs: 500, onPhase: (p: string) => phases.push(p) },
+  };
+}
+
+const spec = (s: Partial<ServiceSpec> = {}): ServiceSpec => ({ name: 'web', image: 'i', update: { monitor: 2000 }, ...s });
+
+test('with a healthcheck, healthy ends the wait before the monitor period', async () => {
+  const s = scripted([{ health: 'starting' }, { health: 'healthy' }]);
+  await waitUntilUp(s.client, 'm1', 'm1', REF, spec(), s.opts);
+  assert.deepEqual(s.phases, ['health-starting', 'healthy']);
+});
+
+test('unhealthy past the monitor period fails saying unhealthy', async () => {
+  const s = scripted([{ health: 'starting' }, { health: 'unhealthy' }]);
+  await assert.rejects(waitUntilUp(s.client, 'm1', 'm1', REF, spec(), s.opts), (e: unknown) => {
+    assert.ok(e instanceof ContainerFailedError);
+    assert.match(e.message, /^container web-ab12 on m1 is unhealthy/);
+    assert.deepEqual(e.container, REF);
+    return true;
+  });
+});
+
+test('unhealthy that recovers within the monitor period is accepted', async () => {
+  const s = scripted([{ health: 'unhealthy' }, { health: 'unhealthy' }, { health: 'healthy' }]);
+  await waitUntilUp(s.client, 'm1', 'm1', REF, spec(), s.opts);
+  assert.deepEqual(s.phases, ['unhealthy', 'healthy']);
+});
+
+test('without a healthcheck, running for the whole monitor period is up', async () => {
+  const s = scripted([{ health: 'none' }]);
+  await waitUntilUp(s.client, 'm1', 'm1', REF, spec(), s.opts);
+  assert.deepEqual(s.phases, ['running']);
+});
+
+test('a restart during the monitor period fails with the exit code', async () => {
+  const s = scripted([{ health: 'none' }, { state: 'running', restartCount: 1, exitCode: 3 }]);
+  await assert.rejects(waitUntilUp(s.client, 'm1', 'm1', REF, spec(), s.opts),
+    /container web-ab12 on m1 is restarting: it exited with code 3 and was restarted 1 time/);
+});
+
+test('an exited container fails at once with its exit code', async () => {
+  const s = scripted([{ state: 'exited', exitCode: 137 }]);
+  await assert.rejects(waitUntilUp(s.client, 'm1', 'm1', REF, spec(), s.opts), (e: unknown) =>
+    e instanceof ContainerFailedError && e.exitCode === 137 && /exited with code 137/.test(e.message));
+});
+
+test('a healthcheck that stays starting past its own deadline fails saying so', async () => {
+  const hc = { test: ['CMD', 'true'], interval: 1000, timeout: 1000, retries: 1 };
+  assert.equal(healthDeadlineMs(spec({ healthcheck: hc })), 4000);
+  const s = scripted([{ health: 'starting' }]);
+  await assert.rejects(waitUntilUp(s.client, 'm1', 'm1', REF, spec({ healthcheck: hc }), s.opts), /is still starting: not healthy after 4s/);
+});

@@ -1,5 +1,5 @@
 // The service spec -> Docker's container create body. Pure: no I/O, so it is tested exactly.
-import { createHash } from 'node:crypto';
+import { specHash } from '../model/canonical.js';
 import { LABEL } from '../model/cluster.js';
 import type { HealthcheckSpec, MountSpec, PortSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
 
@@ -90,29 +90,6 @@ export function serviceLabels(spec: ServiceSpec, serviceId: string, containerNam
     [LABEL.spec]: JSON.stringify(spec),
     [LABEL.specHash]: specHash(spec),
   };
-}
-
-/** sha256 of the spec's canonical JSON (object keys sorted, undefined dropped): 16 hex chars. */
-export function specHash(spec: ServiceSpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 16);
-}
-
-/** JSON with every object's keys sorted, so equal specs hash equally whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map((v) => (v === undefined ? null : sortKeys(v)));
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = sortKeys(v);
-    }
-    return out;
-  }
-  return value;
 }
 
 const MS_TO_NS = 1_000_000;

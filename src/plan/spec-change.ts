@@ -1,6 +1,7 @@
 // EvalContainerSpecChange: how a running container's spec relates to the desired one.
 import type { ServiceSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
+import { canonical } from '../model/canonical.js';
 
 export type ContainerSpecStatus = 'up-to-date' | 'needs-update' | 'needs-recreate';
 
@@ -61,20 +62,6 @@ function comparable(spec: ServiceSpec): Comparable {
     devices: sortedBy(spec.devices, (d) => d.container_path),
     ulimits: canonical(spec.ulimits ?? {}),
   };
-}
-
-/** JSON-equal values with object keys sorted and undefined members dropped. */
-export function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[key];
-      if (v !== undefined) out[key] = canonical(v);
-    }
-    return out;
-  }
-  return value;
 }
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

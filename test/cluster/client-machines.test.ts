@@ -10,7 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { DockerClient } from '../../src/cluster/docker-client.js';
 import { EngineError, UnknownMachineError } from '../../src/cluster/errors.js';
-import { specHash } from '../../src/cluster/container-config.js';
+import { specHash } from '../../src/model/canonical.js';
 import { BUSYBOX, clusterFile, machine, machines, skipReason, startMachine, stopMachine, waitFor } from './harness.js';
 
 const skip = skipReason();

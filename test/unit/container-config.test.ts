@@ -3,7 +3,8 @@ import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { LABEL } from '../../src/model/cluster.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
-import { canonicalJson, containerCreateOptions, MountSpecError, specHash } from '../../src/cluster/container-config.js';
+import { containerCreateOptions, MountSpecError } from '../../src/cluster/container-config.js';
+import { canonicalJson, specHash } from '../../src/model/canonical.js';
 import {
   containerFromInspect,
   containerFromListing,

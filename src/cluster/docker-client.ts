@@ -204,7 +204,28 @@ export class DockerClient implements Client {
     );
     const state = containerFromInspect(value, machine.id);
     this.containerNames.set(state.id, state.name);
+    if ((state.restartCount ?? 0) > 0 && state.exitCode === undefined) {
+      // Docker clears the exit code when it restarts a container; its last `die` event keeps it.
+      const code = await this.lastExitCode(machine.id, containerId, value.Created).catch(() => undefined);
+      if (code !== undefined) state.exitCode = code;
+    }
     return state;
+  }
+
+  private async lastExitCode(machineId: string, containerId: string, since: string): Promise<number | undefined> {
+    const text = await this.call(machineId, `read events of container ${this.containerLabel(containerId)}`, this.timeouts.inspect, async (docker) => {
+      const stream = await docker.getEvents({
+        since: Math.floor(Date.parse(since) / 1000),
+        until: Math.ceil(Date.now() / 1000),
+        filters: JSON.stringify({ container: [containerId], event: ['die'] }),
+      });
+      let out = '';
+      for await (const chunk of stream) out += chunk.toString();
+      return out;
+    });
+    const codes = text.split('\n').filter(Boolean).map((line) => Number((JSON.parse(line) as { Actor?: { Attributes?: { exitCode?: string } } }).Actor?.Attributes?.exitCode));
+    const last = codes.filter((c) => Number.isFinite(c)).pop();
+    return last;
   }
 
   /**

@@ -12,11 +12,11 @@ export class StalePlanError extends Error {
   }
 }
 
-export async function currentFingerprint(client: Client, serviceName: string): Promise<string> {
-  const { state, service } = await observeService(client, serviceName);
-  return fingerprintOf(state, service);
+export async function currentFingerprint(client: Client, plan: Plan): Promise<string> {
+  const { state, service } = await observeService(client, plan.serviceName);
+  return fingerprintOf(state, service, plan.spec);
 }
 
 export async function refuseIfStale(client: Client, plan: Plan): Promise<void> {
-  if ((await currentFingerprint(client, plan.serviceName)) !== plan.fingerprint) throw new StalePlanError(plan);
+  if ((await currentFingerprint(client, plan)) !== plan.fingerprint) throw new StalePlanError(plan);
 }

@@ -116,11 +116,12 @@ export function nameResolver(state: ClusterState): NameResolver {
   };
 }
 
-/** What a plan saw: the machines (up/down, volumes) and the service's containers. */
-export function fingerprintOf(state: ClusterState, service: ServiceState | undefined): string {
+/** What a plan saw: the machines (up/down, the service's volumes there) and the service's containers. */
+export function fingerprintOf(state: ClusterState, service: ServiceState | undefined, spec: Pick<ServiceSpec, 'volumes'>): string {
   const h = createHash('sha256');
+  const volumes = new Set((spec.volumes ?? []).map((v) => v.name));
   for (const m of [...state.machines].sort((a, b) => a.name.localeCompare(b.name))) {
-    h.update(`\n${m.name} ${m.id} ${m.status} ${m.volumes.map((v) => v.name).sort().join(',')}`);
+    h.update(`\n${m.name} ${m.id} ${m.status} ${m.volumes.map((v) => v.name).filter((v) => volumes.has(v)).sort().join(',')}`);
   }
   const containers = [...(service?.containers ?? [])].sort((a, b) => a.id.localeCompare(b.id));
   for (const c of containers) h.update(`\n${c.id} ${c.state} ${c.service?.specHash ?? ''} ${JSON.stringify(c.resources ?? {})}`);

@@ -28,7 +28,7 @@ export function planRemoval(state: ClusterState, service: ServiceState): Plan {
     operations,
     unseen,
     warnings: unseen.length > 0 ? [`containers of ${service.name} on ${unseen.map((u) => u.name).join(', ')} cannot be seen and will stay: run rm again when the machine is back`] : [],
-    fingerprint: fingerprintOf(state, service),
+    fingerprint: fingerprintOf(state, service, newest ?? {}),
   };
 }
 

@@ -151,7 +151,7 @@ export function planRolling(
     operations,
     unseen,
     warnings,
-    fingerprint: fingerprintOf(state, service),
+    fingerprint: fingerprintOf(state, service, spec),
   };
 }
 

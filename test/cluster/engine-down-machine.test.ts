@@ -1,0 +1,58 @@
+// A machine that is down: the state says so and why, the plan names it as unseen, its text says
+// its containers cannot be seen, and a deploy still works on the machines that are up.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { formatPlan } from '../../src/plan/plan.js';
+import { Engine, containersOfService, countByMachine, specOf, yaml } from '../support/engine-helpers.js';
+import { machineUp, skipReason, startMachine, stopMachine } from './harness.js';
+
+const skip = skipReason();
+
+describe('deploying while a machine is down', { skip }, () => {
+  let engine: Engine;
+  before(async () => {
+    engine = await Engine.open();
+  });
+  after(async () => {
+    if (!(await machineUp('m3'))) await startMachine('m3');
+    await engine?.cleanup();
+  });
+
+  it('with m3 down, the state shows it down with a reason, the plan names it unseen, and the deploy runs on m1 and m2', async () => {
+    const name = engine.service('down');
+    const spec = specOf(yaml(
+      `name: ${name}`,
+      'image: local/busybox:1',
+      'replicas: 2',
+      'command: ["sh", "-c", "exec sleep 3600"]',
+      'init: true',
+      'stop_grace_period: 2s',
+      'update:',
+      '  monitor: 1s',
+    ));
+    await stopMachine('m3');
+    try {
+      const state = await engine.client.loadState();
+      const m3 = state.machines.find((m) => m.name === 'm3');
+      assert.equal(m3?.status, 'down');
+      assert.ok(m3.downReason && m3.downReason.length > 0, 'a down machine says why');
+      assert.deepEqual(m3.containers, []);
+      assert.deepEqual(state.machines.filter((m) => m.status === 'up').map((m) => m.name).sort(), ['m1', 'm2']);
+
+      const d = await engine.deployOk(spec);
+      assert.deepEqual(d.plan.unseen.map((u) => u.name), ['m3']);
+      assert.ok(d.plan.unseen[0]!.reason.length > 0);
+      const text = formatPlan(d.plan, d.names);
+      assert.match(text, /m3 is down/);
+      assert.match(text, /its containers cannot be seen/);
+      assert.ok(!d.plan.operations.some((o) => 'machineId' in o && d.names.machineName(o.machineId) === 'm3'), 'nothing is planned on m3');
+
+      const running = await containersOfService(name, ['m1', 'm2']);
+      assert.deepEqual(countByMachine(running), { m1: 1, m2: 1 });
+      assert.ok(running.every((c) => c.running));
+    } finally {
+      await startMachine('m3');
+    }
+    assert.deepEqual(await containersOfService(name, ['m3']), [], 'nothing of the service ever reached m3');
+  });
+});

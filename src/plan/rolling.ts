@@ -8,7 +8,7 @@ import type { Plan } from './plan.js';
 import { fingerprintOf } from './plan.js';
 import { clashingPorts, describePort } from './ports.js';
 import type { SpecChange } from './spec-change.js';
-import { evalContainerSpecChange } from './spec-change.js';
+import { specChangeAgainst } from './spec-change.js';
 
 export interface RollingOptions {
   /** Replace every running container even when it is up to date. */
@@ -44,10 +44,10 @@ function runningSpec(c: ContainerState): ServiceSpec | undefined {
   return c.resources ? { ...spec, resources: { ...spec.resources, ...c.resources } } : spec;
 }
 
-function candidate(c: ContainerState, spec: ServiceSpec, options: RollingOptions): Candidate {
+function candidate(c: ContainerState, changeFrom: (current: ServiceSpec) => SpecChange, options: RollingOptions): Candidate {
   const current = runningSpec(c);
   if (!current) return { container: c, change: { status: 'needs-recreate', changes: ['spec label unreadable'] } };
-  const change = evalContainerSpecChange(current, spec);
+  const change = changeFrom(current);
   if (options.forceRecreate) return { container: c, change: { status: 'needs-recreate', changes: change.changes } };
   return { container: c, change };
 }
@@ -68,6 +68,7 @@ export function planRolling(
   const warnings: string[] = [];
 
   const pools = new Map<string, Candidate[]>(eligible.map((m) => [m.id, []]));
+  const changeFrom = specChangeAgainst(spec);
   const leftovers: RemoveOperation[] = [];
   const remove = (c: ContainerState, reason: string): RemoveOperation => ({
     kind: 'remove', machineId: c.machineId, container: { id: c.id, name: c.name }, graceMs: stopGraceOf(c), reason,
@@ -80,7 +81,7 @@ export function planRolling(
     } else if (c.state !== 'running') {
       leftovers.push(remove(c, `stale: ${c.state}${c.exitCode !== undefined ? ` (exit code ${c.exitCode})` : ''}`));
     } else {
-      pools.get(c.machineId)!.push(candidate(c, spec, options));
+      pools.get(c.machineId)!.push(candidate(c, changeFrom, options));
     }
   }
   for (const pool of pools.values()) {
@@ -88,8 +89,10 @@ export function planRolling(
   }
 
   const work: Operation[] = [];
+  const warned = new Set<string>();
   const place = (m: MachineState, current: Candidate | undefined, extras: Candidate[]) => {
-    warnForeignPortHolders(m, spec, serviceId, warnings);
+    if (!warned.has(m.id)) warnForeignPortHolders(m, spec, serviceId, warnings);
+    warned.add(m.id);
     const stops = extras
       .filter((x) => clashingPorts(spec.ports ?? [], x.container.hostPorts).length > 0)
       .map((x): StopOperation => ({
@@ -120,10 +123,17 @@ export function planRolling(
     }
   } else {
     const replicas = spec.replicas ?? 1;
-    const upToDate = (m: MachineState) => pools.get(m.id)!.filter((x) => x.change.status === 'up-to-date').length;
-    const running = (m: MachineState) => m.containers.filter((c) => c.state === 'running').length;
-    const ordered = [...eligible].sort((a, b) =>
-      upToDate(b) - upToDate(a) || pools.get(b.id)!.length - pools.get(a.id)!.length || running(a) - running(b) || a.name.localeCompare(b.name));
+    // Machines with up-to-date containers first, then the busiest with this service, then the emptiest.
+    const rank = new Map(eligible.map((m) => [m.id, {
+      upToDate: pools.get(m.id)!.filter((x) => x.change.status === 'up-to-date').length,
+      pool: pools.get(m.id)!.length,
+      running: m.containers.filter((c) => c.state === 'running').length,
+    }]));
+    const ordered = [...eligible].sort((a, b) => {
+      const ra = rank.get(a.id)!;
+      const rb = rank.get(b.id)!;
+      return rb.upToDate - ra.upToDate || rb.pool - ra.pool || ra.running - rb.running || a.name.localeCompare(b.name);
+    });
     for (let i = 0; i < replicas; i++) {
       const m = ordered[i % ordered.length];
       place(m, pools.get(m.id)!.shift(), []);

@@ -64,20 +64,26 @@ function comparable(spec: ServiceSpec): Comparable {
   };
 }
 
-const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
-
 /**
  * Compares the spec a container runs with the desired spec. replicas and update settings never
  * count as a container change; a new pull_policy of `always` always recreates.
  */
 export function evalContainerSpecChange(current: ServiceSpec, desired: ServiceSpec): SpecChange {
-  const a = comparable(current);
+  return specChangeAgainst(desired)(current);
+}
+
+/** evalContainerSpecChange with the desired side prepared once, for comparing many containers. */
+export function specChangeAgainst(desired: ServiceSpec): (current: ServiceSpec) => SpecChange {
   const b = comparable(desired);
-  const recreate: string[] = RECREATE_FIELDS.filter((f) => !same(a[f], b[f]));
-  const resources = RESOURCE_FIELDS.filter((f) => (current.resources?.[f] ?? 0) !== (desired.resources?.[f] ?? 0));
-  if (desired.pull_policy === 'always' && !recreate.includes('image')) recreate.push('pull_policy');
-  const changes = [...recreate, ...resources.map((f) => `resources.${f}`)];
-  if (recreate.length > 0 || resources.some((f) => !changeableInPlace(f, current, desired))) return { status: 'needs-recreate', changes };
-  if (resources.length > 0) return { status: 'needs-update', changes };
-  return { status: 'up-to-date', changes: [] };
+  const wanted = new Map(RECREATE_FIELDS.map((f) => [f, JSON.stringify(b[f])]));
+  return (current) => {
+    const a = comparable(current);
+    const recreate: string[] = RECREATE_FIELDS.filter((f) => JSON.stringify(a[f]) !== wanted.get(f));
+    const resources = RESOURCE_FIELDS.filter((f) => (current.resources?.[f] ?? 0) !== (desired.resources?.[f] ?? 0));
+    if (desired.pull_policy === 'always' && !recreate.includes('image')) recreate.push('pull_policy');
+    const changes = [...recreate, ...resources.map((f) => `resources.${f}`)];
+    if (recreate.length > 0 || resources.some((f) => !changeableInPlace(f, current, desired))) return { status: 'needs-recreate', changes };
+    if (resources.length > 0) return { status: 'needs-update', changes };
+    return { status: 'up-to-date', changes: [] };
+  };
 }

@@ -2,7 +2,7 @@
 import type Docker from 'dockerode';
 import { LABEL, type ClusterState, type ContainerState, type MachineState, type VolumeState } from '../model/cluster.js';
 import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
-import type { Client, CreateContainerRequest, ImageInfo, MachineInfo } from '../execute/client.js';
+import type { Client, CreateContainerRequest, ImageInfo, MachineInfo, WatchReason } from '../execute/client.js';
 import { loadClusterConfig, type ClusterConfig } from './cluster-config.js';
 import { connectEngine, engineRequest } from './connect.js';
 import { MountSpecError, containerCreateOptions, type ContainerCreateOptions } from './container-config.js';
@@ -10,6 +10,7 @@ import { containerFromInspect, containerFromListing, demuxLogs, namedVolumes, ty
 import { EngineError, InPlaceUpdateError, UnknownMachineError, describeEngineError, isTransportError, statusCodeOf, withDeadline } from './errors.js';
 import { resourceUpdate, type CurrentResources } from './resources.js';
 import { PullStreamError, followPull, formatPullEvent } from './pull.js';
+import { watchEngines, type WatchTarget } from './watch.js';
 
 /** Deadlines for engine calls, in ms. A dead machine costs at most `probe` in a listing. */
 export interface EngineTimeouts {
@@ -322,6 +323,19 @@ export class DockerClient implements Client {
   async listVolumes(machineId: string): Promise<VolumeState[]> {
     const res = await this.call(machineId, 'list volumes', this.timeouts.probe, (docker, abortSignal) => docker.listVolumes({ abortSignal }));
     return namedVolumes(res.Volumes);
+  }
+
+  // ---- ClusterWatch --------------------------------------------------------------------------
+
+  /** Live changes of every machine (see watch.ts); call the returned stop function when done. */
+  watch(onChange: (reason: WatchReason) => void, opts: { debounceMs?: number; relistMs?: number } = {}): () => void {
+    this.assertOpen();
+    return watchEngines(this.watchTargets(), onChange, { connectTimeoutMs: this.timeouts.probe, ...opts });
+  }
+
+  /** The machines for the watcher: its handle, and its id as this client knows it at the time. */
+  private watchTargets(): WatchTarget[] {
+    return this.machines.map((m) => ({ name: m.name, ...(m.docker ? { docker: m.docker } : {}), id: () => m.id }));
   }
 
   // ---- names, description, lifecycle -------------------------------------------------------

@@ -70,8 +70,22 @@ export interface VolumeClient {
 }
 
 /** The seed's Client: everything the deploy engine needs, for every machine of one cluster. */
-export interface Client extends MachineClient, DNSClient, ContainerClient, ImageClient, VolumeClient {
+export interface Client extends MachineClient, DNSClient, ContainerClient, ImageClient, VolumeClient, ClusterWatch {
   /** A short description of the cluster for confirmations: the cluster file, or the local engine. */
   describe(): string;
   close(): Promise<void>;
+}
+
+/**
+ * Why the cluster may have changed. `event`: an engine reported a container or volume change
+ * (`action` is Docker's action, e.g. `start`, `die`, `health_status`; volume actions read
+ * `volume create` / `volume destroy`). `relist`: the periodic fallback. `machine-down` /
+ * `machine-up`: a machine's engine stopped or started answering (machineId is its engine id once
+ * it was reached, `name:<name>` before).
+ */
+export type WatchReason = { kind: 'event'; machineId: string; action: string } | { kind: 'relist' } | { kind: 'machine-down'; machineId: string } | { kind: 'machine-up'; machineId: string };
+
+export interface ClusterWatch {
+  /** Calls onChange (debounced) whenever a container or volume changes on any machine, or a machine goes up/down; returns a stop function. */
+  watch(onChange: (reason: WatchReason) => void, opts?: { debounceMs?: number; relistMs?: number }): () => void;
 }

@@ -32,6 +32,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .name('dockplan')
     .description('Plan and execute deployments of containerised services across a cluster of Docker hosts.')
     .option('-c, --cluster <file>', 'cluster file (YAML); default $DOCKPLAN_CLUSTER, else the local Docker engine')
+    .option('--readonly', 'interactive view only: every key that would change the cluster is off')
     .showHelpAfterError('(run dockplan --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -71,7 +72,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .action((service, o) => withClient((c) => rmCommand(c, service, o)));
 
   program.action(async () => {
-    exitCode = await runInteractive(program.opts<{ cluster?: string }>().cluster);
+    const o = program.opts<{ cluster?: string; readonly?: boolean }>();
+    exitCode = await runInteractive(o.cluster, o.readonly === true);
   });
 
   try {
@@ -85,7 +87,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-async function runInteractive(clusterFile: string | undefined): Promise<number> {
+async function runInteractive(clusterFile: string | undefined, readonly: boolean): Promise<number> {
   if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
     process.stderr.write(
       'dockplan: the interactive view needs a terminal.\n' +
@@ -94,5 +96,5 @@ async function runInteractive(clusterFile: string | undefined): Promise<number> 
     return EXIT.noTerminal;
   }
   const { runTui } = await import('../tui/run-tui.js');
-  return runTui(clusterFile);
+  return runTui(clusterFile, { readonly });
 }

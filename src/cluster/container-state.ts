@@ -142,6 +142,7 @@ export function containerFromListing(c: ListedContainer, machineId: string): Con
     health: healthFromStatusText(c.Status),
     created: new Date(c.Created * 1000).toISOString(),
     hostPorts: hostPortsFromListing(c.Ports),
+    status: c.Status,
   };
   const exitCode = exitCodeFromStatusText(c.Status);
   if (exitCode !== undefined) out.exitCode = exitCode;

@@ -26,6 +26,8 @@ export interface ContainerState {
   /** ISO time the container was created / last started. */
   created: string;
   startedAt?: string;
+  /** Docker's own words for the state, with uptime: "Up 5 minutes (healthy)", "Exited (1) 2 hours ago". */
+  status?: string;
   /** Host ports this container binds (any service, managed or not). */
   hostPorts: HostPortBinding[];
   /** Present on containers a dockplan deploy created. */

@@ -96,9 +96,10 @@ function symbolOf(op: Exclude<Operation, SequenceOperation>): string {
 }
 
 /** The human line for one operation, in names: `+/- replace container web-ab12 on m2 (image changed)`. */
-export function formatOperation(op: Operation, names: NameResolver): string {
-  if (op.kind === 'sequence') return op.operations.map((o) => formatOperation(o, names)).join('\n');
-  const on = `on ${names.machineName(op.machineId)}`;
+export function formatOperation(op: Operation, names: NameResolver, opts: { machine?: boolean } = {}): string {
+  if (op.kind === 'sequence') return op.operations.map((o) => formatOperation(o, names, opts)).join('\n');
+  // In a tree grouped by machine the machine is already said.
+  const on = opts.machine === false ? '' : `on ${names.machineName(op.machineId)}`;
   const container = (c: ContainerRef) => names.containerName(c.id) || c.name;
   const line = (() => {
     switch (op.kind) {
@@ -119,7 +120,7 @@ export function formatOperation(op: Operation, names: NameResolver): string {
         return `remove container ${container(op.container)} ${on} (${op.reason})`;
     }
   })();
-  return `${symbolOf(op)} ${line}`;
+  return `${symbolOf(op)} ${line.replace(/ {2,}/g, ' ').replace(/ $/, '')}`;
 }
 
 /** A short, id-based description for logs and errors (the seed's String()). */

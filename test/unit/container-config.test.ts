@@ -224,6 +224,7 @@ describe('reading containers back', () => {
       state: 'running',
       health: 'healthy',
       created: '2023-11-14T22:13:20.000Z',
+      status: 'Up 3 minutes (healthy)',
       hostPorts: [
         { host_ip: '127.0.0.1', published: 5353, protocol: 'udp' },
         { host_ip: '0.0.0.0', published: 9090, protocol: 'tcp' },

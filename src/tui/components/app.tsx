@@ -1,0 +1,81 @@
+import { Box, Text, useInput, useStdin, useStdout } from 'ink';
+import { useEffect } from 'react';
+import type { Controller } from '../controller.js';
+import { runIntent } from '../intents.js';
+import type { KeyContext, KeyName } from '../keys.js';
+import { findBinding, keyNames } from '../keys.js';
+import { handleModalKey } from '../modal-input.js';
+import type { AppState } from '../state/app-state.js';
+import { useAppState } from '../state/store.js';
+import { theme } from '../theme.js';
+import { ClusterScreen } from './cluster-screen.js';
+import { ExecuteScreen } from './execute-screen.js';
+import { Footer } from './footer.js';
+import { ModalView, modalHeight } from './modal-view.js';
+import { PlanScreen } from './plan-screen.js';
+import { ServiceScreen } from './service-screen.js';
+
+export function keyContext(state: AppState): KeyContext {
+  switch (state.screen.kind) {
+    case 'cluster':
+      return 'cluster';
+    case 'service':
+      return 'service';
+    case 'plan':
+      return 'plan';
+    case 'execute':
+      return state.execution?.awaiting !== undefined ? 'approval' : 'execute';
+  }
+}
+
+function handleKey(name: KeyName, controller: Controller): void {
+  const now = controller.store.getState();
+  if (now.notice) controller.store.dispatch({ type: 'notice' });
+  if (now.modal) return handleModalKey(now.modal, name, controller);
+  if (name === 'ctrl-c') return controller.requestQuit(130);
+  const binding = findBinding(keyContext(now), name);
+  if (!binding) return;
+  if (binding.mutating && now.readonly) {
+    controller.store.dispatch({ type: 'notice', text: `read-only: "${binding.help}" is off (started with --readonly)` });
+    return;
+  }
+  runIntent(binding.intent, controller);
+}
+
+/** The whole view: one input handler, one screen, its modal, and the footer. */
+export function App({ controller }: { controller: Controller }) {
+  const state = useAppState(controller.store);
+  const { isRawModeSupported } = useStdin();
+  const { stdout } = useStdout();
+
+  useEffect(() => {
+    const onResize = () => controller.store.dispatch({ type: 'resize', columns: stdout.columns, rows: stdout.rows });
+    stdout.on('resize', onResize);
+    return () => void stdout.off('resize', onResize);
+  }, [controller, stdout]);
+
+  useInput(
+    (input, key) => {
+      // Read the newest state, not this render's: keys arriving in one burst each see the last one's effect.
+      for (const name of keyNames(input, key)) handleKey(name, controller);
+    },
+    { isActive: isRawModeSupported === true },
+  );
+
+  const context = keyContext(state);
+  // Rows left for the screen: the title line, the footer (and its notice), and the modal.
+  const body = Math.max(4, state.size.rows - 2 - (state.notice ? 1 : 0) - (state.modal ? modalHeight(state.modal, context) : 0));
+  return (
+    <Box flexDirection="column" width={state.size.columns}>
+      <Text wrap="truncate" color={theme.accent}>
+        dockplan <Text color={theme.dim}>· {state.clusterName}{state.readonly ? ' · read-only' : ''}</Text>
+      </Text>
+      {state.screen.kind === 'cluster' ? <ClusterScreen state={state} rows={body} /> : null}
+      {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} /> : null}
+      {state.screen.kind === 'plan' ? <PlanScreen draft={state.screen.draft} rows={body} /> : null}
+      {state.screen.kind === 'execute' && state.execution ? <ExecuteScreen draft={state.screen.draft} view={state.execution} rows={body} /> : null}
+      {state.modal ? <ModalView modal={state.modal} context={context} readonly={state.readonly} /> : null}
+      <Footer context={context} readonly={state.readonly} notice={state.notice} />
+    </Box>
+  );
+}

@@ -1,0 +1,74 @@
+import { Box, Text } from 'ink';
+import type { ServiceState } from '../../model/cluster.js';
+import { newestSpecOf } from '../../plan/removal.js';
+import type { AppState } from '../state/app-state.js';
+import { visibleServices } from '../state/reducer.js';
+import { theme } from '../theme.js';
+import { listWindow } from './list-window.js';
+import { Spinner } from './spinner.js';
+
+export function healthSummary(service: ServiceState): string {
+  const count = (pred: (h: string, s: string) => boolean) => service.containers.filter((c) => pred(c.health, c.state)).length;
+  const parts: string[] = [];
+  const healthy = count((h) => h === 'healthy');
+  const unhealthy = count((h) => h === 'unhealthy');
+  const starting = count((h) => h === 'starting');
+  const stopped = count((_h, s) => s !== 'running');
+  if (unhealthy) parts.push(`${unhealthy} unhealthy`);
+  if (starting) parts.push(`${starting} starting`);
+  if (healthy) parts.push(`${healthy} healthy`);
+  if (stopped) parts.push(`${stopped} stopped`);
+  return parts.join(', ') || 'no healthcheck';
+}
+
+export function replicaSummary(service: ServiceState, upMachines: number): string {
+  const running = service.containers.filter((c) => c.state === 'running').length;
+  const desired = service.mode === 'global' ? upMachines : newestSpecOf(service)?.replicas ?? 1;
+  return `${running}/${desired}`;
+}
+
+const col = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
+
+export function ClusterScreen({ state, rows }: { state: AppState; rows: number }) {
+  const { cluster } = state;
+  if (cluster.status === 'loading' && !cluster.state) return <Spinner label={`loading ${state.clusterName}…`} />;
+  if (!cluster.state) return <Text color={theme.bad}>Could not load the cluster: {cluster.error}</Text>;
+  const machines = cluster.state.machines;
+  const up = machines.filter((m) => m.status === 'up').length;
+  const services = visibleServices(state);
+  const height = Math.max(2, rows - machines.length - 7 - (machines.some((m) => m.status === "down") ? 1 : 0));
+  const { start, end } = listWindow(services.length, state.cursor.services, height);
+  return (
+    <Box flexDirection="column">
+      <Text bold>MACHINES <Text color={theme.dim}>({up} of {machines.length} up)</Text></Text>
+      <Text color={theme.dim}>{`  ${col('NAME', 12)} ${col('STATUS', 34)} ${col('ENGINE', 16)} CONTAINERS`}</Text>
+      {machines.map((m) => (
+        <Text key={m.name} wrap="truncate">
+          {'  '}{col(m.name, 12)}{' '}
+          <Text color={m.status === 'up' ? theme.ok : theme.bad}>{col(m.status === 'up' ? 'up' : `down: ${m.downReason ?? 'unreachable'}`, 34)}</Text>
+          {' '}{col(m.engineVersion ?? '-', 16)} {m.status === 'up' ? String(m.containers.length) : '? (cannot be seen)'}
+        </Text>
+      ))}
+      <Text> </Text>
+      <Text bold>
+        SERVICES <Text color={theme.dim}>({services.length}{state.filter ? ` matching "${state.filter}"` : ''})</Text>
+        {cluster.refreshing ? <Text color={theme.dim}> refreshing…</Text> : null}
+      </Text>
+      {services.length === 0 ? (
+        <Text color={theme.dim}>  {state.filter ? 'no service matches the filter (/ to change it)' : 'no services yet: n deploys one from a spec file'}</Text>
+      ) : (
+        <Text color={theme.dim}>{`  ${col('NAME', 20)} ${col('MODE', 11)} ${col('REPLICAS', 9)} ${col('HEALTH', 22)} IMAGE`}</Text>
+      )}
+      {services.slice(start, end).map((s, i) => {
+        const selected = start + i === state.cursor.services;
+        return (
+          <Text key={s.id} wrap="truncate" color={selected ? theme.selected : undefined} inverse={selected}>
+            {selected ? '> ' : '  '}{col(s.name, 20)} {col(s.mode, 11)} {col(replicaSummary(s, up), 9)} {col(healthSummary(s), 22)} {newestSpecOf(s)?.image ?? s.containers[0]?.image ?? ''}
+          </Text>
+        );
+      })}
+      {services.length > end - start ? <Text color={theme.dim}>  {start + 1}-{end} of {services.length}</Text> : null}
+      {machines.some((m) => m.status === 'down') ? <Text color={theme.warn}>  containers on machines that are down are not counted above</Text> : null}
+    </Box>
+  );
+}

@@ -1,0 +1,104 @@
+import { Box, Text } from 'ink';
+import { useEffect, useState } from 'react';
+import type { Draft, ExecutionRow, ExecutionView } from '../state/app-state.js';
+import { symbolColour, theme } from '../theme.js';
+
+const STATUS_WORDS: Record<string, string> = {
+  pending: 'pending',
+  'creating-volume': 'creating volume',
+  pulling: 'pulling',
+  creating: 'creating',
+  starting: 'starting',
+  'health-starting': 'health: starting',
+  healthy: 'health: healthy',
+  unhealthy: 'health: unhealthy',
+  running: 'running, watching',
+  updating: 'updating',
+  stopping: 'stopping',
+  removing: 'removing',
+  'restarting-old': 'restarting old',
+  done: 'done',
+  failed: 'failed',
+};
+
+function statusColour(status: string): string | undefined {
+  if (status === 'done' || status === 'healthy') return theme.ok;
+  if (status === 'failed' || status === 'unhealthy') return theme.bad;
+  if (status === 'pending') return theme.dim;
+  return theme.accent;
+}
+
+function useNow(active: boolean): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!active) return;
+    const timer = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(timer);
+  }, [active]);
+  return now;
+}
+
+function elapsed(row: ExecutionRow, now: number): string {
+  const ms = row.elapsedMs ?? (row.startedAt ? now - row.startedAt : undefined);
+  return ms === undefined ? '' : `${(ms / 1000).toFixed(1)}s`;
+}
+
+/** Every operation with its live status; the approval question; the outcome. */
+export function ExecuteScreen({ draft, view, rows }: { draft: Draft; view: ExecutionView; rows: number }) {
+  const running = !view.outcome;
+  const now = useNow(running);
+  const machines = [...new Set(view.rows.map((r) => r.machineName))];
+  const awaiting = view.rows.find((r) => r.index === view.awaiting);
+  const failure = view.outcome?.failure;
+  const logLines = failure?.logs ? failure.logs.trimEnd().split('\n').slice(-Math.max(3, rows - view.rows.length - machines.length - 10)) : [];
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">DEPLOY {draft.plan?.serviceName} <Text color={theme.dim}>· {draft.origin} · {auto(view)}</Text></Text>
+      {machines.map((name) => (
+        <Box key={name} flexDirection="column">
+          <Text bold>  {name}</Text>
+          {view.rows.filter((r) => r.machineName === name).map((r) => {
+            const text = r.text;
+            const isNext = r.index === view.awaiting;
+            return (
+              <Text key={`${r.index}-${r.text}`} wrap="truncate" inverse={isNext}>
+                {isNext ? '  ▶ ' : '    '}
+                <Text color={statusColour(r.status)}>{(STATUS_WORDS[r.status] ?? r.status).padEnd(17)}</Text>
+                {elapsed(r, now).padStart(6)}  <Text color={symbolColour(text)}>{text}</Text>
+                {r.container && !text.includes(r.container) ? <Text color={theme.dim}> [{r.container}]</Text> : null}
+              </Text>
+            );
+          })}
+        </Box>
+      ))}
+      <Text> </Text>
+      {awaiting ? (
+        <Text color={theme.accent} wrap="wrap">
+          Approve operation {awaiting.index + 1} of {view.total} on {awaiting.machineName}? enter: this one · m: the rest of {awaiting.machineName} · a: all remaining · s: stop here
+        </Text>
+      ) : null}
+      {view.stopping && running ? <Text color={theme.warn}>stopping after the operation under way…</Text> : null}
+      {view.outcome?.ok ? <Text color={theme.ok}>✓ deployed: {view.outcome.completed} of {view.total} operations done · esc goes back</Text> : null}
+      {view.outcome && !view.outcome.ok && view.outcome.stoppedAt !== undefined ? (
+        <Text color={theme.warn}>Stopped before operation {view.outcome.stoppedAt + 1} of {view.total}: {view.outcome.completed} done, nothing half-done · esc goes back, plan again to finish</Text>
+      ) : null}
+      {failure ? (
+        <Box flexDirection="column" borderStyle="round" borderColor={theme.bad} paddingX={1}>
+          <Text color={theme.bad} wrap="wrap">✗ {failure.message}</Text>
+          {failure.container ? <Text bold>last log lines of {failure.container.name}:</Text> : null}
+          {logLines.map((l, i) => <Text key={i} wrap="truncate">  | {l}</Text>)}
+          <Text color={theme.dim} wrap="wrap">
+            {failure.container ? `${failure.container.name} is kept, stopped, for inspection (the next deploy removes it). ` : ''}
+            Next: esc back to the service, fix the spec (e), and deploy again.
+          </Text>
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
+function auto(view: ExecutionView): string {
+  if (view.auto.kind === 'all') return 'approving all';
+  if (view.auto.kind === 'machine') return 'approving one machine';
+  return 'step by step';
+}

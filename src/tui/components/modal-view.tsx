@@ -1,0 +1,85 @@
+import { Box, Text } from 'ink';
+import type { KeyContext } from '../keys.js';
+import { BINDINGS } from '../keys.js';
+import type { Modal } from '../state/app-state.js';
+import { theme } from '../theme.js';
+import { HelpOverlay } from './help-overlay.js';
+
+const PROMPTS = {
+  image: 'New image (registry/name:tag)',
+  replicas: 'Replicas',
+  env: 'Env var: KEY=VALUE sets it, KEY= removes it',
+} as const;
+
+/** The open modal, drawn under the screen it belongs to. */
+export function ModalView({ modal, context, readonly }: { modal: Modal; context: KeyContext; readonly: boolean }) {
+  switch (modal.kind) {
+    case 'help':
+      return <HelpOverlay context={context} readonly={readonly} />;
+    case 'filter':
+      return <Text>/ {modal.value}<Text inverse> </Text> <Text color={theme.dim}>enter keeps · esc clears</Text></Text>;
+    case 'prompt':
+      return (
+        <Box flexDirection="column" borderStyle="round" borderColor={theme.accent} paddingX={1}>
+          <Text bold>{PROMPTS[modal.field]}</Text>
+          <Text>&gt; {modal.value}<Text inverse> </Text></Text>
+          {modal.error ? <Text color={theme.bad} wrap="wrap">{modal.error}</Text> : null}
+          <Text color={theme.dim}>enter plans the change (nothing happens before you approve) · esc cancels</Text>
+        </Box>
+      );
+    case 'placement':
+      return (
+        <Box flexDirection="column" borderStyle="round" borderColor={theme.accent} paddingX={1}>
+          <Text bold>Machines it may run on (none chosen = any machine)</Text>
+          {modal.machines.map((m, i) => (
+            <Text key={m.id} inverse={i === modal.cursor}>{m.selected ? '[x]' : '[ ]'} {m.name}</Text>
+          ))}
+          <Text color={theme.dim}>space toggles · enter plans the change · esc cancels</Text>
+        </Box>
+      );
+    case 'open-spec':
+      return (
+        <Box flexDirection="column" borderStyle="round" borderColor={theme.accent} paddingX={1}>
+          <Text bold>New service from a spec file</Text>
+          <Text>path: {modal.value}<Text inverse> </Text></Text>
+          {modal.value ? null : modal.choices.map((c, i) => <Text key={c} inverse={i === modal.cursor} wrap="truncate">{c}</Text>)}
+          {modal.error ? <Text color={theme.bad} wrap="wrap">{modal.error}</Text> : null}
+          <Text color={theme.dim}>type a path, or ↑/↓ to pick an example · enter plans it · esc cancels</Text>
+        </Box>
+      );
+    case 'spec-errors':
+      return (
+        <Box flexDirection="column" borderStyle="round" borderColor={theme.bad} paddingX={1}>
+          <Text bold color={theme.bad}>The spec has {modal.errors.length} problem{modal.errors.length === 1 ? '' : 's'}:</Text>
+          {modal.errors.slice(0, 12).map((e, i) => <Text key={i} wrap="truncate">{e.replace(`${modal.file}:`, 'line ')}</Text>)}
+          <Text color={theme.dim}>e re-opens the editor with your text · d discards the edit</Text>
+        </Box>
+      );
+    case 'confirm-quit':
+      return (
+        <Box borderStyle="round" borderColor={theme.warn} paddingX={1}>
+          <Text color={theme.warn}>A deploy is running. Quit? y: stop after the operation under way (never half-done), then quit · n: keep going</Text>
+        </Box>
+      );
+  }
+}
+
+/** How many rows a modal takes, so the screen above it can make room. */
+export function modalHeight(modal: Modal, context: KeyContext): number {
+  switch (modal.kind) {
+    case 'help':
+      return BINDINGS[context].length + 4;
+    case 'filter':
+      return 1;
+    case 'prompt':
+      return modal.error ? 6 : 5;
+    case 'placement':
+      return modal.machines.length + 4;
+    case 'open-spec':
+      return (modal.value ? 0 : modal.choices.length) + (modal.error ? 6 : 5);
+    case 'spec-errors':
+      return Math.min(modal.errors.length, 12) + 4;
+    case 'confirm-quit':
+      return 4;
+  }
+}

@@ -1,0 +1,73 @@
+import { Box, Text } from 'ink';
+import { specToYaml } from '../../model/spec-yaml.js';
+import { newestSpecOf } from '../../plan/removal.js';
+import type { AppState } from '../state/app-state.js';
+import { containersInOrder, machineNames, serviceById } from '../state/reducer.js';
+import { theme } from '../theme.js';
+import { healthSummary, replicaSummary } from './cluster-screen.js';
+import { listWindow } from './list-window.js';
+
+const col = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
+
+function uptime(status: string | undefined): string {
+  return (status ?? '').replace(/\s*\((healthy|unhealthy|health: starting)\)/, '');
+}
+
+export function ServiceScreen({ state, serviceId, rows }: { state: AppState; serviceId: string; rows: number }) {
+  const service = serviceById(state, serviceId);
+  if (!service) return <Text color={theme.warn}>This service has no containers any more (esc to go back).</Text>;
+  const names = machineNames(state);
+  const containers = containersInOrder(state, service);
+  const up = state.cluster.state?.machines.filter((m) => m.status === 'up').length ?? 0;
+  const down = state.cluster.state?.machines.filter((m) => m.status === 'down') ?? [];
+  const spec = newestSpecOf(service);
+  const pane = state.logs || state.inspect;
+  const listHeight = Math.max(1, Math.min(containers.length, pane ? Math.floor(rows / 3) : rows - 6));
+  const { start, end } = listWindow(containers.length, state.cursor.containers, listHeight);
+  const paneHeight = Math.max(1, rows - listHeight - 5 - (down.length ? 1 : 0) - (containers.length > listHeight ? 1 : 0));
+  return (
+    <Box flexDirection="column">
+      <Text bold wrap="truncate">
+        {service.name} <Text color={theme.dim}>· {service.mode} · {replicaSummary(service, up)} running · {healthSummary(service)} · {spec?.image ?? ''}</Text>
+      </Text>
+      {down.length ? <Text color={theme.warn}>{down.map((m) => m.name).join(', ')} down: containers there cannot be seen</Text> : null}
+      <Text color={theme.dim}>{`  ${col('MACHINE', 8)} ${col('CONTAINER', 18)} ${col('STATE', 10)} ${col('HEALTH', 9)} ${col('UPTIME', 22)} PORTS`}</Text>
+      {containers.slice(start, end).map((c, i) => {
+        const selected = start + i === state.cursor.containers;
+        const healthColour = c.health === 'healthy' ? theme.ok : c.health === 'unhealthy' ? theme.bad : undefined;
+        return (
+          <Text key={c.id} wrap="truncate" inverse={selected} color={selected ? theme.selected : undefined}>
+            {selected ? '> ' : '  '}{col(names.get(c.machineId) ?? '?', 8)} {col(c.name, 18)}{' '}
+            <Text color={c.state === 'running' ? theme.ok : theme.bad}>{col(c.state, 10)}</Text>{' '}
+            <Text color={healthColour}>{col(c.health, 9)}</Text> {col(uptime(c.status), 22)}{' '}
+            {c.hostPorts.map((p) => `${p.published}/${p.protocol}`).join(',') || '-'}
+          </Text>
+        );
+      })}
+      {containers.length > end - start ? <Text color={theme.dim}>  {start + 1}-{end} of {containers.length}</Text> : null}
+      <Text> </Text>
+      {state.logs ? (
+        <Box flexDirection="column">
+          <Text bold>LOGS {state.logs.containerName} <Text color={theme.dim}>({state.logs.follow ? 'following; f pauses' : 'paused; f follows'} · l closes)</Text></Text>
+          {tail(state.logs.text, paneHeight).map((line, i) => <Text key={i} wrap="truncate">{line || ' '}</Text>)}
+        </Box>
+      ) : state.inspect ? (
+        <Box flexDirection="column">
+          <Text bold>INSPECT {state.inspect.containerName} <Text color={theme.dim}>(i closes)</Text></Text>
+          {state.inspect.lines.slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate">{line}</Text>)}
+        </Box>
+      ) : spec ? (
+        <Box flexDirection="column">
+          <Text bold>SPEC <Text color={theme.dim}>(as last deployed; e edits it)</Text></Text>
+          {specToYaml(spec).trimEnd().split('\n').slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate" color={theme.dim}>{line}</Text>)}
+        </Box>
+      ) : null}
+    </Box>
+  );
+}
+
+function tail(text: string, lines: number): string[] {
+  const all = text.trimEnd().split('\n');
+  if (!text.trim()) return ['(no output yet)'];
+  return all.slice(-lines);
+}

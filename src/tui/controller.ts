@@ -1,0 +1,349 @@
+// The interactive view's intents: every load, plan, edit and execution happens here, through the
+// engine; components only render the store and call these methods.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Client } from '../execute/client.js';
+import { Deployment } from '../execute/deployment.js';
+import { messageOf } from '../execute/errors.js';
+import type { ApprovalDecision, ApprovalRequest, ExecutionResult } from '../execute/events.js';
+import type { ContainerState } from '../model/cluster.js';
+import { formatSpecError, parseSpec } from '../model/parse-spec.js';
+import type { ServiceSpec } from '../model/spec.js';
+import { specToYaml } from '../model/spec-yaml.js';
+import { flatten } from '../plan/operations.js';
+import { newestSpecOf } from '../plan/removal.js';
+import type { Draft, QuickField, Screen } from './state/app-state.js';
+import { selectedContainer, serviceById } from './state/reducer.js';
+import type { Store } from './state/store.js';
+import { inspectLines } from './inspect-lines.js';
+
+export interface ControllerOptions {
+  /** Runs fn with the terminal handed over (the editor owns it meanwhile), then restores the view. */
+  suspend: (fn: () => void) => void;
+  /** Ends the program with this exit code. */
+  exit: (code: number) => void;
+  editor?: string;
+  specsDir?: string;
+  logPollMs?: number;
+}
+
+export type ApprovalChoice = 'one' | 'machine' | 'all' | 'stop';
+
+export class Controller {
+  private nextDraftId = 1;
+  private readonly deployments = new Map<number, Deployment>();
+  private pendingApproval?: { request: ApprovalRequest; resolve: (d: ApprovalDecision) => void };
+  private stopWatching?: () => void;
+  private logTimer?: ReturnType<typeof setInterval>;
+  private loading?: Promise<void>;
+  private quitAfterRun?: number;
+
+  constructor(
+    readonly client: Client,
+    readonly store: Store,
+    private readonly options: ControllerOptions,
+  ) {}
+
+  private get state() {
+    return this.store.getState();
+  }
+
+  private dispatch: Store['dispatch'] = (action) => this.store.dispatch(action);
+
+  // ---- cluster ---------------------------------------------------------------------------
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.stopWatching = this.client.watch(() => void this.refresh());
+  }
+
+  /** Reloads every machine; concurrent calls share one load. */
+  refresh(): Promise<void> {
+    this.loading ??= (async () => {
+      this.dispatch({ type: 'cluster-loading' });
+      try {
+        this.dispatch({ type: 'cluster-loaded', state: await this.client.loadState() });
+      } catch (err) {
+        this.dispatch({ type: 'cluster-failed', error: messageOf(err) });
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  navigate(screen: Screen): void {
+    this.closeLogs();
+    this.dispatch({ type: 'navigate', screen });
+  }
+
+  back(): void {
+    const s = this.state.screen;
+    if (this.state.logs || this.state.inspect) {
+      this.closeLogs();
+      this.dispatch({ type: 'inspect' });
+      return;
+    }
+    if (s.kind === 'service') this.navigate({ kind: 'cluster' });
+    else if (s.kind === 'plan') this.navigate(s.back);
+    else if (s.kind === 'execute' && this.state.execution?.outcome) this.navigate(s.back);
+  }
+
+  // ---- drafts: quick edits, the editor, spec files ---------------------------------------
+
+  /** The spec a service was last deployed with. */
+  currentSpec(serviceId: string): ServiceSpec | undefined {
+    const service = serviceById(this.state, serviceId);
+    return service ? newestSpecOf(service) : undefined;
+  }
+
+  /** Applies a quick edit; returns an error to show in the prompt, or undefined when a plan starts. */
+  quickEdit(serviceId: string, field: QuickField, value: string): string | undefined {
+    const current = this.currentSpec(serviceId);
+    if (!current) return 'this service has no readable spec: deploy it from its file first';
+    const text = value.trim();
+    let desired: ServiceSpec;
+    let origin: string;
+    if (field === 'image') {
+      desired = { ...current, image: text };
+      origin = `image ${current.image} -> ${text}`;
+    } else if (field === 'replicas') {
+      if (!/^\d+$/.test(text)) return 'replicas: a whole number, 0 or more';
+      desired = { ...current, replicas: Number(text) };
+      origin = `replicas ${current.replicas ?? 1} -> ${text}`;
+    } else {
+      const eq = text.indexOf('=');
+      if (eq <= 0) return 'env: KEY=VALUE to set, KEY= to remove';
+      const key = text.slice(0, eq);
+      const env = { ...(current.env ?? {}) };
+      if (eq === text.length - 1) delete env[key];
+      else env[key] = text.slice(eq + 1);
+      desired = { ...current, env };
+      origin = eq === text.length - 1 ? `env ${key} removed` : `env ${key} set`;
+    }
+    const problems = this.validate(desired);
+    if (problems) return problems;
+    this.planDraft(serviceId, current, desired, origin);
+    return undefined;
+  }
+
+  setPlacement(serviceId: string, machines: string[]): string | undefined {
+    const current = this.currentSpec(serviceId);
+    if (!current) return 'this service has no readable spec: deploy it from its file first';
+    const desired: ServiceSpec = { ...current, placement: machines.length ? { machines } : undefined };
+    this.planDraft(serviceId, current, desired, `placement: ${machines.length ? machines.join(', ') : 'any machine'}`);
+    return undefined;
+  }
+
+  /** The same validation a spec file gets: written out and read back. */
+  private validate(spec: ServiceSpec): string | undefined {
+    const { errors } = parseSpec(specToYaml(spec), 'edit');
+    return errors.length ? errors.map((e) => `${e.field}: ${e.message}`).join('; ') : undefined;
+  }
+
+  /** Opens the whole spec in $VISUAL/$EDITOR; `text` re-opens what the user wrote last time. */
+  editInEditor(serviceId: string | undefined, text?: string): void {
+    const current = serviceId ? this.currentSpec(serviceId) : undefined;
+    const base = this.state.screen.kind === 'plan' ? this.state.screen.draft.desired : current;
+    const dir = mkdtempSync(join(tmpdir(), 'dockplan-edit-'));
+    const file = join(dir, `${base?.name ?? 'service'}.yaml`);
+    writeFileSync(file, text ?? (base ? specToYaml(base) : ''));
+    const editor = this.options.editor ?? process.env.VISUAL ?? process.env.EDITOR ?? 'vi';
+    let edited = '';
+    let failure: string | undefined;
+    this.options.suspend(() => {
+      failure = runEditor(editor, file);
+      edited = readFileSync(file, 'utf8');
+    });
+    rmSync(dir, { recursive: true, force: true });
+    if (failure) {
+      this.dispatch({ type: 'notice', text: failure });
+      return;
+    }
+    this.acceptSpecText(serviceId, current, edited, file, 'edited in $EDITOR');
+  }
+
+  private acceptSpecText(serviceId: string | undefined, current: ServiceSpec | undefined, text: string, file: string, origin: string) {
+    const { spec, errors } = parseSpec(text, file);
+    if (!spec) {
+      this.dispatch({ type: 'modal', modal: { kind: 'spec-errors', errors: errors.map(formatSpecError), file, draftText: text } });
+      return;
+    }
+    this.dispatch({ type: 'modal' });
+    const existing = spec.name ? this.serviceIdByName(spec.name) : undefined;
+    this.planDraft(existing ?? (spec.name === current?.name ? serviceId : undefined), existing ? this.currentSpec(existing) : undefined, spec, origin);
+  }
+
+  private serviceIdByName(name: string): string | undefined {
+    const s = this.state.cluster.state;
+    if (!s) return undefined;
+    for (const m of s.machines) for (const c of m.containers) if (c.service?.name === name) return c.service.id;
+    return undefined;
+  }
+
+  /** The spec files offered for a new service. */
+  specChoices(): string[] {
+    const dir = this.options.specsDir ?? resolve('specs-examples');
+    try {
+      return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
+    } catch {
+      return [];
+    }
+  }
+
+  openSpecFile(path: string): string | undefined {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (err) {
+      return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(err)}`;
+    }
+    this.acceptSpecText(undefined, undefined, text, path, path);
+    return undefined;
+  }
+
+  private planDraft(serviceId: string | undefined, current: ServiceSpec | undefined, desired: ServiceSpec, origin: string) {
+    const draft: Draft = { id: this.nextDraftId++, serviceId, current, desired, origin, planning: 'pending' };
+    const back: Screen = serviceId ? { kind: 'service', serviceId } : { kind: 'cluster' };
+    this.navigate({ kind: 'plan', draft, back });
+    const deployment = new Deployment(this.client, desired);
+    this.deployments.set(draft.id, deployment);
+    deployment.plan().then(
+      ({ plan, names }) => this.dispatch({ type: 'draft-planned', draftId: draft.id, plan, names }),
+      (err) => this.dispatch({ type: 'draft-failed', draftId: draft.id, error: messageOf(err) }),
+    );
+  }
+
+  // ---- execution -------------------------------------------------------------------------
+
+  /** Starts executing the plan on screen; each operation waits for approval. */
+  apply(): void {
+    const s = this.state.screen;
+    if (s.kind !== 'plan' || s.draft.planning !== 'ready' || !s.draft.plan?.operations.length) return;
+    const deployment = this.deployments.get(s.draft.id);
+    if (!deployment) return;
+    this.dispatch({ type: 'execution-start', draft: s.draft });
+    this.dispatch({ type: 'navigate', screen: { kind: 'execute', draft: s.draft, back: s.back } });
+    deployment
+      .run({
+        onEvent: (event) => this.dispatch({ type: 'execution-event', event }),
+        approve: (request) => this.askApproval(request),
+      })
+      .then(
+        (result) => this.finishExecution(result),
+        (err) => this.finishExecution({ ok: false, completed: 0, total: s.draft.plan?.operations.length ?? 0, failure: { message: messageOf(err), index: 0 } }),
+      );
+  }
+
+  private finishExecution(result: ExecutionResult) {
+    this.dispatch({ type: 'execution-finished', result });
+    void this.refresh();
+    if (this.quitAfterRun !== undefined) this.quit(this.quitAfterRun);
+  }
+
+  private askApproval(request: ApprovalRequest): Promise<ApprovalDecision> {
+    const ex = this.state.execution;
+    if (!ex || ex.stopping) return Promise.resolve('stop');
+    const machineId = flatten([request.operation])[0]?.machineId;
+    if (ex.auto.kind === 'all' || (ex.auto.kind === 'machine' && ex.auto.machineId === machineId)) return Promise.resolve('approve');
+    this.dispatch({ type: 'execution-await', index: request.index });
+    return new Promise((resolve) => {
+      this.pendingApproval = { request, resolve };
+    });
+  }
+
+  approve(choice: ApprovalChoice): void {
+    const pending = this.pendingApproval;
+    if (!pending) return;
+    this.pendingApproval = undefined;
+    if (choice === 'stop') {
+      this.dispatch({ type: 'execution-stopping' });
+      pending.resolve('stop');
+      return;
+    }
+    const machineId = flatten([pending.request.operation])[0]?.machineId;
+    if (choice === 'machine' && machineId) this.dispatch({ type: 'execution-auto', auto: { kind: 'machine', machineId } });
+    if (choice === 'all') this.dispatch({ type: 'execution-auto', auto: { kind: 'all' } });
+    pending.resolve('approve');
+  }
+
+  get executing(): boolean {
+    return this.state.screen.kind === 'execute' && !!this.state.execution && !this.state.execution.outcome;
+  }
+
+  // ---- containers: logs and inspect ------------------------------------------------------
+
+  openLogs(follow = true): void {
+    const c = selectedContainer(this.state);
+    if (!c) return;
+    this.closeLogs();
+    const load = async () => {
+      const text = await this.client.containerLogs(c.machineId, c.id, 200).catch((err) => `(logs unavailable: ${messageOf(err)})`);
+      const logs = this.state.logs;
+      if (logs && logs.containerId !== c.id) return;
+      this.dispatch({ type: 'logs', logs: { machineId: c.machineId, containerId: c.id, containerName: c.name, text, follow: logs?.follow ?? follow } });
+    };
+    this.dispatch({ type: 'logs', logs: { machineId: c.machineId, containerId: c.id, containerName: c.name, text: '', follow } });
+    void load();
+    if (follow) this.logTimer = setInterval(() => void load(), this.options.logPollMs ?? 1000);
+  }
+
+  closeLogs(): void {
+    if (this.logTimer) clearInterval(this.logTimer);
+    this.logTimer = undefined;
+    if (this.state.logs) this.dispatch({ type: 'logs' });
+  }
+
+  async inspectSelected(): Promise<void> {
+    const c = selectedContainer(this.state);
+    if (!c) return;
+    this.closeLogs();
+    try {
+      const seen: ContainerState = await this.client.inspectContainer(c.machineId, c.id);
+      const machine = this.state.cluster.state?.machines.find((m) => m.id === c.machineId)?.name ?? c.machineId;
+      this.dispatch({ type: 'inspect', inspect: { containerName: c.name, lines: inspectLines(seen, machine) } });
+    } catch (err) {
+      this.dispatch({ type: 'notice', text: `inspect ${c.name}: ${messageOf(err)}` });
+    }
+  }
+
+  // ---- leaving -----------------------------------------------------------------------------
+
+  /** Ctrl-C / q: during an execution the user is asked first. */
+  requestQuit(code: number): void {
+    if (this.executing) {
+      this.dispatch({ type: 'modal', modal: { kind: 'confirm-quit' } });
+      return;
+    }
+    this.quit(code);
+  }
+
+  /** Stops after the operation under way (never in the middle of one), then quits. */
+  quitAfterCurrent(code: number): void {
+    this.quitAfterRun = code;
+    this.dispatch({ type: 'modal' });
+    this.dispatch({ type: 'execution-stopping' });
+    if (this.pendingApproval) this.approve('stop');
+  }
+
+  quit(code: number): void {
+    this.dispose();
+    this.options.exit(code);
+  }
+
+  dispose(): void {
+    this.stopWatching?.();
+    this.stopWatching = undefined;
+    this.closeLogs();
+  }
+}
+
+function runEditor(editor: string, file: string): string | undefined {
+  // The editor may carry arguments ("code --wait"): run it through the shell like git does.
+  const result = spawnSync(`${editor} "$DOCKPLAN_EDIT_FILE"`, { shell: true, stdio: 'inherit', env: { ...process.env, DOCKPLAN_EDIT_FILE: file } });
+  if (result.error) return `could not start the editor (${editor}): ${result.error.message}`;
+  if (result.status !== 0) return `the editor (${editor}) exited with code ${result.status}: nothing changed`;
+  return undefined;
+}

@@ -1,0 +1,112 @@
+// Every key binding in one table: the input handler, the footer and the `?` overlay all read it.
+import type { Key } from 'ink';
+
+export type KeyName = string;
+
+const CONTROL_CHARS: Record<string, KeyName> = { '\r': 'enter', '\n': 'enter', '\x7f': 'backspace', '\b': 'backspace', '\t': 'tab', '\x1b': 'esc', '\x03': 'ctrl-c' };
+
+/**
+ * Ink's key event as names, one per key: several plain keys arriving in one chunk (typed fast,
+ * pasted, or sent by tmux) come as one string, and each must count.
+ */
+export function keyNames(input: string, key: Key): KeyName[] {
+  const plain = !(key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.return || key.escape || key.tab || key.backspace || key.delete || key.ctrl);
+  if (!plain || input.length <= 1) return [keyName(input, key)];
+  return [...input].map((ch) => CONTROL_CHARS[ch] ?? ch);
+}
+
+/** Ink's key event as one name: 'up', 'enter', 'esc', 'ctrl-c', or the character typed. */
+export function keyName(input: string, key: Key): KeyName {
+  if (key.ctrl && input === 'c') return 'ctrl-c';
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageup';
+  if (key.pageDown) return 'pagedown';
+  if (key.return) return 'enter';
+  if (key.escape) return 'esc';
+  if (key.tab) return 'tab';
+  if (key.backspace || key.delete) return 'backspace';
+  return input;
+}
+
+export type Intent =
+  | 'up' | 'down' | 'page-up' | 'page-down' | 'open' | 'back' | 'quit' | 'help' | 'filter' | 'refresh'
+  | 'new-service' | 'logs' | 'inspect' | 'follow' | 'edit' | 'edit-image' | 'edit-replicas' | 'edit-env' | 'edit-placement'
+  | 'apply' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here';
+
+export type KeyContext = 'cluster' | 'service' | 'plan' | 'execute' | 'approval';
+
+export interface Binding {
+  keys: KeyName[];
+  /** How the footer and help show the keys. */
+  label: string;
+  /** One or two words for the footer. */
+  short?: string;
+  intent: Intent;
+  help: string;
+  /** Changes the cluster: off in --readonly. */
+  mutating?: boolean;
+  /** Shown in the footer (the rest only in `?`). */
+  footer?: boolean;
+}
+
+const move: Binding[] = [
+  { keys: ['up', 'k'], label: '↑/k', intent: 'up', help: 'move up' },
+  { keys: ['down', 'j'], label: '↓/j', intent: 'down', help: 'move down' },
+  { keys: ['pageup'], label: 'PgUp', intent: 'page-up', help: 'page up' },
+  { keys: ['pagedown'], label: 'PgDn', intent: 'page-down', help: 'page down' },
+];
+
+const common: Binding[] = [
+  { keys: ['?'], label: '?', intent: 'help', short: 'help', help: 'help: every key of this screen', footer: true },
+  { keys: ['q', 'ctrl-c'], label: 'q', intent: 'quit', short: 'quit', help: 'quit (asks first while a deploy runs)', footer: true },
+];
+
+export const BINDINGS: Record<KeyContext, Binding[]> = {
+  cluster: [
+    ...move,
+    { keys: ['enter'], label: 'enter', intent: 'open', short: 'open', help: 'open the selected service', footer: true },
+    { keys: ['/'], label: '/', intent: 'filter', short: 'filter', help: 'filter services by name', footer: true },
+    { keys: ['n'], label: 'n', intent: 'new-service', short: 'new', help: 'new service from a spec file', mutating: true, footer: true },
+    { keys: ['r'], label: 'r', intent: 'refresh', short: 'refresh', help: 'refresh now (it also refreshes on every Docker event)', footer: true },
+    ...common,
+  ],
+  service: [
+    ...move,
+    { keys: ['l'], label: 'l', intent: 'logs', short: 'logs', help: 'logs of the selected container (tail, following)', footer: true },
+    { keys: ['f'], label: 'f', intent: 'follow', help: 'pause/resume following the logs' },
+    { keys: ['i'], label: 'i', intent: 'inspect', short: 'inspect', help: 'inspect the selected container', footer: true },
+    { keys: ['t'], label: 't', intent: 'edit-image', short: 'image', help: 'change the image or tag', mutating: true, footer: true },
+    { keys: ['s'], label: 's', intent: 'edit-replicas', short: 'scale', help: 'scale: set the number of replicas', mutating: true, footer: true },
+    { keys: ['v'], label: 'v', intent: 'edit-env', short: 'env', help: 'set an env var (KEY=VALUE; KEY= removes it)', mutating: true, footer: true },
+    { keys: ['p'], label: 'p', intent: 'edit-placement', short: 'placement', help: 'choose the machines it may run on', mutating: true, footer: true },
+    { keys: ['e'], label: 'e', intent: 'edit', short: 'edit spec', help: 'edit the whole spec in $VISUAL/$EDITOR', mutating: true, footer: true },
+    { keys: ['r'], label: 'r', intent: 'refresh', short: 'refresh', help: 'refresh now' },
+    { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'back (closes logs/inspect first)', footer: true },
+    ...common,
+  ],
+  plan: [
+    { keys: ['enter', 'y'], label: 'enter', intent: 'apply', short: 'apply', help: 'go ahead: execute step by step', mutating: true, footer: true },
+    { keys: ['e'], label: 'e', intent: 'edit', short: 'edit spec', help: 'edit this spec in $VISUAL/$EDITOR', mutating: true, footer: true },
+    { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'discard this change and go back', footer: true },
+    ...common,
+  ],
+  approval: [
+    { keys: ['enter'], label: 'enter', intent: 'approve-one', short: 'approve', help: 'approve this operation', footer: true },
+    { keys: ['m'], label: 'm', intent: 'approve-machine', short: 'this machine', help: 'approve the rest of this machine', footer: true },
+    { keys: ['a'], label: 'a', intent: 'approve-all', short: 'all', help: 'approve all remaining operations', footer: true },
+    { keys: ['s'], label: 's', intent: 'stop-here', short: 'stop here', help: 'stop here (nothing is left half-done)', footer: true },
+    ...common,
+  ],
+  execute: [
+    { keys: ['l'], label: 'l', intent: 'logs', short: 'logs', help: 'logs of the failed container' },
+    { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'back to the service (once finished)', footer: true },
+    ...common,
+  ],
+};
+
+export function findBinding(context: KeyContext, name: KeyName): Binding | undefined {
+  return BINDINGS[context].find((b) => b.keys.includes(name));
+}

@@ -1,0 +1,57 @@
+// Starts the interactive view on a terminal and returns the exit code when it ends.
+import { render } from 'ink';
+import { DockerClient } from '../cluster/docker-client.js';
+import { App } from './components/app.js';
+import { Controller } from './controller.js';
+import { initialState } from './state/app-state.js';
+import { createStore } from './state/store.js';
+
+export interface TuiOptions {
+  readonly?: boolean;
+}
+
+const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
+const ALT_SCREEN_OFF = '\x1b[?1049l';
+const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
+
+export async function runTui(clusterFile: string | undefined, opts: TuiOptions = {}): Promise<number> {
+  const client = await DockerClient.open(clusterFile);
+  const { stdout, stdin } = process;
+  const store = createStore(initialState({
+    readonly: opts.readonly ?? false,
+    clusterName: client.describe(),
+    columns: stdout.columns ?? 80,
+    rows: stdout.rows ?? 24,
+  }));
+  let exitCode = 0;
+  let instance: ReturnType<typeof render> | undefined;
+  const controller = new Controller(client, store, {
+    suspend: (fn) => {
+      instance?.clear();
+      stdin.setRawMode?.(false);
+      stdout.write(ALT_SCREEN_OFF);
+      try {
+        fn();
+      } finally {
+        stdout.write(ALT_SCREEN_ON + CLEAR);
+        stdin.setRawMode?.(true);
+        store.dispatch({ type: 'resize', columns: stdout.columns ?? 80, rows: stdout.rows ?? 24 });
+      }
+    },
+    exit: (code) => {
+      exitCode = code;
+      instance?.unmount();
+    },
+  });
+  stdout.write(ALT_SCREEN_ON);
+  try {
+    instance = render(<App controller={controller} />, { exitOnCtrlC: false });
+    void controller.start();
+    await instance.waitUntilExit();
+  } finally {
+    controller.dispose();
+    stdout.write(ALT_SCREEN_OFF);
+    await client.close();
+  }
+  return exitCode;
+}

@@ -1,0 +1,116 @@
+// Everything the interactive view shows, as plain data. Screens and modals are unions, never flags.
+import type { FailureDetail, Phase } from '../../execute/events.js';
+import type { ClusterState } from '../../model/cluster.js';
+import type { ServiceSpec } from '../../model/spec.js';
+import type { NameResolver } from '../../plan/operations.js';
+import type { Plan } from '../../plan/plan.js';
+
+export interface ClusterView {
+  status: 'loading' | 'ready' | 'error';
+  state?: ClusterState;
+  error?: string;
+  /** A refresh is under way while the last state is still shown. */
+  refreshing: boolean;
+}
+
+/** A desired spec on its way to the cluster: its plan, then its execution. */
+export interface Draft {
+  id: number;
+  /** The service it changes; undefined for a new one. */
+  serviceId?: string;
+  /** The spec the service runs now (undefined for a new one). */
+  current?: ServiceSpec;
+  desired: ServiceSpec;
+  /** Where the change came from, in words: "replicas 2 -> 3", "edited in $EDITOR", a file path. */
+  origin: string;
+  planning: 'pending' | 'ready' | 'error';
+  plan?: Plan;
+  names?: NameResolver;
+  error?: string;
+}
+
+export type Screen =
+  | { kind: 'cluster' }
+  | { kind: 'service'; serviceId: string }
+  | { kind: 'plan'; draft: Draft; back: Screen }
+  | { kind: 'execute'; draft: Draft; back: Screen };
+
+export type QuickField = 'image' | 'replicas' | 'env';
+
+export type Modal =
+  | { kind: 'help' }
+  | { kind: 'filter'; value: string }
+  | { kind: 'prompt'; field: QuickField; value: string; error?: string; /** The first key typed replaces the prefilled value. */ fresh?: boolean }
+  | { kind: 'placement'; machines: { id: string; name: string; selected: boolean }[]; cursor: number }
+  | { kind: 'open-spec'; value: string; choices: string[]; cursor: number; error?: string }
+  | { kind: 'spec-errors'; errors: string[]; file: string; draftText: string }
+  | { kind: 'confirm-quit' };
+
+export type RowStatus = Phase;
+
+export interface ExecutionRow {
+  /** Top-level operation index: the unit of approval. */
+  index: number;
+  machineId: string;
+  machineName: string;
+  text: string;
+  status: RowStatus;
+  container?: string;
+  startedAt?: number;
+  elapsedMs?: number;
+}
+
+export type AutoApprove = { kind: 'none' } | { kind: 'machine'; machineId: string } | { kind: 'all' };
+
+export interface ExecutionView {
+  rows: ExecutionRow[];
+  total: number;
+  /** The top-level operation waiting for the user's approval. */
+  awaiting?: number;
+  auto: AutoApprove;
+  /** A stop was asked: nothing new starts. */
+  stopping: boolean;
+  outcome?: { ok: boolean; completed: number; stoppedAt?: number; failure?: FailureDetail & { index: number } };
+}
+
+export interface LogView {
+  machineId: string;
+  containerId: string;
+  containerName: string;
+  text: string;
+  follow: boolean;
+}
+
+export interface InspectView {
+  containerName: string;
+  lines: string[];
+}
+
+export interface AppState {
+  readonly: boolean;
+  clusterName: string;
+  cluster: ClusterView;
+  screen: Screen;
+  modal?: Modal;
+  /** Cursor per list (cluster services, service containers). */
+  cursor: { services: number; containers: number };
+  filter: string;
+  logs?: LogView;
+  inspect?: InspectView;
+  execution?: ExecutionView;
+  /** One line of feedback ("read-only: editing is off"), cleared by the next key. */
+  notice?: string;
+  size: { columns: number; rows: number };
+}
+
+export function initialState(opts: { readonly: boolean; clusterName: string; columns: number; rows: number }): AppState {
+  return {
+    readonly: opts.readonly,
+    clusterName: opts.clusterName,
+    cluster: { status: 'loading', refreshing: false },
+    screen: { kind: 'cluster' },
+    cursor: { services: 0, containers: 0 },
+    filter: '',
+    size: { columns: opts.columns, rows: opts.rows },
+  };
+}

@@ -1,0 +1,163 @@
+// The one reducer: every change to what the view shows goes through an action here.
+import type { DeployEvent, ExecutionResult } from '../../execute/events.js';
+import type { ClusterState, ContainerState, ServiceState } from '../../model/cluster.js';
+import { servicesOf } from '../../model/cluster.js';
+import type { NameResolver } from '../../plan/operations.js';
+import { formatOperation } from '../../plan/operations.js';
+import type { Plan } from '../../plan/plan.js';
+import { planTree } from '../../plan/plan-tree.js';
+import type { AppState, AutoApprove, Draft, ExecutionRow, ExecutionView, InspectView, LogView, Modal, Screen } from './app-state.js';
+
+export type Action =
+  | { type: 'cluster-loading' }
+  | { type: 'cluster-loaded'; state: ClusterState }
+  | { type: 'cluster-failed'; error: string }
+  | { type: 'navigate'; screen: Screen }
+  | { type: 'cursor'; list: keyof AppState['cursor']; delta: number }
+  | { type: 'modal'; modal?: Modal }
+  | { type: 'filter'; value: string }
+  | { type: 'draft-planned'; draftId: number; plan: Plan; names: NameResolver }
+  | { type: 'draft-failed'; draftId: number; error: string }
+  | { type: 'execution-start'; draft: Draft }
+  | { type: 'execution-event'; event: DeployEvent }
+  | { type: 'execution-await'; index: number }
+  | { type: 'execution-auto'; auto: AutoApprove }
+  | { type: 'execution-stopping' }
+  | { type: 'execution-finished'; result: ExecutionResult }
+  | { type: 'logs'; logs?: LogView }
+  | { type: 'inspect'; inspect?: InspectView }
+  | { type: 'notice'; text?: string }
+  | { type: 'resize'; columns: number; rows: number };
+
+export function reducer(state: AppState, action: Action): AppState {
+  switch (action.type) {
+    case 'cluster-loading':
+      return { ...state, cluster: { ...state.cluster, refreshing: true } };
+    case 'cluster-loaded':
+      return clampCursors({ ...state, cluster: { status: 'ready', state: action.state, refreshing: false } });
+    case 'cluster-failed':
+      return { ...state, cluster: { ...state.cluster, status: state.cluster.state ? 'ready' : 'error', error: action.error, refreshing: false } };
+    case 'navigate':
+      return { ...state, screen: action.screen, modal: undefined, logs: undefined, inspect: undefined, cursor: action.screen.kind === 'service' && state.screen.kind === 'cluster' ? { ...state.cursor, containers: 0 } : state.cursor };
+    case 'cursor': {
+      const max = listLength(state, action.list) - 1;
+      const next = Math.max(0, Math.min(max, state.cursor[action.list] + action.delta));
+      return { ...state, cursor: { ...state.cursor, [action.list]: next }, inspect: undefined };
+    }
+    case 'modal':
+      return { ...state, modal: action.modal };
+    case 'filter':
+      return clampCursors({ ...state, filter: action.value, cursor: { ...state.cursor, services: 0 } });
+    case 'draft-planned':
+    case 'draft-failed':
+      return { ...state, screen: updateDraft(state.screen, action.draftId, (d) =>
+        action.type === 'draft-planned'
+          ? { ...d, planning: 'ready', plan: action.plan, names: action.names, error: undefined }
+          : { ...d, planning: 'error', error: action.error }) };
+    case 'execution-start':
+      return { ...state, execution: startExecution(action.draft) };
+    case 'execution-event':
+      return state.execution ? { ...state, execution: applyEvent(state.execution, action.event) } : state;
+    case 'execution-await':
+      return state.execution ? { ...state, execution: { ...state.execution, awaiting: action.index } } : state;
+    case 'execution-auto':
+      return state.execution ? { ...state, execution: { ...state.execution, auto: action.auto, awaiting: undefined } } : state;
+    case 'execution-stopping':
+      return state.execution ? { ...state, execution: { ...state.execution, stopping: true, awaiting: undefined } } : state;
+    case 'execution-finished':
+      return state.execution ? {
+        ...state,
+        execution: { ...state.execution, awaiting: undefined, outcome: { ok: action.result.ok, completed: action.result.completed, stoppedAt: action.result.stoppedAt, failure: action.result.failure } },
+      } : state;
+    case 'logs':
+      return { ...state, logs: action.logs, inspect: action.logs ? undefined : state.inspect };
+    case 'inspect':
+      return { ...state, inspect: action.inspect, logs: action.inspect ? undefined : state.logs };
+    case 'notice':
+      return state.notice === action.text ? state : { ...state, notice: action.text };
+    case 'resize':
+      return { ...state, size: { columns: action.columns, rows: action.rows } };
+  }
+}
+
+function updateDraft(screen: Screen, draftId: number, update: (d: Draft) => Draft): Screen {
+  if ((screen.kind === 'plan' || screen.kind === 'execute') && screen.draft.id === draftId) return { ...screen, draft: update(screen.draft) };
+  return screen;
+}
+
+function startExecution(draft: Draft): ExecutionView {
+  const rows: ExecutionRow[] = [];
+  if (draft.plan && draft.names) {
+    for (const machine of planTree(draft.plan, draft.names)) {
+      for (const { index, operation } of machine.operations) {
+        rows.push({ index, machineId: machine.machineId, machineName: machine.name, text: formatOperation(operation, draft.names, { machine: false }), status: 'pending' });
+      }
+    }
+  }
+  return { rows, total: draft.plan?.operations.length ?? 0, auto: { kind: 'none' }, stopping: false };
+}
+
+function applyEvent(view: ExecutionView, event: DeployEvent): ExecutionView {
+  const now = Date.now();
+  const forIndex = (index: number, update: (r: ExecutionRow) => ExecutionRow) => ({
+    ...view,
+    rows: view.rows.map((r) => (r.index === index ? update(r) : r)),
+  });
+  switch (event.type) {
+    case 'operation-started':
+      return { ...forIndex(event.index, (r) => ({ ...r, status: 'pending', startedAt: now })), awaiting: undefined };
+    case 'phase':
+      return forIndex(event.index, (r) => (r.machineId === event.machineId
+        ? { ...r, status: event.phase, container: event.container?.name || r.container }
+        : r));
+    case 'operation-done':
+      return forIndex(event.index, (r) => ({ ...r, status: 'done', elapsedMs: event.elapsedMs }));
+    case 'operation-failed':
+      return forIndex(event.index, (r) => ({ ...r, status: 'failed', elapsedMs: event.elapsedMs }));
+    case 'stopped':
+      return { ...view, awaiting: undefined };
+    case 'finished':
+      return view;
+  }
+}
+
+// ---- selectors ------------------------------------------------------------------------------
+
+export function visibleServices(state: AppState): ServiceState[] {
+  const all = state.cluster.state ? servicesOf(state.cluster.state) : [];
+  const f = state.filter.trim().toLowerCase();
+  return f ? all.filter((s) => s.name.toLowerCase().includes(f)) : all;
+}
+
+export function serviceById(state: AppState, serviceId: string): ServiceState | undefined {
+  return state.cluster.state ? servicesOf(state.cluster.state).find((s) => s.id === serviceId) : undefined;
+}
+
+/** The service's containers in display order: by machine name, then container name. */
+export function containersInOrder(state: AppState, service: ServiceState): ContainerState[] {
+  const name = machineNames(state);
+  return [...service.containers].sort((a, b) => (name.get(a.machineId) ?? '').localeCompare(name.get(b.machineId) ?? '') || a.name.localeCompare(b.name));
+}
+
+export function machineNames(state: AppState): Map<string, string> {
+  return new Map((state.cluster.state?.machines ?? []).map((m) => [m.id, m.name]));
+}
+
+export function selectedContainer(state: AppState): ContainerState | undefined {
+  if (state.screen.kind !== 'service') return undefined;
+  const service = serviceById(state, state.screen.serviceId);
+  return service ? containersInOrder(state, service)[state.cursor.containers] : undefined;
+}
+
+function listLength(state: AppState, list: keyof AppState['cursor']): number {
+  if (list === 'services') return visibleServices(state).length;
+  if (state.screen.kind !== 'service') return 0;
+  return serviceById(state, state.screen.serviceId)?.containers.length ?? 0;
+}
+
+function clampCursors(state: AppState): AppState {
+  const services = Math.max(0, Math.min(state.cursor.services, listLength(state, 'services') - 1));
+  const containers = Math.max(0, Math.min(state.cursor.containers, listLength(state, 'containers') - 1));
+  if (services === state.cursor.services && containers === state.cursor.containers) return state;
+  return { ...state, cursor: { services, containers } };
+}

@@ -225,3 +225,10 @@ function deviceText(d: DeviceSpec): string {
 function ulimitText(u: UlimitSpec): string {
   return u.soft === u.hard ? String(u.soft) : `soft ${u.soft}, hard ${u.hard}`;
 }
+
+/** A copy of the spec for display: env values of keys that look secret are masked. */
+export function maskSecrets(spec: ServiceSpec): ServiceSpec {
+  if (!spec.env) return spec;
+  const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, looksSecret(k) ? MASK : v]));
+  return { ...spec, env };
+}

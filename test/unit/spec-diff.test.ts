@@ -319,3 +319,9 @@ test('a removed field keeps its place in the file order among the added and chan
   const next = with_({ image: 'local/busybox:2', cap_add: ['NET_ADMIN'], init: true });
   assert.deepEqual(lines(old, next), ['~ image: local/busybox:1 -> local/busybox:2', '- command: [x]', '+ init: true', '- user: root']);
 });
+
+test('maskSecrets hides the values of secret-looking env keys and keeps the rest', async () => {
+  const { maskSecrets, MASK } = await import('../../src/plan/spec-diff.js');
+  const masked = maskSecrets({ image: 'x:1', env: { DB_PASSWORD: 'hunter2', LOG_LEVEL: 'info', api_token: 't' } });
+  assert.deepEqual(masked.env, { DB_PASSWORD: MASK, LOG_LEVEL: 'info', api_token: MASK });
+});

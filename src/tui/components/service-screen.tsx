@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
 import { specToYaml } from '../../model/spec-yaml.js';
 import { newestSpecOf } from '../../plan/removal.js';
+import { maskSecrets } from '../../plan/spec-diff.js';
 import type { AppState } from '../state/app-state.js';
 import { containersInOrder, machineNames, serviceById } from '../state/reducer.js';
 import { theme } from '../theme.js';
@@ -59,7 +60,7 @@ export function ServiceScreen({ state, serviceId, rows }: { state: AppState; ser
       ) : spec ? (
         <Box flexDirection="column">
           <Text bold>SPEC <Text color={theme.dim}>(as last deployed; e edits it)</Text></Text>
-          {specToYaml(spec).trimEnd().split('\n').slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate" color={theme.dim}>{line}</Text>)}
+          {specToYaml(maskSecrets(spec)).trimEnd().split('\n').slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate" color={theme.dim}>{line}</Text>)}
         </Box>
       ) : null}
     </Box>

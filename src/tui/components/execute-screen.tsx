@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';
 import type { Draft, ExecutionRow, ExecutionView } from '../state/app-state.js';
 import { symbolColour, theme } from '../theme.js';
+import { listWindow } from './list-window.js';
 
 const STATUS_WORDS: Record<string, string> = {
   pending: 'pending',
@@ -47,30 +48,26 @@ function elapsed(row: ExecutionRow, now: number): string {
 export function ExecuteScreen({ draft, view, rows }: { draft: Draft; view: ExecutionView; rows: number }) {
   const running = !view.outcome;
   const now = useNow(running);
-  const machines = [...new Set(view.rows.map((r) => r.machineName))];
   const awaiting = view.rows.find((r) => r.index === view.awaiting);
   const failure = view.outcome?.failure;
-  const logLines = failure?.logs ? failure.logs.trimEnd().split('\n').slice(-Math.max(3, rows - view.rows.length - machines.length - 10)) : [];
+  const logLines = failure?.logs ? failure.logs.trimEnd().split('\n').slice(-Math.max(3, Math.floor(rows / 3))) : [];
+  // Room for the operations: what is left after the title, the question or outcome, and the failure box.
+  const room = Math.max(3, rows - 4 - (failure ? logLines.length + 6 : 0));
+  const window = operationWindow(view, room);
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">DEPLOY {draft.plan?.serviceName} <Text color={theme.dim}>· {draft.origin} · {auto(view)}</Text></Text>
-      {machines.map((name) => (
-        <Box key={name} flexDirection="column">
-          <Text bold>  {name}</Text>
-          {view.rows.filter((r) => r.machineName === name).map((r) => {
-            const text = r.text;
-            const isNext = r.index === view.awaiting;
-            return (
-              <Text key={`${r.index}-${r.text}`} wrap="truncate" inverse={isNext}>
-                {isNext ? '  ▶ ' : '    '}
-                <Text color={statusColour(r.status)}>{(STATUS_WORDS[r.status] ?? r.status).padEnd(17)}</Text>
-                {elapsed(r, now).padStart(6)}  <Text color={symbolColour(text)}>{text}</Text>
-                {r.container && !text.includes(r.container) ? <Text color={theme.dim}> [{r.container}]</Text> : null}
-              </Text>
-            );
-          })}
-        </Box>
+      {window.lines.map((line) => line.row ? (
+        <Text key={line.key} wrap="truncate" inverse={line.row.index === view.awaiting}>
+          {line.row.index === view.awaiting ? '  ▶ ' : '    '}
+          <Text color={statusColour(line.row.status)}>{(STATUS_WORDS[line.row.status] ?? line.row.status).padEnd(17)}</Text>
+          {elapsed(line.row, now).padStart(6)}  <Text color={symbolColour(line.row.text)}>{line.row.text}</Text>
+          {line.row.container && !line.row.text.includes(line.row.container) ? <Text color={theme.dim}> [{line.row.container}]</Text> : null}
+        </Text>
+      ) : (
+        <Text key={line.key} bold>  {line.machine}</Text>
       ))}
+      {window.hidden ? <Text color={theme.dim}>  {window.hidden}</Text> : null}
       <Text> </Text>
       {awaiting ? (
         <Text color={theme.accent} wrap="wrap">
@@ -101,4 +98,28 @@ function auto(view: ExecutionView): string {
   if (view.auto.kind === 'all') return 'approving all';
   if (view.auto.kind === 'machine') return 'approving one machine';
   return 'step by step';
+}
+
+interface Line {
+  key: string;
+  machine?: string;
+  row?: ExecutionRow;
+}
+
+/** The rows grouped under their machine, windowed around the operation that matters now. */
+function operationWindow(view: ExecutionView, room: number): { lines: Line[]; hidden?: string } {
+  const lines: Line[] = [];
+  let machine: string | undefined;
+  for (const row of view.rows) {
+    if (row.machineName !== machine) {
+      machine = row.machineName;
+      lines.push({ key: `m-${machine}-${lines.length}`, machine });
+    }
+    lines.push({ key: `r-${row.index}-${lines.length}`, row });
+  }
+  if (lines.length <= room) return { lines };
+  const focus = view.awaiting ?? view.rows.find((r) => r.status !== 'done' && r.status !== 'pending')?.index ?? view.rows.find((r) => r.status === 'pending')?.index;
+  const at = Math.max(0, lines.findIndex((l) => l.row?.index === focus));
+  const { start, end } = listWindow(lines.length, at, room - 1);
+  return { lines: lines.slice(start, end), hidden: `${start} line(s) above, ${lines.length - end} below` };
 }

@@ -41,12 +41,12 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
   return (
     <Box flexDirection="column">
       <Text bold>MACHINES <Text color={theme.dim}>({up} of {machines.length} up)</Text></Text>
-      <Text color={theme.dim}>{`  ${col('NAME', 12)} ${col('STATUS', 34)} ${col('ENGINE', 16)} CONTAINERS`}</Text>
+      <Text color={theme.dim}>{`  ${col('NAME', 12)} ${col('STATUS', 34)} ${col('ENGINE', 15)} CONTAINERS`}</Text>
       {machines.map((m) => (
         <Text key={m.name} wrap="truncate">
           {'  '}{col(m.name, 12)}{' '}
           <Text color={m.status === 'up' ? theme.ok : theme.bad}>{col(m.status === 'up' ? 'up' : `down: ${m.downReason ?? 'unreachable'}`, 34)}</Text>
-          {' '}{col(m.engineVersion ?? '-', 16)} {m.status === 'up' ? String(m.containers.length) : '? (cannot be seen)'}
+          {' '}{col(m.engineVersion ?? '-', 15)} {m.status === 'up' ? String(m.containers.length) : '? (cannot be seen)'}
         </Text>
       ))}
       <Text> </Text>
@@ -57,13 +57,13 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
       {services.length === 0 ? (
         <Text color={theme.dim}>  {state.filter ? 'no service matches the filter (/ to change it)' : 'no services yet: n deploys one from a spec file'}</Text>
       ) : (
-        <Text color={theme.dim}>{`  ${col('NAME', 20)} ${col('MODE', 11)} ${col('REPLICAS', 9)} ${col('HEALTH', 22)} IMAGE`}</Text>
+        <Text color={theme.dim}>{`  ${col('NAME', 18)} ${col('MODE', 11)} ${col('REPLICAS', 9)} ${col('HEALTH', 16)} IMAGE`}</Text>
       )}
       {services.slice(start, end).map((s, i) => {
         const selected = start + i === state.cursor.services;
         return (
           <Text key={s.id} wrap="truncate" color={selected ? theme.selected : undefined} inverse={selected}>
-            {selected ? '> ' : '  '}{col(s.name, 20)} {col(s.mode, 11)} {col(replicaSummary(s, up), 9)} {col(healthSummary(s), 22)} {newestSpecOf(s)?.image ?? s.containers[0]?.image ?? ''}
+            {selected ? '> ' : '  '}{col(s.name, 18)} {col(s.mode, 11)} {col(replicaSummary(s, up), 9)} {col(healthSummary(s), 16)} {newestSpecOf(s)?.image ?? s.containers[0]?.image ?? ''}
           </Text>
         );
       })}

@@ -32,16 +32,16 @@ export function ServiceScreen({ state, serviceId, rows }: { state: AppState; ser
         {service.name} <Text color={theme.dim}>· {service.mode} · {replicaSummary(service, up)} running · {healthSummary(service)} · {spec?.image ?? ''}</Text>
       </Text>
       {down.length ? <Text color={theme.warn}>{down.map((m) => m.name).join(', ')} down: containers there cannot be seen</Text> : null}
-      <Text color={theme.dim}>{`  ${col('MACHINE', 8)} ${col('CONTAINER', 18)} ${col('STATE', 10)} ${col('HEALTH', 9)} ${col('UPTIME', 22)} PORTS`}</Text>
+      <Text color={theme.dim}>{`  ${col('MACHINE', 7)} ${col('CONTAINER', 16)} ${col('STATE', 8)} ${col('HEALTH', 9)} ${col('UPTIME', 15)} ${col('PORTS', 10)} IMAGE`}</Text>
       {containers.slice(start, end).map((c, i) => {
         const selected = start + i === state.cursor.containers;
         const healthColour = c.health === 'healthy' ? theme.ok : c.health === 'unhealthy' ? theme.bad : undefined;
         return (
           <Text key={c.id} wrap="truncate" inverse={selected} color={selected ? theme.selected : undefined}>
-            {selected ? '> ' : '  '}{col(names.get(c.machineId) ?? '?', 8)} {col(c.name, 18)}{' '}
-            <Text color={c.state === 'running' ? theme.ok : theme.bad}>{col(c.state, 10)}</Text>{' '}
-            <Text color={healthColour}>{col(c.health, 9)}</Text> {col(uptime(c.status), 22)}{' '}
-            {c.hostPorts.map((p) => `${p.published}/${p.protocol}`).join(',') || '-'}
+            {selected ? '> ' : '  '}{col(names.get(c.machineId) ?? '?', 7)} {col(c.name, 16)}{' '}
+            <Text color={c.state === 'running' ? theme.ok : theme.bad}>{col(c.state, 8)}</Text>{' '}
+            <Text color={healthColour}>{col(c.health, 9)}</Text> {col(uptime(c.status), 15)}{' '}
+            {col(c.hostPorts.map((p) => `${p.published}/${p.protocol}`).join(',') || '-', 10)} {c.image}
           </Text>
         );
       })}

@@ -51,15 +51,30 @@ export function diffSpecs(old: ServiceSpec | undefined, next: ServiceSpec): Spec
     for (const e of after) {
       if (e.group !== group) continue;
       const was = beforeByField.get(e.field);
-      if (!was) changes.push({ field: e.field, kind: 'added', new: e.text });
+      const fallback = old ? DEFAULT_TEXT[e.field] : undefined;
+      if (!was && fallback !== undefined) changes.push({ field: e.field, kind: 'changed', old: fallback, new: e.text });
+      else if (!was) changes.push({ field: e.field, kind: 'added', new: e.text });
       else if (was.compare !== e.compare) changes.push({ field: e.field, kind: 'changed', old: was.text, new: e.text });
     }
     for (const e of before) {
-      if (e.group === group && !afterFields.has(e.field)) changes.push({ field: e.field, kind: 'removed', old: e.text });
+      if (e.group !== group || afterFields.has(e.field)) continue;
+      const fallback = DEFAULT_TEXT[e.field];
+      if (fallback !== undefined) changes.push({ field: e.field, kind: 'changed', old: e.text, new: fallback });
+      else changes.push({ field: e.field, kind: 'removed', old: e.text });
     }
   }
   return changes;
 }
+
+/** Fields with a default: going to or from it reads as a change from or to that value (`replicas: 1 -> 3`). */
+const DEFAULT_TEXT: Record<string, string> = {
+  mode: 'replicated',
+  replicas: '1',
+  pull_policy: 'missing',
+  stop_grace_period: formatDuration(DEFAULT_STOP_GRACE_MS),
+  'update.order': 'auto',
+  'update.monitor': formatDuration(DEFAULT_MONITOR_MS),
+};
 
 /** `~ image: a -> b`, `+ env.NEW: 1`, `- env.OLD: x`. */
 export function formatSpecChange(c: SpecFieldChange): string {

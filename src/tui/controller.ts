@@ -39,6 +39,9 @@ export class Controller {
   private logTimer?: ReturnType<typeof setInterval>;
   private loading?: Promise<void>;
   private quitAfterRun?: number;
+  private disposed = false;
+  /** Each open of the logs pane gets a number; reads from an earlier one are dropped. */
+  private logsOpened = 0;
 
   constructor(
     readonly client: Client,
@@ -56,6 +59,8 @@ export class Controller {
 
   async start(): Promise<void> {
     await this.refresh();
+    // The user may have quit while the first load was under way.
+    if (this.disposed) return;
     this.stopWatching = this.client.watch(() => void this.refresh());
   }
 
@@ -279,11 +284,11 @@ export class Controller {
     const c = selectedContainer(this.state);
     if (!c) return;
     this.closeLogs();
+    const opened = ++this.logsOpened;
     const load = async () => {
       const text = await this.client.containerLogs(c.machineId, c.id, 200).catch((err) => `(logs unavailable: ${messageOf(err)})`);
-      const logs = this.state.logs;
-      if (logs && logs.containerId !== c.id) return;
-      this.dispatch({ type: 'logs', logs: { machineId: c.machineId, containerId: c.id, containerName: c.name, text, follow: logs?.follow ?? follow } });
+      if (opened !== this.logsOpened || !this.state.logs) return;
+      this.dispatch({ type: 'logs', logs: { ...this.state.logs, text } });
     };
     this.dispatch({ type: 'logs', logs: { machineId: c.machineId, containerId: c.id, containerName: c.name, text: '', follow } });
     void load();
@@ -291,6 +296,7 @@ export class Controller {
   }
 
   closeLogs(): void {
+    this.logsOpened++;
     if (this.logTimer) clearInterval(this.logTimer);
     this.logTimer = undefined;
     if (this.state.logs) this.dispatch({ type: 'logs' });
@@ -334,6 +340,7 @@ export class Controller {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.stopWatching?.();
     this.stopWatching = undefined;
     this.closeLogs();

@@ -46,7 +46,9 @@ export async function runTui(clusterFile: string | undefined, opts: TuiOptions =
   stdout.write(ALT_SCREEN_ON);
   try {
     instance = render(<App controller={controller} />, { exitOnCtrlC: false });
-    void controller.start();
+    controller.start().catch((err: unknown) => {
+      store.dispatch({ type: 'cluster-failed', error: err instanceof Error ? err.message : String(err) });
+    });
     await instance.waitUntilExit();
   } finally {
     controller.dispose();

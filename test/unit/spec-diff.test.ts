@@ -101,11 +101,15 @@ test('false flags, the default grace period, the default monitor time and update
   assert.deepEqual(diffSpecs(base, defaults), []);
 });
 
-test('a default becoming a real value is added, and back is removed', () => {
-  assert.deepEqual(diffSpecs(with_({ replicas: 1 }), with_({ replicas: 3 })), [{ field: 'replicas', kind: 'added', new: '3' }]);
-  assert.deepEqual(diffSpecs(with_({ replicas: 3 }), base), [{ field: 'replicas', kind: 'removed', old: '3' }]);
-  assert.deepEqual(diffSpecs(base, with_({ mode: 'global' })), [{ field: 'mode', kind: 'added', new: 'global' }]);
-  assert.deepEqual(diffSpecs(base, with_({ pull_policy: 'always' })), [{ field: 'pull_policy', kind: 'added', new: 'always' }]);
+test('a default becoming a real value, and back, reads as a change from or to the default', () => {
+  assert.deepEqual(diffSpecs(with_({ replicas: 1 }), with_({ replicas: 3 })), [{ field: 'replicas', kind: 'changed', old: '1', new: '3' }]);
+  assert.deepEqual(diffSpecs(with_({ replicas: 3 }), base), [{ field: 'replicas', kind: 'changed', old: '3', new: '1' }]);
+  assert.deepEqual(diffSpecs(base, with_({ mode: 'global' })), [{ field: 'mode', kind: 'changed', old: 'replicated', new: 'global' }]);
+  assert.deepEqual(diffSpecs(base, with_({ pull_policy: 'always' })), [{ field: 'pull_policy', kind: 'changed', old: 'missing', new: 'always' }]);
+});
+
+test('for a new service a set field is simply added, defaults or not', () => {
+  assert.deepEqual(diffSpecs(undefined, { image: 'x:1', replicas: 3 }), [{ field: 'image', kind: 'added', new: 'x:1' }, { field: 'replicas', kind: 'added', new: '3' }]);
 });
 
 test('a replica count change shows both counts', () => {
@@ -184,7 +188,7 @@ test('durations are written like the spec file: 2s, 1s500ms, 1m30s', () => {
     '~ healthcheck.interval: 2s -> 5s',
     '+ healthcheck.start_period: 500ms',
     '~ stop_grace_period: 1m30s -> 30s',
-    '+ update.monitor: 2s',
+    '~ update.monitor: 5s -> 2s',
   ]);
 });
 
@@ -300,7 +304,7 @@ test('changes come in the spec file order whatever the order of the objects keys
   assert.deepEqual(diffSpecs(old, next).map((c: SpecFieldChange) => `${c.kind} ${c.field}`), [
     'changed name',
     'changed image',
-    'added replicas',
+    'changed replicas',
     'added command',
     'added entrypoint',
     'added env.A',
@@ -310,7 +314,7 @@ test('changes come in the spec file order whatever the order of the objects keys
     'added placement.machines',
     'added healthcheck.test',
     'changed user',
-    'added update.order',
+    'changed update.order',
   ]);
 });
 

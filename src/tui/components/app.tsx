@@ -11,6 +11,7 @@ import { theme } from '../theme.js';
 import { ClusterScreen } from './cluster-screen.js';
 import { ExecuteScreen } from './execute-screen.js';
 import { Footer } from './footer.js';
+import { HelpOverlay } from './help-overlay.js';
 import { ModalView, modalHeight } from './modal-view.js';
 import { PlanScreen } from './plan-screen.js';
 import { ServiceScreen } from './service-screen.js';
@@ -64,17 +65,21 @@ export function App({ controller }: { controller: Controller }) {
 
   const context = keyContext(state);
   // Rows left for the screen: the title line, the footer (and its notice), and the modal.
-  const body = Math.max(4, state.size.rows - 2 - (state.notice ? 1 : 0) - (state.modal ? modalHeight(state.modal, context) : 0));
+  const body = Math.max(4, state.size.rows - 2 - (state.notice ? 1 : 0) - (state.modal ? modalHeight(state.modal, state.size.columns) : 0));
   return (
     <Box flexDirection="column" width={state.size.columns}>
       <Text wrap="truncate" color={theme.accent}>
         dockplan <Text color={theme.dim}>· {state.clusterName}{state.readonly ? ' · read-only' : ''}</Text>
       </Text>
-      {state.screen.kind === 'cluster' ? <ClusterScreen state={state} rows={body} /> : null}
-      {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} /> : null}
-      {state.screen.kind === 'plan' ? <PlanScreen draft={state.screen.draft} rows={body} /> : null}
-      {state.screen.kind === 'execute' && state.execution ? <ExecuteScreen draft={state.screen.draft} view={state.execution} rows={body} /> : null}
-      {state.modal ? <ModalView modal={state.modal} context={context} readonly={state.readonly} /> : null}
+      {state.modal?.kind === 'help' ? <HelpOverlay context={context} readonly={state.readonly} rows={state.size.rows - 2} /> : (
+        <>
+          {state.screen.kind === 'cluster' ? <ClusterScreen state={state} rows={body} /> : null}
+          {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} /> : null}
+          {state.screen.kind === 'plan' ? <PlanScreen draft={state.screen.draft} rows={body} /> : null}
+          {state.screen.kind === 'execute' && state.execution ? <ExecuteScreen draft={state.screen.draft} view={state.execution} rows={body} /> : null}
+          {state.modal ? <ModalView modal={state.modal} context={context} readonly={state.readonly} /> : null}
+        </>
+      )}
       <Footer context={context} readonly={state.readonly} notice={state.notice} />
     </Box>
   );

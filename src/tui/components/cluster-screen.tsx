@@ -41,7 +41,7 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
   return (
     <Box flexDirection="column">
       <Text bold>MACHINES <Text color={theme.dim}>({up} of {machines.length} up)</Text></Text>
-      <Text color={theme.dim}>{`  ${col('NAME', 12)} ${col('STATUS', 34)} ${col('ENGINE', 15)} CONTAINERS`}</Text>
+      <Text color={theme.dim} wrap="truncate">{`  ${col('NAME', 12)} ${col('STATUS', 34)} ${col('ENGINE', 15)} CONTAINERS`}</Text>
       {machines.map((m) => (
         <Text key={m.name} wrap="truncate">
           {'  '}{col(m.name, 12)}{' '}
@@ -57,7 +57,7 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
       {services.length === 0 ? (
         <Text color={theme.dim}>  {state.filter ? 'no service matches the filter (/ to change it)' : 'no services yet: n deploys one from a spec file'}</Text>
       ) : (
-        <Text color={theme.dim}>{`  ${col('NAME', 18)} ${col('MODE', 11)} ${col('REPLICAS', 9)} ${col('HEALTH', 16)} IMAGE`}</Text>
+        <Text color={theme.dim} wrap="truncate">{`  ${col('NAME', 18)} ${col('MODE', 11)} ${col('REPLICAS', 9)} ${col('HEALTH', 16)} IMAGE`}</Text>
       )}
       {services.slice(start, end).map((s, i) => {
         const selected = start + i === state.cursor.services;

@@ -1,6 +1,5 @@
 import { Box, Text } from 'ink';
 import type { KeyContext } from '../keys.js';
-import { BINDINGS } from '../keys.js';
 import type { Modal } from '../state/app-state.js';
 import { theme } from '../theme.js';
 import { HelpOverlay } from './help-overlay.js';
@@ -15,7 +14,7 @@ const PROMPTS = {
 export function ModalView({ modal, context, readonly }: { modal: Modal; context: KeyContext; readonly: boolean }) {
   switch (modal.kind) {
     case 'help':
-      return <HelpOverlay context={context} readonly={readonly} />;
+      return <HelpOverlay context={context} readonly={readonly} rows={20} />;
     case 'filter':
       return <Text>/ {modal.value}<Text inverse> </Text> <Text color={theme.dim}>enter keeps · esc clears</Text></Text>;
     case 'prompt':
@@ -64,22 +63,24 @@ export function ModalView({ modal, context, readonly }: { modal: Modal; context:
   }
 }
 
-/** How many rows a modal takes, so the screen above it can make room. */
-export function modalHeight(modal: Modal, context: KeyContext): number {
+/** How many rows a modal takes (help is drawn instead of the screen), so the screen can make room. */
+export function modalHeight(modal: Modal, columns: number): number {
+  // A message in a bordered box wraps at the box's inner width.
+  const wrapped = (text?: string) => (text ? Math.ceil(text.length / Math.max(10, columns - 4)) : 0);
   switch (modal.kind) {
     case 'help':
-      return BINDINGS[context].length + 4;
+      return 0;
     case 'filter':
       return 1;
     case 'prompt':
-      return modal.error ? 6 : 5;
+      return 5 + wrapped(modal.error);
     case 'placement':
       return modal.machines.length + 4;
     case 'open-spec':
-      return (modal.value ? 0 : modal.choices.length) + (modal.error ? 6 : 5);
+      return (modal.value ? 0 : modal.choices.length) + 5 + wrapped(modal.error);
     case 'spec-errors':
       return Math.min(modal.errors.length, 12) + 4;
     case 'confirm-quit':
-      return 4;
+      return 2 + wrapped('A deploy is running. Quit? y: stop after the operation under way (never half-done), then quit · n: keep going');
   }
 }

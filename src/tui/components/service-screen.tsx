@@ -25,6 +25,8 @@ export function ServiceScreen({ state, serviceId, rows }: { state: AppState; ser
   const pane = state.logs || state.inspect;
   const listHeight = Math.max(1, Math.min(containers.length, pane ? Math.floor(rows / 3) : rows - 6));
   const { start, end } = listWindow(containers.length, state.cursor.containers, listHeight);
+  // The container name is what plans and Docker commands use: never cut it while there is room.
+  const nameWidth = Math.min(32, Math.max(9, ...containers.map((c) => c.name.length)));
   const paneHeight = Math.max(1, rows - listHeight - 5 - (down.length ? 1 : 0) - (containers.length > listHeight ? 1 : 0));
   return (
     <Box flexDirection="column">
@@ -32,13 +34,13 @@ export function ServiceScreen({ state, serviceId, rows }: { state: AppState; ser
         {service.name} <Text color={theme.dim}>· {service.mode} · {replicaSummary(service, up)} running · {healthSummary(service)} · {spec?.image ?? ''}</Text>
       </Text>
       {down.length ? <Text color={theme.warn}>{down.map((m) => m.name).join(', ')} down: containers there cannot be seen</Text> : null}
-      <Text color={theme.dim}>{`  ${col('MACHINE', 7)} ${col('CONTAINER', 16)} ${col('STATE', 8)} ${col('HEALTH', 9)} ${col('UPTIME', 15)} ${col('PORTS', 10)} IMAGE`}</Text>
+      <Text color={theme.dim} wrap="truncate">{`  ${col('MACHINE', 7)} ${col('CONTAINER', nameWidth)} ${col('STATE', 8)} ${col('HEALTH', 9)} ${col('UPTIME', 15)} ${col('PORTS', 10)} IMAGE`}</Text>
       {containers.slice(start, end).map((c, i) => {
         const selected = start + i === state.cursor.containers;
         const healthColour = c.health === 'healthy' ? theme.ok : c.health === 'unhealthy' ? theme.bad : undefined;
         return (
           <Text key={c.id} wrap="truncate" inverse={selected} color={selected ? theme.selected : undefined}>
-            {selected ? '> ' : '  '}{col(names.get(c.machineId) ?? '?', 7)} {col(c.name, 16)}{' '}
+            {selected ? '> ' : '  '}{col(names.get(c.machineId) ?? '?', 7)} {col(c.name, nameWidth)}{' '}
             <Text color={c.state === 'running' ? theme.ok : theme.bad}>{col(c.state, 8)}</Text>{' '}
             <Text color={healthColour}>{col(c.health, 9)}</Text> {col(uptime(c.status), 15)}{' '}
             {col(c.hostPorts.map((p) => `${p.published}/${p.protocol}`).join(',') || '-', 10)} {c.image}

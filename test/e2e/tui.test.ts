@@ -1,0 +1,179 @@
+// The built binary's interactive view in a real terminal (tmux), against the real cluster: pick a
+// service, scale it 1 -> 3, read the plan on screen, approve each operation, and check through
+// Docker that every machine runs what the plan showed; $VISUAL takes the terminal and gives it
+// back. Also: no terminal exits 2; Ctrl-C exits 130.
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { PROJECT_DIR, clusterFile, skipReason, waitFor } from '../cluster/harness.js';
+import { waitAllMachinesUp } from '../support/engine-helpers.js';
+import { containersByMachine, deploy, loggerSpec, removeServices, serviceName } from '../support/tui-harness.js';
+
+const BIN = join(PROJECT_DIR, 'dist', 'bin', 'dockplan.js');
+const noBuild = existsSync(BIN) ? undefined : `${BIN} is missing: npm run build first`;
+const tmuxMissing = (() => {
+  try {
+    execFileSync('tmux', ['-V']);
+    return undefined;
+  } catch {
+    return 'tmux is not installed (apt-get install tmux)';
+  }
+})();
+
+const SOCKET = `dockplan-tui-e2e-${process.pid}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const screen = () => tmux('capture-pane', '-p', '-t', 'main');
+const keys = (...k: string[]) => tmux('send-keys', '-t', 'main', ...k);
+
+/** Polls the pane until it matches; on timeout fails with the last screen. */
+async function waitScreen(match: string | RegExp | ((screen: string) => boolean), timeoutMs = 15_000): Promise<string> {
+  let last = '';
+  const ok = (s: string) => (typeof match === 'string' ? s.includes(match) : match instanceof RegExp ? match.test(s) : match(s));
+  try {
+    return await waitFor(() => {
+      last = screen();
+      return ok(last) ? last : undefined;
+    }, timeoutMs, 50);
+  } catch {
+    throw new Error(`the terminal did not show ${String(match)} within ${timeoutMs} ms; screen:\n${last}`);
+  }
+}
+
+/** Starts `dockplan` (the interactive view) in a fresh 100x30 tmux session; `env` is put before the command. */
+function startView(env = '') {
+  try {
+    tmux('kill-server');
+  } catch {
+    /* no server yet */
+  }
+  tmux('new-session', '-d', '-s', 'main', '-x', '100', '-y', '30', '-c', PROJECT_DIR,
+    `${env} DOCKPLAN_CLUSTER=${clusterFile()} node ${BIN}; echo "exit=$?"; sleep 600`);
+}
+
+const selectedLine = (s: string) => s.split('\n').find((l) => l.startsWith('> '));
+
+/** Moves down (j, one key at a time, reading the screen in between) to the service, and opens it. */
+async function openService(name: string, replicas: string): Promise<void> {
+  await waitScreen('MACHINES (3 of 3 up)', 20_000);
+  await waitScreen(name);
+  for (let i = 0; ; i++) {
+    const was = selectedLine(screen());
+    if (was?.includes(name)) break;
+    assert.ok(i < 100, `never reached ${name}:\n${screen()}`);
+    keys('j');
+    await waitScreen((s) => selectedLine(s) !== was, 5_000);
+  }
+  keys('Enter');
+  await waitScreen(new RegExp(`^${name} · replicated · ${replicas} running`, 'm'));
+}
+
+after(() => {
+  let socketPath = '';
+  try {
+    socketPath = tmux('display-message', '-p', '-t', 'main', '#{socket_path}').trim();
+    tmux('kill-server');
+  } catch {
+    /* already gone */
+  }
+  // kill-server leaves the socket file behind.
+  if (socketPath) rmSync(socketPath, { force: true });
+});
+
+it('dockplan without a terminal on stdin exits 2 and says to use the plain commands', { skip: noBuild }, async () => {
+  const child = spawn(process.execPath, [BIN], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, DOCKPLAN_CLUSTER: clusterFile() } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdin.end();
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 2);
+  assert.match(stderr, /^dockplan: the interactive view needs a terminal\.$/m);
+  assert.match(stderr, /dockplan machines \| ls \| plan -f SPEC \| deploy -f SPEC --yes/);
+});
+
+describe('the interactive view in tmux on the real cluster', { skip: skipReason() ?? tmuxMissing ?? noBuild }, () => {
+  const name = serviceName('e2e');
+
+  before(async () => {
+    await waitAllMachinesUp();
+    await deploy(loggerSpec(name, 1));
+  });
+  after(async () => {
+    await removeServices([name]);
+  });
+
+  it('scaling a service step by step: the plan on screen is what then runs on each machine, and q exits 0', async () => {
+    const before = await containersByMachine(name, { running: true });
+    startView();
+    await openService(name, '1/1');
+    keys('s');
+    await waitScreen('Replicas');
+    keys('3');
+    await waitScreen('> 3');
+    keys('Enter');
+    const plan = await waitScreen(/across \d machines?/);
+    assert.match(plan, /[+~] replicas: (1 -> )?3/);
+    assert.match(plan, /^2 create · across 2 machines/m);
+    // The plan as the screen shows it: each machine line, then its operations.
+    const planned: Record<string, number> = {};
+    let current = '';
+    for (const line of plan.split('\n')) {
+      const m = /^ {2}(m\d)\s*$/.exec(line);
+      if (m) current = m[1]!;
+      else if (current && line.startsWith(`    + run container ${name}`)) planned[current] = (planned[current] ?? 0) + 1;
+    }
+    assert.equal(Object.values(planned).reduce((a, b) => a + b, 0), 2, `two new containers on screen:\n${plan}`);
+    keys('Enter');
+    for (const i of [1, 2]) {
+      await waitScreen(`Approve operation ${i} of 2`);
+      keys('Enter');
+    }
+    await waitScreen('deployed: 2 of 2 operations done', 20_000);
+    const after = await containersByMachine(name, { running: true });
+    for (const m of Object.keys(after)) {
+      assert.equal(after[m]!.length, (before[m]?.length ?? 0) + (planned[m] ?? 0), `${m}: before ${JSON.stringify(before)}, planned ${JSON.stringify(planned)}, now ${JSON.stringify(after)}`);
+      for (const c of before[m] ?? []) assert.ok(after[m]!.includes(c), `${c} on ${m} was kept`);
+    }
+    keys('q');
+    await waitScreen('exit=');
+    assert.match(screen(), /^exit=0$/m);
+  });
+
+  it('e hands the terminal to $VISUAL and the view comes back whole, with the plan of the edited spec', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockplan-tui-e2e-'));
+    try {
+      const editor = join(dir, 'editor.sh');
+      const before = await containersByMachine(name, { running: true });
+      const n = Object.values(before).flat().length;
+      writeFileSync(editor, `#!/bin/sh\nsed -i 's/^replicas: .*/replicas: ${n + 2}/' "$1"\n`);
+      chmodSync(editor, 0o755);
+      startView(`VISUAL=${editor}`);
+      await openService(name, `${n}/${n}`);
+      keys('e');
+      const plan = await waitScreen(/across \d machines?/);
+      const lines = plan.split('\n');
+      assert.match(lines[0]!, /^dockplan · cluster file /, `the view is redrawn from the top:\n${plan}`);
+      assert.match(plan, new RegExp(`^PLAN ${name} · edited in \\$EDITOR`, 'm'));
+      assert.match(plan, new RegExp(`[+~] replicas: (${n} -> )?${n + 2}$`, 'm'));
+      assert.equal(lines.filter((l) => l === `    + run container ${name}`).length, 2, plan);
+      keys('Escape');
+      await waitScreen(new RegExp(`^${name} · replicated · ${n}/${n} running`, 'm'));
+      keys('q');
+      await waitScreen('exit=');
+      assert.match(screen(), /^exit=0$/m);
+      assert.deepEqual(await containersByMachine(name, { running: true }), before, 'nothing was applied');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('Ctrl-C on the cluster screen exits with 130', async () => {
+    startView();
+    await waitScreen('MACHINES (3 of 3 up)', 20_000);
+    keys('C-c');
+    await waitScreen('exit=');
+    assert.match(screen(), /^exit=130$/m);
+  });
+});

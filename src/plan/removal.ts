@@ -1,6 +1,7 @@
 // Removing a whole service: every container goes; named volumes stay.
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
+import { newestSpecOf } from './current-spec.js';
 import type { RemoveOperation } from './operations.js';
 import type { Plan } from './plan.js';
 import { fingerprintOf } from './plan.js';
@@ -30,11 +31,4 @@ export function planRemoval(state: ClusterState, service: ServiceState): Plan {
     warnings: unseen.length > 0 ? [`containers of ${service.name} on ${unseen.map((u) => u.name).join(', ')} cannot be seen and will stay: run rm again when the machine is back`] : [],
     fingerprint: fingerprintOf(state, service, newest ?? {}),
   };
-}
-
-/** The spec of the service's most recently created container: what the service was last deployed as. */
-export function newestSpecOf(service: ServiceState) {
-  return [...service.containers]
-    .filter((c) => c.service?.spec)
-    .sort((a, b) => b.created.localeCompare(a.created))[0]?.service?.spec;
 }

@@ -13,7 +13,7 @@ import { formatSpecError, parseSpec } from '../model/parse-spec.js';
 import type { ServiceSpec } from '../model/spec.js';
 import { specToYaml } from '../model/spec-yaml.js';
 import { flatten } from '../plan/operations.js';
-import { newestSpecOf } from '../plan/removal.js';
+import { currentSpecOf } from '../plan/current-spec.js';
 import type { Draft, QuickField, Screen } from './state/app-state.js';
 import { selectedContainer, serviceById } from './state/reducer.js';
 import type { Store } from './state/store.js';
@@ -101,7 +101,8 @@ export class Controller {
   /** The spec a service was last deployed with. */
   currentSpec(serviceId: string): ServiceSpec | undefined {
     const service = serviceById(this.state, serviceId);
-    return service ? newestSpecOf(service) : undefined;
+    const state = this.state.cluster.state;
+    return service && state ? currentSpecOf(service, state) : undefined;
   }
 
   /** Applies a quick edit; returns an error to show in the prompt, or undefined when a plan starts. */

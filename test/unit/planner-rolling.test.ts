@@ -308,3 +308,24 @@ test('the fingerprint changes when what the plan saw changes', () => {
   c.state = 'exited';
   assert.notEqual(plan(state, spec).fingerprint, before);
 });
+
+test('after a scale-down the current spec counts the containers, not the stale label', async () => {
+  const { currentSpecOf, desiredReplicas } = await import('../../src/plan/current-spec.js');
+  const spec = webSpec({ replicas: 3 });
+  const m1 = machine('m1'), m2 = machine('m2');
+  container(m1, spec); container(m2, spec);
+  const state = cluster(m1, m2);
+  const service = findService(state, 'web')!;
+  assert.equal(currentSpecOf(service, state)?.replicas, 2);
+  assert.equal(desiredReplicas(service, state), 2);
+  assert.equal(currentSpecOf(service, state)?.image, spec.image);
+});
+
+test('while a machine is down the last deployed replica count stands', async () => {
+  const { desiredReplicas } = await import('../../src/plan/current-spec.js');
+  const spec = webSpec({ replicas: 3 });
+  const m1 = machine('m1'), m2 = machine('m2');
+  container(m1, spec); container(m2, spec);
+  const state = cluster(m1, m2, machine('m3', { status: 'down', downReason: 'connection refused' }));
+  assert.equal(desiredReplicas(findService(state, 'web')!, state), 3);
+});

@@ -7,7 +7,8 @@ import { observeService } from '../../execute/observe.js';
 import { refuseIfStale } from '../../execute/stale-plan.js';
 import type { ServiceSpec } from '../../model/spec.js';
 import { formatPlan, hasChanges, nameResolver, planToJson } from '../../plan/plan.js';
-import { newestSpecOf, planRemoval } from '../../plan/removal.js';
+import { currentSpecOf } from '../../plan/current-spec.js';
+import { planRemoval } from '../../plan/removal.js';
 import { confirmOrRefuse } from '../confirm.js';
 import { jsonProgress, plainProgress } from '../progress.js';
 import { readSpecFile } from '../spec-file.js';
@@ -95,9 +96,9 @@ async function serviceState(client: Client, name: string) {
 export async function scaleCommand(client: Client, name: string, replicasText: string, opts: ApplyOptions): Promise<number> {
   const replicas = Number(replicasText);
   if (!Number.isInteger(replicas) || replicas < 0) throw new UserError(`scale ${name}: replicas must be a whole number >= 0, got "${replicasText}"`);
-  const { service } = await serviceState(client, name);
+  const { state, service } = await serviceState(client, name);
   if (service.mode === 'global') throw new UserError(`scale ${name}: it is a global service (one container per machine); use placement to choose machines`);
-  const spec = newestSpecOf(service);
+  const spec = currentSpecOf(service, state);
   if (!spec) throw new UserError(`scale ${name}: its containers carry no readable spec; deploy it again from its spec file`);
   return applySpec(client, { ...spec, replicas }, opts);
 }

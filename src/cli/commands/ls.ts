@@ -1,17 +1,9 @@
 // `dockplan ls`: services and their containers on every machine that can be seen.
-import type { ClusterState, ServiceState } from '../../model/cluster.js';
+import type { ClusterState } from '../../model/cluster.js';
 import { servicesOf } from '../../model/cluster.js';
 import type { Client } from '../../execute/client.js';
-import { newestSpecOf } from '../../plan/removal.js';
+import { desiredReplicas, newestSpecOf } from '../../plan/current-spec.js';
 import { shortId, table } from '../table.js';
-
-export function desiredReplicas(service: ServiceState, state: ClusterState): number {
-  if (service.mode === 'global') {
-    const machines = new Set(service.containers.map((c) => c.machineId));
-    return Math.max(machines.size, 1);
-  }
-  return newestSpecOf(service)?.replicas ?? 1;
-}
 
 export function lsJson(state: ClusterState) {
   const machineName = new Map(state.machines.map((m) => [m.id, m.name]));

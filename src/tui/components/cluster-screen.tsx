@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
-import type { ServiceState } from '../../model/cluster.js';
-import { newestSpecOf } from '../../plan/removal.js';
+import type { ClusterState, ServiceState } from '../../model/cluster.js';
+import { desiredReplicas, newestSpecOf } from '../../plan/current-spec.js';
 import type { AppState } from '../state/app-state.js';
 import { visibleServices } from '../state/reducer.js';
 import { theme } from '../theme.js';
@@ -21,9 +21,9 @@ export function healthSummary(service: ServiceState): string {
   return parts.join(', ') || 'no healthcheck';
 }
 
-export function replicaSummary(service: ServiceState, upMachines: number): string {
+export function replicaSummary(service: ServiceState, upMachines: number, state: ClusterState): string {
   const running = service.containers.filter((c) => c.state === 'running').length;
-  const desired = service.mode === 'global' ? upMachines : newestSpecOf(service)?.replicas ?? 1;
+  const desired = service.mode === 'global' ? upMachines : desiredReplicas(service, state);
   return `${running}/${desired}`;
 }
 
@@ -33,7 +33,8 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
   const { cluster } = state;
   if (cluster.status === 'loading' && !cluster.state) return <Spinner label={`loading ${state.clusterName}…`} />;
   if (!cluster.state) return <Text color={theme.bad}>Could not load the cluster: {cluster.error}</Text>;
-  const machines = cluster.state.machines;
+  const clusterState = cluster.state;
+  const machines = clusterState.machines;
   const up = machines.filter((m) => m.status === 'up').length;
   const services = visibleServices(state);
   const height = Math.max(2, rows - machines.length - 7 - (machines.some((m) => m.status === "down") ? 1 : 0));
@@ -63,7 +64,7 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
         const selected = start + i === state.cursor.services;
         return (
           <Text key={s.id} wrap="truncate" color={selected ? theme.selected : undefined} inverse={selected}>
-            {selected ? '> ' : '  '}{col(s.name, 18)} {col(s.mode, 11)} {col(replicaSummary(s, up), 9)} {col(healthSummary(s), 16)} {newestSpecOf(s)?.image ?? s.containers[0]?.image ?? ''}
+            {selected ? '> ' : '  '}{col(s.name, 18)} {col(s.mode, 11)} {col(replicaSummary(s, up, clusterState), 9)} {col(healthSummary(s), 16)} {newestSpecOf(s)?.image ?? s.containers[0]?.image ?? ''}
           </Text>
         );
       })}

@@ -8,7 +8,7 @@ import { symbolColour, theme } from '../theme.js';
 import { Spinner } from './spinner.js';
 
 /** The plan for a draft: what changes in the spec, then what happens on each machine. */
-export function PlanScreen({ draft, rows }: { draft: Draft; rows: number }) {
+export function PlanScreen({ draft, rows, columns }: { draft: Draft; rows: number; columns: number }) {
   const changes = diffSpecs(draft.current, draft.desired);
   const lines: { text: string; colour?: string; bold?: boolean }[] = [];
   lines.push({ text: `CHANGES ${draft.current ? '' : '(new service)'}`, bold: true });
@@ -21,15 +21,15 @@ export function PlanScreen({ draft, rows }: { draft: Draft; rows: number }) {
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">PLAN <Text color={theme.dim}>{draft.desired.name ?? '(new service)'} · {draft.origin}</Text></Text>
-      {fit(lines, Math.max(4, Math.floor(rows / 3))).map((l, i) => (
+      {fit(lines, Math.max(4, Math.floor(rows / 3)), columns).map((l, i) => (
         <Text key={`c${i}`} color={l.colour} bold={l.bold} wrap="truncate">{l.text}</Text>
       ))}
-      <PlanBody draft={draft} rows={rows - Math.min(lines.length, Math.floor(rows / 3)) - 2} />
+      <PlanBody draft={draft} rows={rows - Math.min(lines.length, Math.floor(rows / 3)) - 2} columns={columns} />
     </Box>
   );
 }
 
-function PlanBody({ draft, rows }: { draft: Draft; rows: number }) {
+function PlanBody({ draft, rows, columns }: { draft: Draft; rows: number; columns: number }) {
   if (draft.planning === 'pending') return <Spinner label="planning: reading every machine…" />;
   if (draft.planning === 'error' || !draft.plan || !draft.names) {
     return (
@@ -58,14 +58,22 @@ function PlanBody({ draft, rows }: { draft: Draft; rows: number }) {
   if (plan.operations.length > 0) lines.push({ text: summaryLine(plan), bold: true });
   return (
     <Box flexDirection="column">
-      {fit(lines, rows).map((l, i) => <Text key={i} color={l.colour} bold={l.bold} wrap="truncate">{l.text}</Text>)}
+      {fit(lines, rows, columns).map((l, i) => <Text key={i} color={l.colour} bold={l.bold} wrap="wrap">{l.text}</Text>)}
     </Box>
   );
 }
 
-/** At most `rows` lines; the last one says how many were left out. */
-export function fit<T extends { text: string }>(lines: T[], rows: number): (T | { text: string; colour?: string; bold?: boolean })[] {
-  if (lines.length <= rows) return lines;
-  const keep = Math.max(1, rows - 1);
-  return [...lines.slice(0, keep), { text: `  … ${lines.length - keep} more lines (a taller terminal shows them)`, colour: theme.dim }];
+/** Lines that fill at most `rows` terminal rows once wrapped; the last one says what was left out. */
+export function fit<T extends { text: string }>(lines: T[], rows: number, columns: number): (T | { text: string; colour?: string; bold?: boolean })[] {
+  const height = (l: { text: string }) => Math.max(1, Math.ceil(l.text.length / Math.max(1, columns)));
+  const total = lines.reduce((n, l) => n + height(l), 0);
+  if (total <= rows) return lines;
+  const kept: T[] = [];
+  let used = 1;
+  for (const l of lines) {
+    if (used + height(l) > rows) break;
+    kept.push(l);
+    used += height(l);
+  }
+  return [...kept, { text: `  … ${lines.length - kept.length} more lines (a taller terminal shows them)`, colour: theme.dim }];
 }

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import { specToYaml } from '../../model/spec-yaml.js';
-import { newestSpecOf } from '../../plan/removal.js';
+import { currentSpecOf } from '../../plan/current-spec.js';
 import { maskSecrets } from '../../plan/spec-diff.js';
 import type { AppState } from '../state/app-state.js';
 import { containersInOrder, machineNames, serviceById } from '../state/reducer.js';
@@ -21,7 +21,7 @@ export function ServiceScreen({ state, serviceId, rows }: { state: AppState; ser
   const containers = containersInOrder(state, service);
   const up = state.cluster.state?.machines.filter((m) => m.status === 'up').length ?? 0;
   const down = state.cluster.state?.machines.filter((m) => m.status === 'down') ?? [];
-  const spec = newestSpecOf(service);
+  const spec = state.cluster.state ? currentSpecOf(service, state.cluster.state) : undefined;
   const pane = state.logs || state.inspect;
   const listHeight = Math.max(1, Math.min(containers.length, pane ? Math.floor(rows / 3) : rows - 6));
   const { start, end } = listWindow(containers.length, state.cursor.containers, listHeight);
@@ -31,7 +31,7 @@ export function ServiceScreen({ state, serviceId, rows }: { state: AppState; ser
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
-        {service.name} <Text color={theme.dim}>· {service.mode} · {replicaSummary(service, up)} running · {healthSummary(service)} · {spec?.image ?? ''}</Text>
+        {service.name} <Text color={theme.dim}>· {service.mode} · {replicaSummary(service, up, state.cluster.state!)} running · {healthSummary(service)} · {spec?.image ?? ''}</Text>
       </Text>
       {down.length ? <Text color={theme.warn}>{down.map((m) => m.name).join(', ')} down: containers there cannot be seen</Text> : null}
       <Text color={theme.dim} wrap="truncate">{`  ${col('MACHINE', 7)} ${col('CONTAINER', nameWidth)} ${col('STATE', 8)} ${col('HEALTH', 9)} ${col('UPTIME', 15)} ${col('PORTS', 10)} IMAGE`}</Text>

@@ -69,6 +69,10 @@ export class Deployment {
       random: this.options.random,
     });
     const up = state.machines.filter((m) => m.status === 'up').map((m) => m.id);
+    if (up.length === 0) {
+      const why = state.machines.map((m) => `  ${m.name}: down (${m.downReason ?? 'unreachable'})`).join('\n');
+      throw new PlanError(`no machine is up, so nothing can be planned for ${resolved.name}:\n${why}`);
+    }
     resolved.image = await new ImageDigestResolver(this.client, up).resolve(resolved.image, resolved.pull_policy);
     const strategy = this.options.strategy ?? new RollingStrategy({ forceRecreate: this.options.forceRecreate });
     const plan = strategy.plan(state, service, service?.id ?? randomBytes(16).toString('hex'), resolved);

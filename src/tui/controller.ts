@@ -262,7 +262,12 @@ export class Controller {
 
   approve(choice: ApprovalChoice): void {
     const pending = this.pendingApproval;
-    if (!pending) return;
+    if (!pending) {
+      // While an operation runs: decide now for what comes after it.
+      if (choice === 'all') this.dispatch({ type: 'execution-auto', auto: { kind: 'all' } });
+      if (choice === 'stop' && this.executing) this.dispatch({ type: 'execution-stopping' });
+      return;
+    }
     this.pendingApproval = undefined;
     if (choice === 'stop') {
       this.dispatch({ type: 'execution-stopping' });

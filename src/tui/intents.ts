@@ -43,11 +43,6 @@ export function runIntent(intent: Intent, controller: Controller): void {
       store.dispatch({ type: 'modal', modal: { kind: 'open-spec', value: '', choices: controller.specChoices(), cursor: 0 } });
       return;
     case 'logs':
-      if (screen.kind === 'execute') {
-        const failed = state.execution?.outcome?.failure?.container;
-        if (failed) store.dispatch({ type: 'notice', text: `the failed container ${failed.name}'s last lines are shown below` });
-        return;
-      }
       if (state.logs) controller.closeLogs();
       else controller.openLogs(true);
       return;

@@ -36,7 +36,7 @@ export type Intent =
   | 'new-service' | 'logs' | 'inspect' | 'follow' | 'edit' | 'edit-image' | 'edit-replicas' | 'edit-env' | 'edit-placement'
   | 'apply' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here';
 
-export type KeyContext = 'cluster' | 'service' | 'plan' | 'execute' | 'approval';
+export type KeyContext = 'cluster' | 'service' | 'plan' | 'execute' | 'approval' | 'finished';
 
 export interface Binding {
   keys: KeyName[];
@@ -101,8 +101,12 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     ...common,
   ],
   execute: [
-    { keys: ['l'], label: 'l', intent: 'logs', short: 'logs', help: 'logs of the failed container' },
-    { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'back to the service (once finished)', footer: true },
+    { keys: ['a'], label: 'a', intent: 'approve-all', short: 'approve the rest', help: 'approve every operation still to come', footer: true },
+    { keys: ['s'], label: 's', intent: 'stop-here', short: 'stop after this', help: 'stop after the operation under way (nothing is left half-done)', footer: true },
+    ...common,
+  ],
+  finished: [
+    { keys: ['esc', 'enter'], label: 'esc', intent: 'back', short: 'back', help: 'back to where the change started', footer: true },
     ...common,
   ],
 };

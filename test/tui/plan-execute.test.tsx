@@ -173,6 +173,21 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
     await tui.waitFor(new RegExp(`^${name} · replicated · 3/3 running`, 'm'), 15_000);
   });
 
+  it('a pressed while an operation runs approves the rest: no further question is asked', async () => {
+    const name = await service('early', 1);
+    const tui = await render();
+    const asked = recordPrompts(tui);
+    await scale(tui, name, 3);
+    await tui.press(ENTER);
+    await tui.waitFor('Approve operation 1 of 2');
+    await tui.press(ENTER);
+    await tui.waitFor((f) => tui.store.getState().execution?.awaiting === undefined && /starting|creating|running/.test(f), 15_000);
+    await tui.press('a');
+    await tui.waitFor('✓ deployed: 2 of 2 operations done', 20_000);
+    assert.deepEqual(asked, [0], 'asked only about the first operation');
+    assert.equal(Object.values(await containersByMachine(name, { running: true })).flat().length, 3);
+  });
+
   it('m approves the rest of one machine without asking again, and a approves all the remaining operations', async () => {
     const name = await service('auto', 1);
     const before = await containersByMachine(name);

@@ -25,6 +25,7 @@ export function keyContext(state: AppState): KeyContext {
     case 'plan':
       return 'plan';
     case 'execute':
+      if (state.execution?.outcome) return 'finished';
       return state.execution?.awaiting !== undefined ? 'approval' : 'execute';
   }
 }

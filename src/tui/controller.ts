@@ -1,9 +1,10 @@
 // The interactive view's intents: every load, plan, edit and execution happens here, through the
 // engine; components only render the store and call these methods.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '../execute/client.js';
 import { Deployment } from '../execute/deployment.js';
 import { messageOf } from '../execute/errors.js';
@@ -191,12 +192,17 @@ export class Controller {
 
   /** The spec files offered for a new service. */
   specChoices(): string[] {
-    const dir = this.options.specsDir ?? resolve('specs-examples');
-    try {
-      return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
-    } catch {
-      return [];
+    // The examples next to where the user stands, else the ones that ship with dockplan.
+    const dirs = this.options.specsDir ? [this.options.specsDir] : [resolve('specs-examples'), shippedExamples()];
+    for (const dir of dirs) {
+      try {
+        const files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
+        if (files.length > 0) return files.map((f) => join(dir, f));
+      } catch {
+        // not there: try the next place
+      }
     }
+    return [];
   }
 
   openSpecFile(path: string): string | undefined {
@@ -351,6 +357,16 @@ export class Controller {
     this.stopWatching = undefined;
     this.closeLogs();
   }
+}
+
+/** specs-examples/ of the installed package: the nearest folder up from this module that has one. */
+function shippedExamples(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 5; i++) {
+    if (existsSync(join(dir, 'package.json'))) return join(dir, 'specs-examples');
+    dir = dirname(dir);
+  }
+  return resolve('specs-examples');
 }
 
 function runEditor(editor: string, file: string): string | undefined {

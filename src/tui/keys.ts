@@ -17,7 +17,7 @@ export function keyNames(input: string, key: Key): KeyName[] {
 
 /** Ink's key event as one name: 'up', 'enter', 'esc', 'ctrl-c', or the character typed. */
 export function keyName(input: string, key: Key): KeyName {
-  if (key.ctrl && input === 'c') return 'ctrl-c';
+  if (key.ctrl) return `ctrl-${input}`;
   if (key.upArrow) return 'up';
   if (key.downArrow) return 'down';
   if (key.leftArrow) return 'left';

@@ -5,11 +5,12 @@ import type { Modal } from './state/app-state.js';
 
 /** A printable character typed into a text field (not a control key). */
 function typed(name: KeyName): string | undefined {
-  return name.length >= 1 && !['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'enter', 'esc', 'tab', 'backspace', 'ctrl-c'].includes(name) && !/[\x00-\x1f]/.test(name) ? name : undefined;
+  return name.length >= 1 && !name.startsWith('ctrl-') && !['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'enter', 'esc', 'tab', 'backspace', 'ctrl-c'].includes(name) && !/[\x00-\x1f]/.test(name) ? name : undefined;
 }
 
 function edit(value: string, name: KeyName): string {
   if (name === 'backspace') return value.slice(0, -1);
+  if (name === 'ctrl-u') return '';
   return value + (typed(name) ?? '');
 }
 
@@ -45,7 +46,7 @@ export function handleModalKey(modal: Modal, name: KeyName, controller: Controll
         if (screen.kind !== 'service') return set();
         const error = controller.quickEdit(screen.serviceId, modal.field, modal.value);
         if (error) set({ ...modal, error });
-      } else set({ ...modal, value: edit(modal.fresh && name !== 'backspace' ? '' : modal.value, name), error: undefined, fresh: false });
+      } else set({ ...modal, value: edit(modal.fresh && typed(name) ? '' : modal.value, name), error: undefined, fresh: false });
       return;
     case 'placement': {
       if (name === 'esc') return set();

@@ -95,6 +95,9 @@ async function runInteractive(clusterFile: string | undefined, readonly: boolean
     );
     return EXIT.noTerminal;
   }
+  // A CI variable in the environment makes Ink print only its last frame, for logs; here a person
+  // is at a terminal, so the view must draw. Set before Ink is first loaded, which reads it once.
+  if (process.env.CI !== undefined) process.env.CI = '0';
   const { runTui } = await import('../tui/run-tui.js');
   return runTui(clusterFile, { readonly });
 }

@@ -91,7 +91,7 @@ export class DockerClient implements Client {
 
   async listMachines(): Promise<MachineInfo[]> {
     this.assertOpen();
-    const probes = await Promise.all(this.machines.map((m) => this.probe(m, false)));
+    const probes = await this.probeAll(false);
     return this.machines.map((m, i) => {
       const probe = probes[i]!;
       const info: MachineInfo = { id: m.id, name: m.name, host: m.host, status: 'down' };
@@ -105,7 +105,7 @@ export class DockerClient implements Client {
 
   async loadState(): Promise<ClusterState> {
     this.assertOpen();
-    const probes = await Promise.all(this.machines.map((m) => this.probe(m, true)));
+    const probes = await this.probeAll(true);
     const machines = this.machines.map((m, i): MachineState => {
       const probe = probes[i]!;
       const base = { id: m.id, name: m.name, host: m.host };
@@ -121,6 +121,26 @@ export class DockerClient implements Client {
     return state;
   }
 
+  /**
+   * Probes every machine concurrently, then gives each engine id to the first machine in the
+   * cluster file that reached it: which probe answers first must not decide which machine is down.
+   */
+  private async probeAll(full: boolean): Promise<(Probe | { reason: string })[]> {
+    const probes = await Promise.all(this.machines.map((m) => this.probe(m, full)));
+    const claimed = new Map<string, string>();
+    return probes.map((probe, i) => {
+      if ('reason' in probe) return probe;
+      const m = this.machines[i]!;
+      const owner = claimed.get(probe.info.ID);
+      if (owner) {
+        return { reason: `engine ${probe.info.ID} is already machine ${owner}: two machines reach one engine, or the engines share one identity key (dockerd's deprecated-key-path)` };
+      }
+      claimed.set(probe.info.ID, m.name);
+      m.id = probe.info.ID;
+      return probe;
+    });
+  }
+
   /** Reaches one machine; never throws: an unreachable machine gives its reason in words. */
   private async probe(m: Machine, full: boolean): Promise<Probe | { reason: string }> {
     if (!m.docker) return { reason: m.connectError ?? 'no connection' };
@@ -132,13 +152,6 @@ export class DockerClient implements Client {
         full ? withDeadline(ms, (abortSignal) => docker.listContainers({ all: true, abortSignal }) as Promise<ListedContainer[]>) : undefined,
         full ? withDeadline(ms, (abortSignal) => docker.listVolumes({ abortSignal })) : undefined,
       ]);
-      const conflict = this.machines.find((o) => o !== m && o.id === info.ID);
-      if (conflict) {
-        return {
-          reason: `engine ${info.ID} is already machine ${conflict.name}: two machines reach one engine, or the engines share one identity key (dockerd's deprecated-key-path)`,
-        };
-      }
-      m.id = info.ID;
       const probe: Probe = { info };
       if (containers) probe.containers = containers;
       if (volumes) probe.volumes = namedVolumes(volumes.Volumes);
@@ -414,7 +427,7 @@ export class DockerClient implements Client {
     this.assertOpen();
     let machine = this.findMachine(machineId);
     if (!machine) {
-      await Promise.all(this.machines.map((m) => this.probe(m, false)));
+      await this.probeAll(false);
       machine = this.findMachine(machineId);
     }
     if (!machine) throw new UnknownMachineError(machineId, this.machines.map((m) => `${m.name} (${m.id})`));

@@ -38,7 +38,7 @@ describe('a machine that is down, on the real cluster', { skip }, () => {
       assert.match(frame, /^  m[12]\s+up\s+/m);
       assert.match(frame, /containers on machines that are down are not counted above/);
       // 2 of the 3 replicas can be seen running.
-      assert.match(frame, new RegExp(`^  ${name}\\s+replicated\\s+2/3\\s+2 healthy`, 'm'));
+      assert.match(frame, new RegExp(`^[> ] ${name}\\s+replicated\\s+2/3\\s+2 healthy`, 'm'));
       await tui.selectService(name);
       frame = await tui.waitFor('m3 down: containers there cannot be seen');
       assert.match(frame, new RegExp(`^${name} · replicated · 2/3 running`, 'm'));

@@ -58,6 +58,6 @@ describe('a new service from a spec file on the real cluster', { skip }, () => {
     assert.deepEqual(running[machine], [made]);
     assert.equal(Object.values(running).flat().length, 1, JSON.stringify(running));
     await tui.press(ESC);
-    await tui.waitFor(new RegExp(`^  ${name}\\s+replicated\\s+1/1\\s`, 'm'), 15_000);
+    await tui.waitFor(new RegExp(`^[> ] ${name}\\s+replicated\\s+1/1\\s`, 'm'), 15_000);
   });
 });

@@ -5,16 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUSYBOX, PROJECT_DIR, clusterFile, containersOf, machines, skipReason, waitFor } from './harness.js';
+import { BUSYBOX, PROJECT_DIR, clusterFile, containersOf, machines, skipReason, tmuxSkipReason, waitFor } from './harness.js';
 
-const tmuxMissing = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return undefined;
-  } catch {
-    return 'tmux is not installed (apt-get install tmux)';
-  }
-})();
+const tmuxMissing = tmuxSkipReason();
 const skip = skipReason() ?? tmuxMissing;
 const SOCKET = `dockplan-test-${process.pid}`;
 const NAME = `tty-${Math.random().toString(36).slice(2, 6)}`;

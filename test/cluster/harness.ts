@@ -4,7 +4,7 @@
 //   import { skipReason, machines, cleanCluster } from './harness.js';
 //   const skip = skipReason();            // a string locally without a cluster; throws in CI
 //   test('...', { skip }, async () => { await cleanCluster(); ... });
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,17 @@ export function skipReason(): string | undefined {
     throw new Error(`the test cluster is required in CI but is not there (${why}): .ci/run must run 'bash scripts/cluster.sh up' first`);
   }
   return NOT_RUNNING;
+}
+
+/** Like skipReason, for tests that drive a real terminal: tmux must be there (and in CI, must). */
+export function tmuxSkipReason(): string | undefined {
+  try {
+    execFileSync('tmux', ['-V']);
+    return undefined;
+  } catch {
+    if (inCI()) throw new Error('tmux is required in CI but is not installed: .ci/run must apt-get install tmux');
+    return 'tmux is not installed (apt-get install tmux)';
+  }
 }
 
 /**

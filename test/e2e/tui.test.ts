@@ -8,20 +8,13 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PROJECT_DIR, clusterFile, skipReason, waitFor } from '../cluster/harness.js';
+import { PROJECT_DIR, clusterFile, skipReason, tmuxSkipReason, waitFor } from '../cluster/harness.js';
 import { waitAllMachinesUp } from '../support/engine-helpers.js';
 import { containersByMachine, deploy, loggerSpec, removeServices, serviceName } from '../support/tui-harness.js';
 
 const BIN = join(PROJECT_DIR, 'dist', 'bin', 'dockplan.js');
 const noBuild = existsSync(BIN) ? undefined : `${BIN} is missing: npm run build first`;
-const tmuxMissing = (() => {
-  try {
-    execFileSync('tmux', ['-V']);
-    return undefined;
-  } catch {
-    return 'tmux is not installed (apt-get install tmux)';
-  }
-})();
+const tmuxMissing = tmuxSkipReason();
 
 const SOCKET = `dockplan-tui-e2e-${process.pid}`;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });

@@ -8,7 +8,7 @@ export function runIntent(intent: Intent, controller: Controller): void {
   const state = store.getState();
   const screen = state.screen;
   const page = Math.max(1, state.size.rows - 12);
-  const list = screen.kind === 'service' ? 'containers' : 'services';
+  const list = screen.kind === 'service' ? 'containers' : screen.kind === 'plan' ? 'plan' : 'services';
   switch (intent) {
     case 'up':
     case 'down':

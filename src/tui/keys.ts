@@ -88,6 +88,7 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     ...common,
   ],
   plan: [
+    ...move.map((b) => ({ ...b, help: b.help.replace('move', 'scroll') })),
     { keys: ['enter', 'y'], label: 'enter', intent: 'apply', short: 'apply', help: 'go ahead: execute step by step', mutating: true, footer: true },
     { keys: ['e'], label: 'e', intent: 'edit', short: 'edit spec', help: 'edit this spec in $VISUAL/$EDITOR', mutating: true, footer: true },
     { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'discard this change and go back', footer: true },

@@ -198,8 +198,14 @@ describe('the cluster and service screens on the real cluster', { skip }, () => 
       assertFits(tui, columns, rows, `inspect ${columns}x${rows}`);
       // 1 -> 20 replicas: more operations than rows, on the plan and on the execute screen.
       await tui.press('i', 's', '2', '0', ENTER);
-      await tui.waitFor(/more lines \(a taller terminal shows them\)/);
+      await tui.waitFor(/more below \(↑\/↓ scroll\)/);
       assertFits(tui, columns, rows, `plan ${columns}x${rows}`);
+      // The plan scrolls: the summary at its end comes into view, and the top goes out of it.
+      await tui.press(...Array<string>(40).fill('j'));
+      await tui.waitFor(/line\(s\) above · end \(↑\/↓ scroll\)/);
+      assert.match(tui.frame(), /18 create · across 3 machines/);
+      assert.doesNotMatch(tui.frame(), /^CHANGES/m);
+      assertFits(tui, columns, rows, `plan scrolled ${columns}x${rows}`);
       await tui.press(ENTER);
       await tui.waitFor('Approve operation 1 of 18');
       assertFits(tui, columns, rows, `approval ${columns}x${rows}`);

@@ -76,7 +76,7 @@ export function App({ controller }: { controller: Controller }) {
         <>
           {state.screen.kind === 'cluster' ? <ClusterScreen state={state} rows={body} /> : null}
           {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} /> : null}
-          {state.screen.kind === 'plan' ? <PlanScreen draft={state.screen.draft} rows={body} columns={state.size.columns} /> : null}
+          {state.screen.kind === 'plan' ? <PlanScreen draft={state.screen.draft} rows={body} columns={state.size.columns} offset={state.cursor.plan} /> : null}
           {state.screen.kind === 'execute' && state.execution ? <ExecuteScreen draft={state.screen.draft} view={state.execution} rows={body} /> : null}
           {state.modal ? <ModalView modal={state.modal} context={context} readonly={state.readonly} /> : null}
         </>

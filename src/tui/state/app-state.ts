@@ -92,8 +92,8 @@ export interface AppState {
   cluster: ClusterView;
   screen: Screen;
   modal?: Modal;
-  /** Cursor per list (cluster services, service containers). */
-  cursor: { services: number; containers: number };
+  /** Cursor per list (cluster services, service containers) and the plan's first line shown. */
+  cursor: { services: number; containers: number; plan: number };
   filter: string;
   logs?: LogView;
   inspect?: InspectView;
@@ -109,7 +109,7 @@ export function initialState(opts: { readonly: boolean; clusterName: string; col
     clusterName: opts.clusterName,
     cluster: { status: 'loading', refreshing: false },
     screen: { kind: 'cluster' },
-    cursor: { services: 0, containers: 0 },
+    cursor: { services: 0, containers: 0, plan: 0 },
     filter: '',
     size: { columns: opts.columns, rows: opts.rows },
   };

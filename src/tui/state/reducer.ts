@@ -6,6 +6,7 @@ import type { NameResolver } from '../../plan/operations.js';
 import { formatOperation } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
 import { planTree } from '../../plan/plan-tree.js';
+import { planLines } from '../plan-lines.js';
 import type { AppState, AutoApprove, Draft, ExecutionRow, ExecutionView, InspectView, LogView, Modal, Screen } from './app-state.js';
 
 export type Action =
@@ -38,7 +39,10 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'cluster-failed':
       return { ...state, cluster: { ...state.cluster, status: state.cluster.state ? 'ready' : 'error', error: action.error, refreshing: false } };
     case 'navigate':
-      return { ...state, screen: action.screen, modal: undefined, logs: undefined, inspect: undefined, cursor: action.screen.kind === 'service' && state.screen.kind === 'cluster' ? { ...state.cursor, containers: 0 } : state.cursor };
+      return {
+        ...state, screen: action.screen, modal: undefined, logs: undefined, inspect: undefined,
+        cursor: { ...state.cursor, plan: 0, containers: action.screen.kind === 'service' && state.screen.kind === 'cluster' ? 0 : state.cursor.containers },
+      };
     case 'cursor': {
       const max = listLength(state, action.list) - 1;
       const next = Math.max(0, Math.min(max, state.cursor[action.list] + action.delta));
@@ -151,6 +155,7 @@ export function selectedContainer(state: AppState): ContainerState | undefined {
 
 function listLength(state: AppState, list: keyof AppState['cursor']): number {
   if (list === 'services') return visibleServices(state).length;
+  if (list === 'plan') return state.screen.kind === 'plan' ? planLines(state.screen.draft).length : 0;
   if (state.screen.kind !== 'service') return 0;
   return serviceById(state, state.screen.serviceId)?.containers.length ?? 0;
 }
@@ -159,5 +164,5 @@ function clampCursors(state: AppState): AppState {
   const services = Math.max(0, Math.min(state.cursor.services, listLength(state, 'services') - 1));
   const containers = Math.max(0, Math.min(state.cursor.containers, listLength(state, 'containers') - 1));
   if (services === state.cursor.services && containers === state.cursor.containers) return state;
-  return { ...state, cursor: { services, containers } };
+  return { ...state, cursor: { ...state.cursor, services, containers } };
 }

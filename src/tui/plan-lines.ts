@@ -1,0 +1,42 @@
+// The plan screen's text as lines: the field-level spec change, then the operations per machine.
+// Pure, so the reducer can bound scrolling by the same lines the screen draws.
+import { formatOperation } from '../plan/operations.js';
+import { planHeading, summaryLine } from '../plan/plan.js';
+import { planTree } from '../plan/plan-tree.js';
+import { diffSpecs, formatSpecChange } from '../plan/spec-diff.js';
+import type { Draft } from './state/app-state.js';
+import { symbolColour, theme } from './theme.js';
+
+export interface Line {
+  text: string;
+  colour?: string;
+  bold?: boolean;
+}
+
+export function planLines(draft: Draft): Line[] {
+  const lines: Line[] = [{ text: `CHANGES${draft.current ? '' : ' (new service)'}`, bold: true }];
+  const changes = diffSpecs(draft.current, draft.desired);
+  if (changes.length === 0) lines.push({ text: '  the spec is unchanged', colour: theme.dim });
+  for (const c of changes) {
+    lines.push({ text: `  ${formatSpecChange(c)}`, colour: c.kind === 'added' ? theme.add : c.kind === 'removed' ? theme.remove : theme.change });
+  }
+  lines.push({ text: ' ' });
+  const { plan, names } = draft;
+  if (draft.planning !== 'ready' || !plan || !names) return lines;
+  lines.push({ text: 'OPERATIONS', bold: true });
+  if (plan.operations.length === 0) {
+    lines.push({ text: `  ${plan.serviceName} is up to date: nothing to do`, colour: theme.ok });
+  } else {
+    lines.push({ text: planHeading(plan), bold: true });
+    for (const m of planTree(plan, names)) {
+      lines.push({ text: `  ${m.name}${m.down ? `  ${m.down}` : ''}`, colour: m.down ? theme.warn : undefined, bold: !m.down });
+      for (const { operation } of m.operations) {
+        const text = formatOperation(operation, names, { machine: false });
+        lines.push({ text: `    ${text}`, colour: symbolColour(text) });
+      }
+    }
+  }
+  for (const w of plan.warnings) lines.push({ text: `warning: ${w}`, colour: theme.warn });
+  if (plan.operations.length > 0) lines.push({ text: summaryLine(plan), bold: true });
+  return lines;
+}

@@ -36,6 +36,8 @@ describe('a machine that is down, on the real cluster', { skip }, () => {
       assert.match(m3, /^  m3\s+down: \S.*\s+-\s+\? \(cannot be seen\)$/);
       assert.doesNotMatch(m3, /\s0$/, 'not an empty machine');
       assert.match(frame, /^  m[12]\s+up\s+/m);
+      // The whole reason, which its column cuts short, on a line of its own.
+      assert.match(frame, /^  m3 is down: connection refused at unix:\/\/\/\S+\/m3\/docker\.sock$/m);
       assert.match(frame, /containers on machines that are down are not counted above/);
       // 2 of the 3 replicas can be seen running.
       assert.match(frame, new RegExp(`^[> ] ${name}\\s+replicated\\s+2/3\\s+2 healthy`, 'm'));

@@ -37,7 +37,9 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
   const machines = clusterState.machines;
   const up = machines.filter((m) => m.status === 'up').length;
   const services = visibleServices(state);
-  const height = Math.max(2, rows - machines.length - 7 - (machines.some((m) => m.status === "down") ? 1 : 0));
+  // A down machine's reason is too long for its column: it gets a line of its own under the table.
+  const down = machines.filter((m) => m.status === 'down');
+  const height = Math.max(2, rows - machines.length - 7 - (down.length ? 1 + down.length : 0));
   const { start, end } = listWindow(services.length, state.cursor.services, height);
   return (
     <Box flexDirection="column">
@@ -49,6 +51,9 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
           <Text color={m.status === 'up' ? theme.ok : theme.bad}>{col(m.status === 'up' ? 'up' : `down: ${m.downReason ?? 'unreachable'}`, 34)}</Text>
           {' '}{col(m.engineVersion ?? '-', 15)} {m.status === 'up' ? String(m.containers.length) : '? (cannot be seen)'}
         </Text>
+      ))}
+      {down.map((m) => (
+        <Text key={`why-${m.name}`} color={theme.bad} wrap="truncate">  {m.name} is down: {m.downReason ?? 'unreachable'}</Text>
       ))}
       <Text> </Text>
       <Text bold>

@@ -9,16 +9,19 @@ import { BUSYBOX, PROJECT_DIR, clusterFile, containersOf, machines, skipReason, 
 
 const tmuxMissing = tmuxSkipReason();
 const skip = skipReason() ?? tmuxMissing;
-const SOCKET = `dockplan-test-${process.pid}`;
+// A new tmux server per run: starting one on the socket of a server still shutting down fails.
+let runs = 0;
+const socket = () => `dockplan-test-${process.pid}-${runs}`;
 const NAME = `tty-${Math.random().toString(36).slice(2, 6)}`;
 const dir = mkdtempSync(join(tmpdir(), 'dockplan-tty-'));
 const specFile = join(dir, 'spec.yaml');
 writeFileSync(specFile, `name: ${NAME}\nimage: ${BUSYBOX}\ncommand: ["sh", "-c", "exec sleep 2147483647"]\ninit: true\nupdate: { monitor: 300ms }\n`);
 
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket(), ...args], { encoding: 'utf8' });
 const screen = () => tmux('capture-pane', '-p', '-t', 'main');
 
 function start(command: string) {
+  runs++;
   const bin = join(PROJECT_DIR, 'dist', 'bin', 'dockplan.js');
   tmux('new-session', '-d', '-s', 'main', '-x', '120', '-y', '40',
     `DOCKPLAN_CLUSTER=${clusterFile()} node ${bin} ${command}; echo "exit=$?"; sleep 600`);

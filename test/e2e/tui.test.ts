@@ -16,8 +16,11 @@ const BIN = join(PROJECT_DIR, 'dist', 'bin', 'dockplan.js');
 const noBuild = existsSync(BIN) ? undefined : `${BIN} is missing: npm run build first`;
 const tmuxMissing = tmuxSkipReason();
 
-const SOCKET = `dockplan-tui-e2e-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+// A new tmux server per view: starting one on the socket of a server still shutting down fails
+// ("server exited unexpectedly").
+let views = 0;
+const socket = () => `dockplan-tui-e2e-${process.pid}-${views}`;
+const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket(), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 const screen = () => tmux('capture-pane', '-p', '-t', 'main');
 const keys = (...k: string[]) => tmux('send-keys', '-t', 'main', ...k);
 
@@ -42,6 +45,7 @@ function startView(env = '') {
   } catch {
     /* no server yet */
   }
+  views++;
   tmux('new-session', '-d', '-s', 'main', '-x', '100', '-y', '30', '-c', PROJECT_DIR,
     `${env} DOCKPLAN_CLUSTER=${clusterFile()} node ${BIN}; echo "exit=$?"; sleep 600`);
 }

@@ -2,6 +2,7 @@
 import type { ServiceSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
 import type { ContainerRef, NameResolver, Operation, ReplaceOperation, RunOperation } from '../plan/operations.js';
+import { randomSuffix } from '../plan/service-name.js';
 import type { Client } from './client.js';
 import { ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
 import type { Phase } from './events.js';
@@ -14,14 +15,6 @@ export interface OperationContext {
   phase: (phase: Phase, machineId: string, container?: ContainerRef, detail?: string) => void;
   random?: () => number;
   pollMs?: number;
-}
-
-const SUFFIX = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-function containerName(service: string, random: () => number): string {
-  let s = '';
-  for (let i = 0; i < 4; i++) s += SUFFIX[Math.floor(random() * SUFFIX.length) % SUFFIX.length];
-  return `${service}-${s}`;
 }
 
 export async function executeOperation(op: Operation, ctx: OperationContext): Promise<void> {
@@ -85,7 +78,7 @@ async function createWithPullPolicy(ctx: OperationContext, machineId: string, se
 
 /** Creates, starts and waits for a new container; a failed one is stopped and KEPT for inspection. */
 async function runContainer(op: RunOperation | ReplaceOperation, ctx: OperationContext): Promise<ContainerRef> {
-  const name = containerName(op.spec.name ?? 'service', ctx.random ?? Math.random);
+  const name = `${op.spec.name ?? 'service'}-${randomSuffix(ctx.random ?? Math.random)}`;
   const created = await createWithPullPolicy(ctx, op.machineId, op.serviceId, op.spec, name);
   const ref: ContainerRef = { id: created.id, name: created.name };
   try {

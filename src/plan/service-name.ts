@@ -3,7 +3,8 @@ export type RandomSource = () => number;
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
 
-function randomSuffix(random: RandomSource): string {
+/** 4 random chars of [a-z0-9]: the suffix of generated service and container names. */
+export function randomSuffix(random: RandomSource): string {
   let out = '';
   for (let i = 0; i < 4; i++) out += ALPHABET[Math.floor(random() * ALPHABET.length) % ALPHABET.length];
   return out;

@@ -10,6 +10,7 @@ import { Deployment } from '../execute/deployment.js';
 import { messageOf } from '../execute/errors.js';
 import type { ApprovalDecision, ApprovalRequest, ExecutionResult } from '../execute/events.js';
 import type { ContainerState } from '../model/cluster.js';
+import { findService } from '../model/cluster.js';
 import { formatSpecError, parseSpec } from '../model/parse-spec.js';
 import type { ServiceSpec } from '../model/spec.js';
 import { specToYaml } from '../model/spec-yaml.js';
@@ -34,7 +35,8 @@ export type ApprovalChoice = 'one' | 'machine' | 'all' | 'stop';
 
 export class Controller {
   private nextDraftId = 1;
-  private readonly deployments = new Map<number, Deployment>();
+  /** The deployment behind the plan on screen (a new draft replaces it). */
+  private deployment?: { draftId: number; deployment: Deployment };
   private pendingApproval?: { request: ApprovalRequest; resolve: (d: ApprovalDecision) => void };
   private stopWatching?: () => void;
   private logTimer?: ReturnType<typeof setInterval>;
@@ -152,8 +154,7 @@ export class Controller {
 
   /** Opens the whole spec in $VISUAL/$EDITOR; `text` re-opens what the user wrote last time. */
   editInEditor(serviceId: string | undefined, text?: string): void {
-    const current = serviceId ? this.currentSpec(serviceId) : undefined;
-    const base = this.state.screen.kind === 'plan' ? this.state.screen.draft.desired : current;
+    const base = this.state.screen.kind === 'plan' ? this.state.screen.draft.desired : serviceId ? this.currentSpec(serviceId) : undefined;
     const dir = mkdtempSync(join(tmpdir(), 'dockplan-edit-'));
     const file = join(dir, `${base?.name ?? 'service'}.yaml`);
     writeFileSync(file, text ?? (base ? specToYaml(base) : ''));
@@ -169,25 +170,20 @@ export class Controller {
       this.dispatch({ type: 'notice', text: failure });
       return;
     }
-    this.acceptSpecText(serviceId, current, edited, file, 'edited in $EDITOR');
+    this.acceptSpecText(edited, file, 'edited in $EDITOR');
   }
 
-  private acceptSpecText(serviceId: string | undefined, current: ServiceSpec | undefined, text: string, file: string, origin: string) {
+  /** A spec written by the user: the service it names (if it exists) is the one it changes. */
+  private acceptSpecText(text: string, file: string, origin: string) {
     const { spec, errors } = parseSpec(text, file);
     if (!spec) {
       this.dispatch({ type: 'modal', modal: { kind: 'spec-errors', errors: errors.map(formatSpecError), file, draftText: text } });
       return;
     }
     this.dispatch({ type: 'modal' });
-    const existing = spec.name ? this.serviceIdByName(spec.name) : undefined;
-    this.planDraft(existing ?? (spec.name === current?.name ? serviceId : undefined), existing ? this.currentSpec(existing) : undefined, spec, origin);
-  }
-
-  private serviceIdByName(name: string): string | undefined {
-    const s = this.state.cluster.state;
-    if (!s) return undefined;
-    for (const m of s.machines) for (const c of m.containers) if (c.service?.name === name) return c.service.id;
-    return undefined;
+    const cluster = this.state.cluster.state;
+    const existing = spec.name && cluster ? findService(cluster, spec.name)?.id : undefined;
+    this.planDraft(existing, existing ? this.currentSpec(existing) : undefined, spec, origin);
   }
 
   /** The spec files offered for a new service. */
@@ -212,7 +208,7 @@ export class Controller {
     } catch (err) {
       return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(err)}`;
     }
-    this.acceptSpecText(undefined, undefined, text, path, path);
+    this.acceptSpecText(text, path, path);
     return undefined;
   }
 
@@ -221,7 +217,7 @@ export class Controller {
     const back: Screen = serviceId ? { kind: 'service', serviceId } : { kind: 'cluster' };
     this.navigate({ kind: 'plan', draft, back });
     const deployment = new Deployment(this.client, desired);
-    this.deployments.set(draft.id, deployment);
+    this.deployment = { draftId: draft.id, deployment };
     deployment.plan().then(
       ({ plan, names }) => this.dispatch({ type: 'draft-planned', draftId: draft.id, plan, names }),
       (err) => this.dispatch({ type: 'draft-failed', draftId: draft.id, error: messageOf(err) }),
@@ -234,8 +230,8 @@ export class Controller {
   apply(): void {
     const s = this.state.screen;
     if (s.kind !== 'plan' || s.draft.planning !== 'ready' || !s.draft.plan?.operations.length) return;
-    const deployment = this.deployments.get(s.draft.id);
-    if (!deployment) return;
+    if (this.deployment?.draftId !== s.draft.id) return;
+    const { deployment } = this.deployment;
     this.dispatch({ type: 'execution-start', draft: s.draft });
     this.dispatch({ type: 'navigate', screen: { kind: 'execute', draft: s.draft, back: s.back } });
     deployment

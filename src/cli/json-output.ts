@@ -1,0 +1,12 @@
+// The one way the CLI turns data into JSON text: exact data in ASCII bytes, whatever the locale.
+
+/**
+ * `JSON.stringify(value)` (pretty with `indent` spaces when given) with every character outside
+ * printable ASCII that JSON.stringify leaves raw (DEL and everything from U+0080 up) written as a
+ * `\uXXXX` escape, a character beyond U+FFFF as its two UTF-16 escapes (RFC 8259 section 7). The
+ * text parses back to the very same value, and is safe on any terminal: output in an ASCII locale
+ * has nothing to transliterate, so `--json` is never altered.
+ */
+export function jsonText(value: unknown, indent?: number): string {
+  return (JSON.stringify(value, null, indent) ?? 'null').replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}

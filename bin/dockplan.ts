@@ -1,8 +1,12 @@
 #!/usr/bin/env node
 import { runCli } from '../src/cli/main.js';
+import { applyCharset } from '../src/terminal/charset.js';
 
 // Library deprecation notices (docker-modem's URL parsing over ssh://) mean nothing to an operator.
 process.noDeprecation = true;
+
+// Outside a UTF-8 locale every byte written is ASCII: one decision, here, for every command and the view.
+applyCharset(process.env, process.stdout, process.stderr);
 
 runCli(process.argv.slice(2)).then(
   (code) => {

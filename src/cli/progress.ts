@@ -3,6 +3,7 @@ import type { DeployEvent } from '../execute/events.js';
 import type { NameResolver } from '../plan/operations.js';
 import { formatOperation } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
+import { jsonText } from './json-output.js';
 import { seconds } from './table.js';
 
 const PHASE_WORDS: Record<string, string> = {
@@ -50,5 +51,5 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
 }
 
 export function jsonProgress(write: (line: string) => void): (e: DeployEvent) => void {
-  return (e) => write(JSON.stringify(e.type === 'operation-started' ? { type: e.type, index: e.index } : e));
+  return (e) => write(jsonText(e.type === 'operation-started' ? { type: e.type, index: e.index } : e));
 }

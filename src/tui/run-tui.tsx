@@ -1,6 +1,7 @@
 // Starts the interactive view on a terminal and returns the exit code when it ends.
 import { render } from 'ink';
 import { DockerClient } from '../cluster/docker-client.js';
+import { applyCharset } from '../terminal/charset.js';
 import { App } from './components/app.js';
 import { Controller } from './controller.js';
 import { initialState } from './state/app-state.js';
@@ -16,7 +17,10 @@ const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
 
 export async function runTui(clusterFile: string | undefined, opts: TuiOptions = {}): Promise<number> {
   const client = await DockerClient.open(clusterFile);
-  const { stdout, stdin } = process;
+  const { stdout, stdin, stderr } = process;
+  // Ink lays out by display width and then writes: converting what it writes (each glyph to one
+  // ASCII character of the same width) keeps its layout true. A no-op when bin/ already did it.
+  const restoreCharset = applyCharset(process.env, stdout, stderr);
   const store = createStore(initialState({
     readonly: opts.readonly ?? false,
     clusterName: client.describe(),
@@ -53,6 +57,7 @@ export async function runTui(clusterFile: string | undefined, opts: TuiOptions =
   } finally {
     controller.dispose();
     stdout.write(ALT_SCREEN_OFF);
+    restoreCharset();
     await client.close();
   }
   return exitCode;

@@ -10,9 +10,11 @@ import { formatPlan, hasChanges, nameResolver, planToJson } from '../../plan/pla
 import { currentSpecOf } from '../../plan/current-spec.js';
 import { planRemoval } from '../../plan/removal.js';
 import { confirmOrRefuse } from '../confirm.js';
+import { jsonText } from '../json-output.js';
 import { jsonProgress, plainProgress } from '../progress.js';
 import { readSpecFile } from '../spec-file.js';
 import { UserError } from '../user-error.js';
+import { displayLines, fitWidth } from '../../terminal/text.js';
 
 export interface ApplyOptions {
   yes?: boolean;
@@ -24,7 +26,7 @@ export interface ApplyOptions {
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
 function printPlan(planned: PlannedDeployment, json: boolean | undefined) {
-  if (json) out(JSON.stringify(planToJson(planned.plan, planned.names), null, 2));
+  if (json) out(jsonText(planToJson(planned.plan, planned.names), 2));
   else out(formatPlan(planned.plan, planned.names));
 }
 
@@ -58,7 +60,7 @@ async function confirmAndExecute(
   opts: ApplyOptions,
   execute: () => ReturnType<Deployment['run']>,
 ): Promise<number> {
-  if (opts.json) out(JSON.stringify({ type: 'plan', plan: planToJson(planned.plan, planned.names) }));
+  if (opts.json) out(jsonText({ type: 'plan', plan: planToJson(planned.plan, planned.names) }));
   else printPlan(planned, false);
   if (!hasChanges(planned.plan)) return 0;
   const verb = planned.plan.action === 'remove' ? 'Remove' : 'Deploy';
@@ -72,7 +74,10 @@ async function confirmAndExecute(
     const f = result.failure;
     if (f.logs !== undefined) {
       out(`last log lines of ${f.container?.name ?? 'the container'}:`);
-      out(f.logs.trimEnd().split('\n').map((l) => `  | ${l}`).join('\n') || '  | (no output)');
+      // One row per record, controls neutralised; cut to the terminal's width when there is one.
+      const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+      const lines = displayLines(f.logs).map((l) => (width ? fitWidth(`  | ${l}`, width) : `  | ${l}`));
+      out(lines.join('\n') || '  | (no output)');
     }
     if (f.container) {
       const host = planned.state.machines.find((m) => m.id === f.machineId)?.host;

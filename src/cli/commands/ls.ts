@@ -3,6 +3,7 @@ import type { ClusterState } from '../../model/cluster.js';
 import { servicesOf } from '../../model/cluster.js';
 import type { Client } from '../../execute/client.js';
 import { desiredReplicas, newestSpecOf } from '../../plan/current-spec.js';
+import { jsonText } from '../json-output.js';
 import { shortId, table } from '../table.js';
 
 export function lsJson(state: ClusterState) {
@@ -27,7 +28,7 @@ export async function lsCommand(client: Client, opts: { json?: boolean }): Promi
   const state = await client.loadState();
   const data = lsJson(state);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
+    process.stdout.write(`${jsonText(data, 2)}\n`);
     return state.machines.every((m) => m.status === 'down') ? 1 : 0;
   }
   const out: string[] = [];

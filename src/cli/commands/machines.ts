@@ -1,5 +1,6 @@
 // `dockplan machines`: every machine of the cluster, up or down, probed concurrently.
 import type { Client } from '../../execute/client.js';
+import { jsonText } from '../json-output.js';
 import { table } from '../table.js';
 
 export async function machinesCommand(client: Client, opts: { json?: boolean }): Promise<number> {
@@ -9,7 +10,7 @@ export async function machinesCommand(client: Client, opts: { json?: boolean }):
       name: m.name, id: m.id, host: m.host, status: m.status, reason: m.downReason ?? null,
       engineVersion: m.engineVersion ?? null, containers: m.containerCount ?? null,
     }));
-    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+    process.stdout.write(`${jsonText(rows, 2)}\n`);
     return 0;
   }
   const rows = machines.map((m) => [

@@ -75,9 +75,9 @@ export function App({ controller }: { controller: Controller }) {
       {state.modal?.kind === 'help' ? <HelpOverlay context={context} readonly={state.readonly} rows={state.size.rows - 2} /> : (
         <>
           {state.screen.kind === 'cluster' ? <ClusterScreen state={state} rows={body} /> : null}
-          {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} /> : null}
+          {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} columns={state.size.columns} /> : null}
           {state.screen.kind === 'plan' ? <PlanScreen draft={state.screen.draft} rows={body} columns={state.size.columns} offset={state.cursor.plan} /> : null}
-          {state.screen.kind === 'execute' && state.execution ? <ExecuteScreen draft={state.screen.draft} view={state.execution} rows={body} /> : null}
+          {state.screen.kind === 'execute' && state.execution ? <ExecuteScreen draft={state.screen.draft} view={state.execution} rows={body} columns={state.size.columns} /> : null}
           {state.modal ? <ModalView modal={state.modal} context={context} readonly={state.readonly} /> : null}
         </>
       )}

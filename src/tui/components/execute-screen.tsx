@@ -1,5 +1,6 @@
 import { Box, Text } from 'ink';
 import { useEffect, useState } from 'react';
+import { displayLine, displayLines, fitWidth } from '../../terminal/text.js';
 import type { Draft, ExecutionRow, ExecutionView } from '../state/app-state.js';
 import { symbolColour, theme } from '../theme.js';
 import { listWindow } from './list-window.js';
@@ -39,18 +40,23 @@ function useNow(active: boolean): number {
   return now;
 }
 
-function elapsed(row: ExecutionRow, now: number): string {
-  const ms = row.elapsedMs ?? (row.startedAt ? now - row.startedAt : undefined);
-  return ms === undefined ? '' : `${(ms / 1000).toFixed(1)}s`;
+/**
+ * Seconds since the row started, never negative: `now` ticks once a second, so a row started after
+ * the last tick is measured from its own start (0.0s) until the next one.
+ */
+export function elapsed(row: Pick<ExecutionRow, 'elapsedMs' | 'startedAt'>, now: number): string {
+  const ms = row.elapsedMs ?? (row.startedAt !== undefined ? Math.max(now, row.startedAt) - row.startedAt : undefined);
+  return ms === undefined ? '' : `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
 }
 
 /** Every operation with its live status; the approval question; the outcome. */
-export function ExecuteScreen({ draft, view, rows }: { draft: Draft; view: ExecutionView; rows: number }) {
+export function ExecuteScreen({ draft, view, rows, columns }: { draft: Draft; view: ExecutionView; rows: number; columns: number }) {
   const running = !view.outcome;
   const now = useNow(running);
   const awaiting = view.rows.find((r) => r.index === view.awaiting);
   const failure = view.outcome?.failure;
-  const logLines = failure?.logs ? failure.logs.trimEnd().split('\n').slice(-Math.max(3, Math.floor(rows / 3))) : [];
+  // The container's own output: one row per record inside the box (its border and padding take 4 columns).
+  const logLines = failure?.logs ? displayLines(failure.logs, Math.max(3, Math.floor(rows / 3))).map((l) => fitWidth(`  | ${l}`, columns - 4)) : [];
   // Room for the operations: what is left after the title, the question or outcome, and the failure box.
   const room = Math.max(3, rows - 4 - (failure ? logLines.length + 6 : 0));
   const window = operationWindow(view, room);
@@ -81,9 +87,9 @@ export function ExecuteScreen({ draft, view, rows }: { draft: Draft; view: Execu
       ) : null}
       {failure ? (
         <Box flexDirection="column" borderStyle="round" borderColor={theme.bad} paddingX={1}>
-          <Text color={theme.bad} wrap="wrap">✗ {failure.message}</Text>
+          <Text color={theme.bad} wrap="wrap">✗ {failure.message.split('\n').map(displayLine).join('\n')}</Text>
           {failure.container ? <Text bold>last log lines of {failure.container.name}:</Text> : null}
-          {logLines.map((l, i) => <Text key={i} wrap="truncate">  | {l}</Text>)}
+          {logLines.map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
           <Text color={theme.dim} wrap="wrap">
             {failure.container ? `${failure.container.name} is kept, stopped, for inspection (the next deploy removes it). ` : ''}
             Next: esc back to the service, fix the spec (e), and deploy again.

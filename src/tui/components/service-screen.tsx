@@ -2,6 +2,7 @@ import { Box, Text } from 'ink';
 import { specToYaml } from '../../model/spec-yaml.js';
 import { currentSpecOf } from '../../plan/current-spec.js';
 import { maskSecrets } from '../../plan/spec-diff.js';
+import { displayFit, displayLines, fitWidth } from '../../terminal/text.js';
 import type { AppState } from '../state/app-state.js';
 import { containersInOrder, machineNames, serviceById } from '../state/reducer.js';
 import { theme } from '../theme.js';
@@ -14,7 +15,7 @@ function uptime(status: string | undefined): string {
   return (status ?? '').replace(/\s*\((healthy|unhealthy|health: starting)\)/, '');
 }
 
-export function ServiceScreen({ state, serviceId, rows }: { state: AppState; serviceId: string; rows: number }) {
+export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppState; serviceId: string; rows: number; columns: number }) {
   const service = serviceById(state, serviceId);
   if (!service) return <Text color={theme.warn}>This service has no containers any more (esc to go back).</Text>;
   const names = machineNames(state);
@@ -52,25 +53,25 @@ export function ServiceScreen({ state, serviceId, rows }: { state: AppState; ser
       {state.logs ? (
         <Box flexDirection="column">
           <Text bold>LOGS {state.logs.containerName} <Text color={theme.dim}>({state.logs.follow ? 'following; f pauses' : 'paused; f follows'} · l closes)</Text></Text>
-          {tail(state.logs.text, paneHeight).map((line, i) => <Text key={i} wrap="truncate">{line || ' '}</Text>)}
+          {tail(state.logs.text, paneHeight).map((line, i) => <Text key={i} wrap="truncate">{fitWidth(line, columns) || ' '}</Text>)}
         </Box>
       ) : state.inspect ? (
         <Box flexDirection="column">
           <Text bold>INSPECT {state.inspect.containerName} <Text color={theme.dim}>(i closes)</Text></Text>
-          {state.inspect.lines.slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate">{line}</Text>)}
+          {state.inspect.lines.slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate">{displayFit(line, columns)}</Text>)}
         </Box>
       ) : spec ? (
         <Box flexDirection="column">
           <Text bold>SPEC <Text color={theme.dim}>(as last deployed; e edits it)</Text></Text>
-          {specToYaml(maskSecrets(spec)).trimEnd().split('\n').slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate" color={theme.dim}>{line}</Text>)}
+          {specToYaml(maskSecrets(spec)).trimEnd().split('\n').slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate" color={theme.dim}>{displayFit(line, columns)}</Text>)}
         </Box>
       ) : null}
     </Box>
   );
 }
 
+/** The last `lines` records of a container's output, each as one display line (not yet cut to the width). */
 function tail(text: string, lines: number): string[] {
-  const all = text.trimEnd().split('\n');
   if (!text.trim()) return ['(no output yet)'];
-  return all.slice(-lines);
+  return displayLines(text, lines);
 }

@@ -1,8 +1,7 @@
 import { Text } from 'ink';
 import { useEffect, useState } from 'react';
+import { SPINNER_FRAMES as FRAMES } from '../../terminal/charset.js';
 import { theme } from '../theme.js';
-
-const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 /** A small activity indicator; it redraws 8 times a second only while shown. */
 export function Spinner({ label }: { label: string }) {

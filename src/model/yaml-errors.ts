@@ -31,9 +31,15 @@ export function sortSpecErrors(errors: SpecError[]): SpecError[] {
 export class ErrorCollector {
   readonly errors: SpecError[] = [];
 
+  /**
+   * @param file the name errors carry
+   * @param lines line starts of the file, filled in by the YAML parser
+   * @param source the file's text, for finding what the parsed nodes leave out (where an anchor is written)
+   */
   constructor(
     readonly file: string,
     private readonly lines: LineCounter,
+    readonly source = '',
   ) {}
 
   /** Records a problem at character offset `offset` of the file. */
@@ -74,7 +80,7 @@ export interface ParsedYaml {
 export function parseYaml(text: string, file: string): ParsedYaml {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false });
-  const collector = new ErrorCollector(file, lines);
+  const collector = new ErrorCollector(file, lines, text);
   for (const err of doc.errors) {
     const hint = YAML_ERROR_HINTS[err.code];
     const first = err.message.split('\n')[0].replace(/\.$/, '');

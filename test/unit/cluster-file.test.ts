@@ -105,3 +105,33 @@ test('a machine that is not a mapping, or lacks a field, is an error', () => {
 test('YAML syntax errors in a cluster file come back with positions', () => {
   assert.deepEqual(errorsOf('machines:\n\t- name: m1\n'), ['cluster.yaml:2:1: YAML syntax error: tabs are not allowed as indentation in YAML; indent with spaces']);
 });
+
+test('a cluster file ignores x- keys and merges shared machine settings with <<', () => {
+  const { cluster, errors } = parseClusterFile(
+    yaml(
+      'x-ssh: &ssh',
+      '  host: ssh://deploy@10.0.0.9',
+      '  x-note: the jump host',
+      'domain: cluster.test',
+      'machines:',
+      '  - <<: *ssh',
+      '    name: m1',
+      '  - {<<: *ssh, name: m2, host: "ssh://deploy@10.0.0.10", x-rack: b2}',
+    ),
+    'cluster.yaml',
+  );
+  assert.deepEqual(errors, []);
+  assert.deepEqual(cluster, {
+    domain: 'cluster.test',
+    machines: [
+      { name: 'm1', host: 'ssh://deploy@10.0.0.9' },
+      { name: 'm2', host: 'ssh://deploy@10.0.0.10' },
+    ],
+  });
+});
+
+test('a bad value merged into a machine is reported at the << alias', () => {
+  assert.deepEqual(errorsOf(yaml('x-tcp: &tcp', '  host: tcp://10.0.0.9', 'machines:', '  - <<: *tcp', '    name: m1')), [
+    'cluster.yaml:4:9: machines[0].host: a tcp host needs its port: tcp://10.0.0.9:2375 (from &tcp on line 1; written on line 2)',
+  ]);
+});

@@ -50,18 +50,21 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--recreate', 'replace every container even when up to date')
     .option('--json', 'the plan as JSON')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
+    .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
     .action((o) => withClient((c) => planCommand(c, o.file, o)));
 
   program.command('deploy').description('plan, confirm, and execute a spec')
     .requiredOption('-f, --file <spec>', 'service spec file (YAML)')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--recreate', 'replace every container even when up to date')
+    .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
     .option('--json', 'NDJSON: the plan, then one line per event')
     .action((o) => withClient((c) => deployCommand(c, o.file, o)));
 
   program.command('scale').description('change the number of replicas of a replicated service')
     .argument('<service>').argument('<replicas>')
     .option('-y, --yes', 'do not ask for confirmation')
+    .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
     .option('--json', 'NDJSON: the plan, then one line per event')
     .action((service, replicas, o) => withClient((c) => scaleCommand(c, service, replicas, o)));
 

@@ -66,7 +66,8 @@ export interface ContainerCreateOptions {
 export function containerCreateOptions(spec: ServiceSpec, serviceId: string, name: string): ContainerCreateOptions {
   const opts: ContainerCreateOptions = {
     name,
-    Image: spec.image,
+    // The pinned reference (a digest, or the image ID of a local image): the exact bytes the plan resolved.
+    Image: spec.image_ref ?? spec.image,
     Labels: serviceLabels(spec, serviceId, name),
     HostConfig: hostConfig(spec),
   };

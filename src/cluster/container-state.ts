@@ -16,6 +16,8 @@ export interface ListedContainer {
   Id: string;
   Names?: string[] | null;
   Image: string;
+  /** The image ID the container runs (`sha256:...`). */
+  ImageID?: string;
   Created: number;
   Ports?: { IP?: string; PrivatePort: number; PublicPort?: number; Type: string }[] | null;
   Labels?: Record<string, string> | null;
@@ -28,6 +30,8 @@ export interface InspectedContainer {
   Id: string;
   Name: string;
   Created: string;
+  /** The image ID the container runs (`sha256:...`). */
+  Image?: string;
   Config: { Image: string; Labels?: Record<string, string> | null };
   RestartCount?: number;
   HostConfig?: { NanoCpus?: number; Memory?: number; MemoryReservation?: number; ShmSize?: number } | null;
@@ -138,6 +142,7 @@ export function containerFromListing(c: ListedContainer, machineId: string): Con
     name,
     machineId,
     image: c.Image,
+    ...(c.ImageID ? { imageId: c.ImageID } : {}),
     state: runState(c.State),
     health: healthFromStatusText(c.Status),
     created: new Date(c.Created * 1000).toISOString(),
@@ -160,6 +165,7 @@ export function containerFromInspect(c: InspectedContainer, machineId: string): 
     name: c.Name.replace(/^\//, ''),
     machineId,
     image: c.Config.Image,
+    ...(c.Image ? { imageId: c.Image } : {}),
     state,
     health: healthFromInspect(c.State.Health?.Status),
     created: c.Created,
@@ -177,15 +183,16 @@ export function containerFromInspect(c: InspectedContainer, machineId: string): 
 
 /**
  * The limits a container has, as spec fields; only those actually set (an in-place update changes
- * these but not the spec label, so the planner compares against them).
+ * these but not the spec label, so the planner compares against them). Docker reports "no limit"
+ * as 0, and a reservation lifted in place as -1 (seen on dockerd 20.10): both read as unset.
  */
 export function resourcesInForce(hc: InspectedContainer['HostConfig']): ResourcesSpec | undefined {
   if (!hc) return undefined;
   const r: ResourcesSpec = {};
-  if (hc.NanoCpus) r.cpu = hc.NanoCpus / 1e9;
-  if (hc.Memory) r.memory = hc.Memory;
-  if (hc.MemoryReservation) r.memory_reservation = hc.MemoryReservation;
-  if (hc.ShmSize && hc.ShmSize !== DEFAULT_SHM_SIZE) r.shm_size = hc.ShmSize;
+  if ((hc.NanoCpus ?? 0) > 0) r.cpu = hc.NanoCpus! / 1e9;
+  if ((hc.Memory ?? 0) > 0) r.memory = hc.Memory!;
+  if ((hc.MemoryReservation ?? 0) > 0) r.memory_reservation = hc.MemoryReservation!;
+  if ((hc.ShmSize ?? 0) > 0 && hc.ShmSize !== DEFAULT_SHM_SIZE) r.shm_size = hc.ShmSize!;
   return r;
 }
 
@@ -194,10 +201,11 @@ export function isAnonymousVolume(name: string): boolean {
   return /^[0-9a-f]{64}$/.test(name);
 }
 
-export function namedVolumes(volumes: { Name: string; Driver: string }[] | null | undefined): VolumeState[] {
+/** The named volumes of a listing (`GET /volumes`), with the options each was created with. */
+export function namedVolumes(volumes: { Name: string; Driver: string; Options?: Record<string, string> | null }[] | null | undefined): VolumeState[] {
   return (volumes ?? [])
     .filter((v) => !isAnonymousVolume(v.Name))
-    .map((v) => ({ name: v.Name, driver: v.Driver }))
+    .map((v): VolumeState => (v.Options && Object.keys(v.Options).length ? { name: v.Name, driver: v.Driver, options: { ...v.Options } } : { name: v.Name, driver: v.Driver }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 

@@ -1,5 +1,5 @@
 // In-place resource updates: what Docker's update API can and cannot change on a live container. Pure.
-import type { ResourcesSpec } from '../model/spec.js';
+import { DEFAULT_SHM_SIZE, type ResourcesSpec } from '../model/spec.js';
 
 /** The limits a container has now (its inspect's HostConfig). */
 export interface CurrentResources {
@@ -9,8 +9,7 @@ export interface CurrentResources {
   ShmSize?: number;
 }
 
-/** Docker's default /dev/shm size, what a container created without shm_size has. */
-export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;
+export { DEFAULT_SHM_SIZE } from '../model/spec.js';
 
 export interface ResourceUpdateBody {
   NanoCpus?: number;

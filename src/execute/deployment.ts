@@ -20,6 +20,8 @@ import { refuseIfStale } from './stale-plan.js';
 export interface DeploymentOptions {
   strategy?: Strategy;
   forceRecreate?: boolean;
+  /** See RollingOptions.ignoreDown: create elsewhere what a machine that is down may hold. */
+  ignoreDown?: boolean;
   random?: () => number;
   pollMs?: number;
 }
@@ -73,9 +75,18 @@ export class Deployment {
       const why = state.machines.map((m) => `  ${m.name}: down (${m.downReason ?? 'unreachable'})`).join('\n');
       throw new PlanError(`no machine is up, so nothing can be planned for ${resolved.name}:\n${why}`);
     }
-    resolved.image = await new ImageDigestResolver(this.client, up).resolve(resolved.image, resolved.pull_policy);
-    const strategy = this.options.strategy ?? new RollingStrategy({ forceRecreate: this.options.forceRecreate });
+    // A spec that carries its pin (a scale, a rollback) keeps exactly those bytes; anything else
+    // resolves the image now, by its pull policy.
+    let imageWarnings: string[] = [];
+    if (!resolved.image_ref) {
+      const resolution = await new ImageDigestResolver(this.client, up).resolve(resolved.image, resolved.pull_policy);
+      resolved.image_ref = resolution.ref;
+      imageWarnings = resolution.warnings;
+    }
+    if (resolved.image_ref === resolved.image) delete resolved.image_ref;
+    const strategy = this.options.strategy ?? new RollingStrategy({ forceRecreate: this.options.forceRecreate, ignoreDown: this.options.ignoreDown });
     const plan = strategy.plan(state, service, service?.id ?? randomBytes(16).toString('hex'), resolved);
+    plan.warnings.unshift(...imageWarnings);
     return { plan, state, names: nameResolver(state), service };
   }
 }

@@ -7,6 +7,7 @@ import type { Client } from './client.js';
 import { ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
 import type { Phase } from './events.js';
 import { waitUntilUp } from './health.js';
+import { shortDigest } from './image-resolver.js';
 
 export interface OperationContext {
   client: Client;
@@ -61,16 +62,22 @@ async function pull(ctx: OperationContext, machineId: string, image: string) {
 async function createWithPullPolicy(ctx: OperationContext, machineId: string, serviceId: string, spec: ServiceSpec, name: string) {
   const policy = spec.pull_policy ?? 'missing';
   const machine = ctx.names.machineName(machineId);
-  if (policy === 'always') await pull(ctx, machineId, spec.image);
+  const ref = spec.image_ref ?? spec.image;
+  // An image pinned by its ID (no registry digest) exists only where it was built or loaded.
+  const pullable = !ref.startsWith('sha256:');
+  if (policy === 'always' && pullable) await pull(ctx, machineId, ref);
   ctx.phase('creating', machineId, { id: '', name });
   try {
     return await ctx.client.createContainer({ machineId, serviceId, spec, name });
   } catch (err) {
     if (!isNoSuchImage(err)) throw err;
+    if (!pullable) {
+      throw new Error(`image ${spec.image} (${shortDigest(ref)}, the bytes the plan pinned) is not on ${machine} and has no registry digest to pull it by: load it there (docker save | docker load), then plan again`);
+    }
     if (policy === 'never') {
       throw new Error(`image ${spec.image} is not on ${machine} and pull_policy is never: load the image there, or set pull_policy: missing`);
     }
-    await pull(ctx, machineId, spec.image);
+    await pull(ctx, machineId, ref);
     ctx.phase('creating', machineId, { id: '', name });
     return ctx.client.createContainer({ machineId, serviceId, spec, name });
   }

@@ -15,7 +15,10 @@ export interface ContainerState {
   id: string;
   name: string;
   machineId: string;
+  /** The image as the container was created from (a tag, a digest reference or an image ID). */
   image: string;
+  /** The ID of the image the container runs (`sha256:...`), as Docker reports it. */
+  imageId?: string;
   state: ContainerRunState;
   health: ContainerHealth;
   exitCode?: number;
@@ -46,15 +49,22 @@ export interface ContainerServiceLabels {
 export interface VolumeState {
   name: string;
   driver: string;
+  /** The options the volume was created with (Docker never changes them afterwards). */
+  options?: Record<string, string>;
 }
 
 export type MachineStatus = 'up' | 'down';
 
 export interface MachineState {
-  /** The engine's own ID (`docker info`), or `name:<name>` while a machine has never been reached. */
+  /** The machine's identity: its name in the cluster file (unique there). Never the engine ID. */
   id: string;
   name: string;
   host: string;
+  /**
+   * The engine's own ID (`docker info`), once reached. Not unique: engines cloned from one VM
+   * image report the same one (dockerd 20.10 derives it from the identity key it was given).
+   */
+  engineId?: string;
   status: MachineStatus;
   /** Why the machine is down, in words. */
   downReason?: string;
@@ -79,32 +89,47 @@ export const LABEL = {
   specHash: 'dockplan.spec.hash',
 } as const;
 
-/** A service as seen on the cluster: its containers on all machines (up ones only). */
+/**
+ * A service as seen on the cluster: its containers on all machines (up ones only). A service name
+ * is one service: containers that carry the same name under different service ids (two deploys
+ * that could not see each other, e.g. while a machine was down) are one service with several ids.
+ */
 export interface ServiceState {
+  /** The id new containers get: the one of the oldest container. */
   id: string;
+  /** Every service id seen under this name, `id` first; more than one is a duplicate to show. */
+  ids: string[];
   name: string;
   mode: ServiceMode;
   containers: ContainerState[];
 }
 
 export function servicesOf(state: ClusterState): ServiceState[] {
-  const byId = new Map<string, ServiceState>();
+  const byName = new Map<string, ServiceState & { oldest: string }>();
   for (const machine of state.machines) {
     for (const c of machine.containers) {
       if (!c.service) continue;
-      let svc = byId.get(c.service.id);
+      const key = c.service.name || c.service.id;
+      let svc = byName.get(key);
       if (!svc) {
-        svc = { id: c.service.id, name: c.service.name, mode: c.service.mode, containers: [] };
-        byId.set(c.service.id, svc);
+        svc = { id: c.service.id, ids: [], name: c.service.name, mode: c.service.mode, containers: [], oldest: c.created };
+        byName.set(key, svc);
+      } else if (c.created < svc.oldest || (c.created === svc.oldest && c.service.id < svc.id)) {
+        svc.id = c.service.id;
+        svc.mode = c.service.mode;
+        svc.oldest = c.created;
       }
+      if (!svc.ids.includes(c.service.id)) svc.ids.push(c.service.id);
       svc.containers.push(c);
     }
   }
-  return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name));
+  return [...byName.values()]
+    .map(({ oldest: _oldest, ...svc }) => ({ ...svc, ids: [svc.id, ...svc.ids.filter((i) => i !== svc.id).sort()] }))
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Finds a service by name or id. */
+/** Finds a service by name or by any of its ids. */
 export function findService(state: ClusterState, nameOrId: string): ServiceState | undefined {
   const all = servicesOf(state);
-  return all.find((s) => s.id === nameOrId) ?? all.find((s) => s.name === nameOrId);
+  return all.find((s) => s.name === nameOrId) ?? all.find((s) => s.ids.includes(nameOrId));
 }

@@ -57,6 +57,13 @@ const LOGGING_KEYS = ['driver', 'options'] as const;
 const HEALTH_TEST_KINDS = ['CMD', 'CMD-SHELL', 'NONE'] as const;
 /** Docker refuses memory limits below 6 MiB. */
 const MIN_MEMORY = 6 * 1024 * 1024;
+/**
+ * The smallest cpu limit Docker can enforce: it turns cpu into a CFS quota over a 100ms period,
+ * and the kernel's smallest quota is 1ms (cpu.cfs_quota_us >= 1000), so 0.01 CPUs. Below that,
+ * dockerd 20.10 either fails the start (`cpu.cfs_quota_us: invalid argument`) or, under 1e-5,
+ * computes a quota of 0 and silently sets no limit (both seen on the test cluster).
+ */
+const MIN_CPU = 0.01;
 
 const ENV_KEY = /^[^=\0]+$/;
 
@@ -278,8 +285,11 @@ function readResources(r: YamlReader, at: Located): ResourcesSpec | undefined {
   if (cpuAt) {
     const v = isScalar(cpuAt.node) ? cpuAt.node.value : undefined;
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
-    if (Number.isFinite(n) && n > 0) res.cpu = n;
-    else {
+    if (Number.isFinite(n) && n >= MIN_CPU) res.cpu = n;
+    else if (Number.isFinite(n) && n > 0) {
+      r.error(cpuAt, `${describe(cpuAt.node)} CPUs is below what Docker can enforce: at least ${MIN_CPU} (its smallest CPU quota is 1ms per 100ms period); leave the key out for no limit`);
+      ok = false;
+    } else {
       r.error(cpuAt, `expected a number of CPUs above 0, like 0.5 or 2, got ${describe(cpuAt.node)}`);
       ok = false;
     }

@@ -91,6 +91,14 @@ export interface ServiceSpec {
   mode?: ServiceMode;
   replicas?: number;
   image: string;
+  /**
+   * What the plan resolved the image to; never written in a spec file. Either a registry digest
+   * reference (`repo:tag@sha256:...`, pullable anywhere) or, for an image without a registry
+   * digest (built or loaded locally), its image ID (`sha256:...`), which only machines holding
+   * those bytes can run. Containers are created from this reference, so every machine runs the
+   * same bytes.
+   */
+  image_ref?: string;
   command?: string[];
   entrypoint?: string[];
   env?: Record<string, string>;
@@ -116,3 +124,5 @@ export interface ServiceSpec {
 
 export const DEFAULT_MONITOR_MS = 5_000;
 export const DEFAULT_STOP_GRACE_MS = 10_000;
+/** Docker's /dev/shm size for a container created without shm_size (64 MiB). */
+export const DEFAULT_SHM_SIZE = 64 * 1024 * 1024;

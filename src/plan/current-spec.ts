@@ -1,12 +1,44 @@
-// What a service runs now, read back from its containers' labels.
-import type { ClusterState, ServiceState } from '../model/cluster.js';
+// What a service runs now: read back from its containers' labels, corrected by what Docker reports
+// about them (the limits in force, the image the container was created from).
+import type { ClusterState, ContainerState, ServiceState } from '../model/cluster.js';
 import type { ServiceSpec } from '../model/spec.js';
 
-/** The spec of the service's most recently created container: what it was last deployed as. */
+/**
+ * The spec a container runs: its `dockplan.spec` label, with
+ * - the limits in force when they are known (an in-place update changes them, not the label; a
+ *   limit Docker reports as 0 or -1 is no limit), replacing the label's resources entirely;
+ * - the image it was really created from: a label without a registry-digest pin reads the image
+ *   ID Docker reports for the container, so a tag rebuilt with other bytes shows as a change.
+ * Undefined when the label is missing or unreadable.
+ */
+export function runningSpecOf(c: ContainerState): ServiceSpec | undefined {
+  const label = c.service?.spec;
+  if (!label) return undefined;
+  const spec: ServiceSpec = { ...label };
+  if (c.resources) {
+    if (Object.keys(c.resources).length > 0) spec.resources = { ...c.resources };
+    else delete spec.resources;
+  }
+  const ref = label.image_ref ?? (label.image.includes('@sha256:') ? label.image : undefined);
+  if (ref && ref.includes('@sha256:')) spec.image_ref = ref;
+  else if (c.imageId) spec.image_ref = c.imageId;
+  return spec;
+}
+
+/** The service's most recently created container that has a readable spec. */
+function newestWithSpec(service: ServiceState): ContainerState | undefined {
+  let newest: ContainerState | undefined;
+  for (const c of service.containers) {
+    if (!c.service?.spec) continue;
+    if (!newest || c.created > newest.created) newest = c;
+  }
+  return newest;
+}
+
+/** The spec the service's newest container runs (see runningSpecOf): what it was last deployed as. */
 export function newestSpecOf(service: ServiceState): ServiceSpec | undefined {
-  return [...service.containers]
-    .filter((c) => c.service?.spec)
-    .sort((a, b) => b.created.localeCompare(a.created))[0]?.service?.spec;
+  const c = newestWithSpec(service);
+  return c ? runningSpecOf(c) : undefined;
 }
 
 /**
@@ -21,9 +53,22 @@ export function currentSpecOf(service: ServiceState, state: ClusterState): Servi
   return { ...spec, replicas: desiredReplicas(service, state) };
 }
 
-/** Desired containers: one per machine a global service runs on; for a replicated one, see above. */
+/** The replica count the service was last deployed with, from its newest label (undefined without one). */
+export function lastDeployedReplicas(service: ServiceState): number | undefined {
+  const spec = newestWithSpec(service)?.service?.spec;
+  return spec ? spec.replicas ?? 1 : undefined;
+}
+
+/**
+ * Desired containers. Global: one per machine its placement allows (down ones included: a
+ * container there is expected, only unseen). Replicated: see currentSpecOf.
+ */
 export function desiredReplicas(service: ServiceState, state: ClusterState): number {
-  if (service.mode === 'global') return Math.max(1, new Set(service.containers.map((c) => c.machineId)).size);
+  if (service.mode === 'global') {
+    const placement = newestSpecOf(service)?.placement?.machines ?? [];
+    const allowed = state.machines.filter((m) => placement.length === 0 || placement.includes(m.name) || (m.engineId !== undefined && placement.includes(m.engineId)));
+    return Math.max(1, allowed.length);
+  }
   const someDown = state.machines.some((m) => m.status === 'down');
-  return someDown ? newestSpecOf(service)?.replicas ?? service.containers.length : service.containers.length;
+  return someDown ? lastDeployedReplicas(service) ?? service.containers.length : service.containers.length;
 }

@@ -3,10 +3,13 @@ import type { ClusterState, MachineState } from '../model/cluster.js';
 import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
 import type { CreateVolumeOperation } from './operations.js';
 import { PlanError } from './plan-error.js';
+import { clashingPorts, describePort } from './ports.js';
 
 export interface Exclusion {
   machine: MachineState;
   reason: string;
+  /** `ports`: another container holds a host port the service binds (worth a warning in the plan). */
+  kind?: 'ports';
 }
 
 export interface Eligibility {
@@ -27,9 +30,24 @@ export function mountedNamedVolumes(spec: ServiceSpec): VolumeSpec[] {
 const byId = (a: MachineState, b: MachineState) => a.id.localeCompare(b.id);
 const hasVolume = (m: MachineState, name: string) => m.volumes.some((v) => v.name === name);
 
-function inPlacement(spec: ServiceSpec, m: MachineState): boolean {
+/** placement.machines names machines by name; an engine ID also matches, for the machines that report it. */
+export function inPlacement(spec: Pick<ServiceSpec, 'placement'>, m: Pick<MachineState, 'name' | 'engineId'>): boolean {
   const wanted = spec.placement?.machines ?? [];
-  return wanted.length === 0 || wanted.includes(m.name) || wanted.includes(m.id);
+  return wanted.length === 0 || wanted.includes(m.name) || (m.engineId !== undefined && wanted.includes(m.engineId));
+}
+
+/**
+ * Why a running container of another service (or none of ours) keeps this service off a machine:
+ * it holds a host port the spec binds, so a container of the service could not start there.
+ */
+function portHolders(m: MachineState, spec: ServiceSpec, serviceId: string | undefined): string | undefined {
+  const held: string[] = [];
+  for (const c of m.containers) {
+    if (c.state !== 'running' || (serviceId !== undefined && c.service?.id === serviceId) || (c.service !== undefined && c.service.name === spec.name)) continue;
+    const clash = clashingPorts(spec.ports ?? [], c.hostPorts);
+    if (clash.length > 0) held.push(`host port ${clash.map(describePort).join(', ')} is held by container ${c.name}${c.service ? ` (service ${c.service.name})` : ''}`);
+  }
+  return held.length ? held.join('; ') : undefined;
 }
 
 /**
@@ -42,12 +60,22 @@ export function eligibleMachines(
   spec: ServiceSpec,
   /** Machines the service already runs on: a new volume goes to one of them if it can. */
   serviceMachines: ReadonlySet<string> = new Set(),
+  /** The service's id, so its own containers never count as holding its ports. */
+  serviceId?: string,
 ): Eligibility {
   const excluded: Exclusion[] = [];
   let candidates: MachineState[] = [];
   for (const m of state.machines) {
-    if (m.status !== 'up') excluded.push({ machine: m, reason: `down (${m.downReason ?? 'unreachable'})` });
-    else if (!inPlacement(spec, m)) excluded.push({ machine: m, reason: `not in placement.machines [${(spec.placement?.machines ?? []).join(', ')}]` });
+    if (m.status !== 'up') {
+      excluded.push({ machine: m, reason: `down (${m.downReason ?? 'unreachable'})` });
+      continue;
+    }
+    if (!inPlacement(spec, m)) {
+      excluded.push({ machine: m, reason: `not in placement.machines [${(spec.placement?.machines ?? []).join(', ')}]` });
+      continue;
+    }
+    const ports = portHolders(m, spec, serviceId);
+    if (ports) excluded.push({ machine: m, reason: ports, kind: 'ports' });
     else candidates.push(m);
   }
   const volumes = mountedNamedVolumes(spec);

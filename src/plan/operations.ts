@@ -81,18 +81,29 @@ export interface NameResolver {
   containerName(containerId: string): string;
 }
 
-export const SYMBOL: Record<Exclude<OperationKind, 'sequence'>, string> = {
-  'create-volume': '+',
-  run: '+',
-  replace: '+/-',
-  update: '~',
-  stop: '!',
-  remove: '-',
+/** How a plan's summary counts operations: `2 create · 1 replace · 1 stop · across 3 machines`. */
+export type SummaryBucket = 'create' | 'replace' | 'update' | 'stop' | 'remove';
+
+/**
+ * One row per operation kind: its symbol (Terraform-like, learned once) and the summary bucket it
+ * counts in. Every face (plan text, JSON, the view) reads symbols and counts from here, so a kind
+ * can never be left out of a summary.
+ */
+export const OPERATION_KINDS: Record<Exclude<OperationKind, 'sequence'>, { symbol: string; bucket: SummaryBucket }> = {
+  'create-volume': { symbol: '+', bucket: 'create' },
+  run: { symbol: '+', bucket: 'create' },
+  replace: { symbol: '+/-', bucket: 'replace' },
+  update: { symbol: '~', bucket: 'update' },
+  stop: { symbol: '!', bucket: 'stop' },
+  remove: { symbol: '-', bucket: 'remove' },
 };
+
+/** The summary buckets in the order a summary names them. */
+export const SUMMARY_BUCKETS: readonly SummaryBucket[] = ['create', 'replace', 'update', 'stop', 'remove'];
 
 function symbolOf(op: Exclude<Operation, SequenceOperation>): string {
   if (op.kind === 'replace' && op.order === 'stop-first') return '-/+';
-  return SYMBOL[op.kind];
+  return OPERATION_KINDS[op.kind].symbol;
 }
 
 /** The human line for one operation, in names: `+/- replace container web-ab12 on m2 (image changed)`. */

@@ -2,8 +2,9 @@
 import { createHash } from 'node:crypto';
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import type { ServiceMode, ServiceSpec } from '../model/spec.js';
-import type { NameResolver, Operation } from './operations.js';
-import { containerOf, flatten, formatOperation } from './operations.js';
+import type { NameResolver, Operation, SummaryBucket } from './operations.js';
+import { OPERATION_KINDS, SUMMARY_BUCKETS, containerOf, flatten, formatOperation } from './operations.js';
+import { CONTAINER_EFFECTS, formatSpecChange, type SpecFieldChange } from './spec-diff.js';
 
 export interface UnseenMachine {
   machineId: string;
@@ -21,6 +22,12 @@ export interface Plan {
   action: 'create' | 'update' | 'remove';
   /** The desired, resolved spec. */
   spec: ServiceSpec;
+  /**
+   * What changes, field by field: the spec the service's newest container runs against the
+   * desired one (every field of a new service is added). Secrets masked. Computed from the same
+   * table as the operations, so a container change shows here exactly when it is replaced or updated.
+   */
+  changes: SpecFieldChange[];
   /** Top-level operations in execution order; approval happens between them. */
   operations: Operation[];
   /** Machines that are down: whatever runs there cannot be seen and is not changed. */
@@ -30,31 +37,28 @@ export interface Plan {
   fingerprint: string;
 }
 
-export interface PlanSummary {
-  create: number;
-  replace: number;
-  update: number;
-  remove: number;
-  machines: number;
-}
+/** Operations counted per summary bucket (see OPERATION_KINDS), and how many machines they touch. */
+export type PlanSummary = Record<SummaryBucket, number> & { machines: number };
 
+/** The one summary every face shows. */
 export function summarize(plan: Pick<Plan, 'operations'>): PlanSummary {
   const ops = flatten(plan.operations);
-  const count = (kinds: string[]) => ops.filter((o) => kinds.includes(o.kind)).length;
-  return {
-    create: count(['run', 'create-volume']),
-    replace: count(['replace']),
-    update: count(['update']),
-    remove: count(['remove']),
-    machines: new Set(ops.map((o) => o.machineId)).size,
-  };
+  const summary = { create: 0, replace: 0, update: 0, stop: 0, remove: 0, machines: new Set(ops.map((o) => o.machineId)).size };
+  for (const op of ops) summary[OPERATION_KINDS[op.kind].bucket]++;
+  return summary;
 }
 
+/** `2 create · 1 replace · 1 stop · across 3 machines`, or `no changes`. */
 export function summaryLine(plan: Pick<Plan, 'operations'>): string {
   const s = summarize(plan);
-  const parts = (['create', 'replace', 'update', 'remove'] as const).filter((k) => s[k] > 0).map((k) => `${s[k]} ${k}`);
+  const parts = SUMMARY_BUCKETS.filter((k) => s[k] > 0).map((k) => `${s[k]} ${k}`);
   if (parts.length === 0) return 'no changes';
   return `${parts.join(' · ')} · across ${s.machines} machine${s.machines === 1 ? '' : 's'}`;
+}
+
+/** The plan's field changes that change containers (replaced or updated in place). */
+export function containerChanges(plan: Pick<Plan, 'changes'>): SpecFieldChange[] {
+  return plan.changes.filter((c) => CONTAINER_EFFECTS.has(c.effect));
 }
 
 export function hasChanges(plan: Pick<Plan, 'operations'>): boolean {
@@ -66,13 +70,23 @@ export function planHeading(plan: Plan): string {
   return `${symbol} ${plan.action} service ${plan.serviceName}`;
 }
 
-/** The plan as text: heading, one line per operation, down machines, warnings, summary. */
+/**
+ * The plan as text: heading, the field changes (of an existing service), one line per operation,
+ * down machines, warnings, summary.
+ */
 export function formatPlan(plan: Plan, names: NameResolver): string {
   const lines: string[] = [];
   if (!hasChanges(plan)) {
     lines.push(`= service ${plan.serviceName} is up to date: no changes`);
   } else {
     lines.push(planHeading(plan));
+  }
+  if (!plan.isNew && plan.changes.length > 0) {
+    lines.push('  changes:');
+    for (const c of plan.changes) lines.push(`    ${formatSpecChange(c)}`);
+  }
+  if (hasChanges(plan)) {
+    if (!plan.isNew && plan.changes.length > 0) lines.push('  operations:');
     for (const op of flatten(plan.operations)) lines.push(`  ${formatOperation(op, names)}`);
   }
   for (const u of plan.unseen) lines.push(`  ? ${u.name} is down (${u.reason}): its containers cannot be seen and are not changed`);
@@ -86,6 +100,7 @@ export function planToJson(plan: Plan, names: NameResolver) {
   return {
     service: { id: plan.serviceId, name: plan.serviceName, mode: plan.mode, new: plan.isNew },
     action: plan.action,
+    changes: plan.changes,
     operations: flatten(plan.operations).map((op) => {
       const c = containerOf(op);
       return {
@@ -121,9 +136,9 @@ export function fingerprintOf(state: ClusterState, service: ServiceState | undef
   const h = createHash('sha256');
   const volumes = new Set((spec.volumes ?? []).map((v) => v.name));
   for (const m of [...state.machines].sort((a, b) => a.name.localeCompare(b.name))) {
-    h.update(`\n${m.name} ${m.id} ${m.status} ${m.volumes.map((v) => v.name).filter((v) => volumes.has(v)).sort().join(',')}`);
+    h.update(`\n${m.name} ${m.engineId ?? ''} ${m.status} ${m.volumes.map((v) => v.name).filter((v) => volumes.has(v)).sort().join(',')}`);
   }
   const containers = [...(service?.containers ?? [])].sort((a, b) => a.id.localeCompare(b.id));
-  for (const c of containers) h.update(`\n${c.id} ${c.state} ${c.service?.specHash ?? ''} ${JSON.stringify(c.resources ?? {})}`);
+  for (const c of containers) h.update(`\n${c.id} ${c.state} ${c.service?.specHash ?? ''} ${c.imageId ?? ''} ${JSON.stringify(c.resources ?? {})}`);
   return h.digest('hex').slice(0, 16);
 }

@@ -26,6 +26,7 @@ export function planRemoval(state: ClusterState, service: ServiceState): Plan {
     isNew: false,
     action: 'remove',
     spec: newest ?? { name: service.name, image: service.containers[0]?.image ?? '' },
+    changes: [],
     operations,
     unseen,
     warnings: unseen.length > 0 ? [`containers of ${service.name} on ${unseen.map((u) => u.name).join(', ')} cannot be seen and will stay: run rm again when the machine is back`] : [],

@@ -1,22 +1,33 @@
 // The rolling strategy: a pure function of (desired spec, observed cluster) -> plan.
 import type { ClusterState, ContainerState, MachineState, ServiceState } from '../model/cluster.js';
-import type { ServiceSpec } from '../model/spec.js';
+import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
-import { eligibleMachines, mountedNamedVolumes } from './eligibility.js';
+import { lastDeployedReplicas, newestSpecOf, runningSpecOf } from './current-spec.js';
+import { eligibleMachines, mountedNamedVolumes, type Exclusion } from './eligibility.js';
 import type { Operation, RemoveOperation, StopOperation, UpdateOrderResolved } from './operations.js';
 import type { Plan } from './plan.js';
 import { fingerprintOf } from './plan.js';
+import { PlanError } from './plan-error.js';
 import { clashingPorts, describePort } from './ports.js';
+import { maskValue } from './secrets.js';
 import type { SpecChange } from './spec-change.js';
 import { specChangeAgainst } from './spec-change.js';
+import { diffSpecs } from './spec-diff.js';
 
 export interface RollingOptions {
   /** Replace every running container even when it is up to date. */
   forceRecreate?: boolean;
+  /**
+   * Plan as if the machines that are down held nothing of this service: create it, its volumes
+   * and replacement replicas elsewhere. Off by default, since when such a machine comes back the
+   * service then runs twice (and a volume exists twice).
+   */
+  ignoreDown?: boolean;
 }
 
 export interface Strategy {
   type(): string;
+  /** The plan for `spec` over `state`; throws a PlanError (with a reason a person can act on) when there is none. */
   plan(state: ClusterState, service: ServiceState | undefined, serviceId: string, spec: ServiceSpec): Plan;
 }
 
@@ -37,21 +48,25 @@ interface Candidate {
 
 const RANK = { 'up-to-date': 0, 'needs-update': 1, 'needs-recreate': 2 } as const;
 
-/** The spec a container runs: its label, with the limits actually in force when they are known. */
-function runningSpec(c: ContainerState): ServiceSpec | undefined {
-  const spec = c.service?.spec;
-  if (!spec) return undefined;
-  return c.resources ? { ...spec, resources: { ...spec.resources, ...c.resources } } : spec;
-}
-
 function candidate(c: ContainerState, changeFrom: (current: ServiceSpec) => SpecChange, options: RollingOptions): Candidate {
-  const current = runningSpec(c);
+  const current = runningSpecOf(c);
   if (!current) return { container: c, change: { status: 'needs-recreate', changes: ['spec label unreadable'] } };
   const change = changeFrom(current);
   if (options.forceRecreate) return { container: c, change: { status: 'needs-recreate', changes: change.changes } };
   return { container: c, change };
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const names = (machines: { name: string }[]) => machines.map((m) => m.name).join(', ');
+const isAre = (n: number) => (n === 1 ? 'is' : 'are');
+
+/**
+ * The rolling plan (DEPLOY-MODEL.md, "Rolling strategy"): keep what is up to date, update limits
+ * in place, replace the rest on the same machine, run what is missing, remove the surplus last.
+ * Throws a PlanError when no machine can run the service, when host ports cannot fit the replicas,
+ * or when a machine that is down may already hold what the plan would create elsewhere (unless
+ * `ignoreDown`).
+ */
 export function planRolling(
   state: ClusterState,
   service: ServiceState | undefined,
@@ -61,11 +76,18 @@ export function planRolling(
 ): Plan {
   const name = spec.name ?? '';
   const containers = service?.containers ?? [];
-  const { eligible, excluded, createVolumes } = eligibleMachines(state, spec, new Set(containers.map((c) => c.machineId)));
+  const down = state.machines.filter((m) => m.status === 'down');
+  const isNew = !service || containers.length === 0;
+  const global = spec.mode === 'global';
+  const warnings: string[] = [];
+  const { eligible, excluded, createVolumes } = eligibleMachines(state, spec, new Set(containers.map((c) => c.machineId)), service?.id ?? serviceId);
+  if (isNew && down.length > 0 && !global && !options.ignoreDown) refuseNewWhileDown(spec, down);
+  if (createVolumes.length > 0 && down.length > 0 && !global && !options.ignoreDown) refuseVolumesWhileDown(spec, createVolumes.map((v) => v.volume), down);
+  warnPortExclusions(excluded, name, warnings);
+  warnVolumeOptions(spec, eligible, warnings);
   const eligibleIds = new Set(eligible.map((m) => m.id));
   const machineById = new Map(state.machines.map((m) => [m.id, m]));
-  const grace = spec.stop_grace_period ?? DEFAULT_STOP_GRACE_MS;
-  const warnings: string[] = [];
+  const hostPorts = (spec.ports ?? []).filter((p) => p.mode === 'host' && p.published !== undefined);
 
   const pools = new Map<string, Candidate[]>(eligible.map((m) => [m.id, []]));
   const changeFrom = specChangeAgainst(spec);
@@ -89,10 +111,7 @@ export function planRolling(
   }
 
   const work: Operation[] = [];
-  const warned = new Set<string>();
   const place = (m: MachineState, current: Candidate | undefined, extras: Candidate[]) => {
-    if (!warned.has(m.id)) warnForeignPortHolders(m, spec, serviceId, warnings);
-    warned.add(m.id);
     const stops = extras
       .filter((x) => clashingPorts(spec.ports ?? [], x.container.hostPorts).length > 0)
       .map((x): StopOperation => ({
@@ -115,14 +134,17 @@ export function planRolling(
   };
 
   const surplus: RemoveOperation[] = [];
-  if (spec.mode === 'global') {
+  if (global) {
     for (const m of [...eligible].sort((a, b) => a.name.localeCompare(b.name))) {
       const [current, ...extras] = pools.get(m.id)!;
       place(m, current, extras);
       for (const x of extras) surplus.push(remove(x.container, 'global service: one container per machine'));
     }
   } else {
-    const replicas = spec.replicas ?? 1;
+    const wanted = spec.replicas ?? 1;
+    if (hostPorts.length > 0 && wanted > eligible.length) refuseHostPortReplicas(name, wanted, hostPorts.map(describePort), eligible, excluded);
+    const visible = [...pools.values()].reduce((n, pool) => n + pool.length, 0);
+    const replicas = options.ignoreDown || down.length === 0 ? wanted : withoutHidden(wanted, visible, service, down, name, warnings);
     // Machines with up-to-date containers first, then the busiest with this service, then the emptiest.
     const rank = new Map(eligible.map((m) => [m.id, {
       upToDate: pools.get(m.id)!.filter((x) => x.change.status === 'up-to-date').length,
@@ -139,18 +161,21 @@ export function planRolling(
       place(m, pools.get(m.id)!.shift(), []);
     }
     for (const m of ordered) {
-      for (const x of pools.get(m.id)!) surplus.push(remove(x.container, `scaled to ${replicas} replica${replicas === 1 ? '' : 's'}`));
+      for (const x of pools.get(m.id)!) surplus.push(remove(x.container, `scaled to ${plural(wanted, 'replica')}`));
     }
   }
 
   const byMachineName = (a: RemoveOperation, b: RemoveOperation) =>
     (machineById.get(a.machineId)?.name ?? '').localeCompare(machineById.get(b.machineId)?.name ?? '') || a.container.name.localeCompare(b.container.name);
   const operations: Operation[] = [...createVolumes, ...work, ...[...surplus, ...leftovers].sort(byMachineName)];
-  const unseen = state.machines.filter((m) => m.status === 'down').map((m) => ({ machineId: m.id, name: m.name, reason: m.downReason ?? 'unreachable' }));
-  if (unseen.length > 0 && service) {
-    warnings.push(`${unseen.map((u) => u.name).join(', ')} ${unseen.length === 1 ? 'is' : 'are'} down: containers of ${name} there are not counted; the plan may run more than needed and a later plan will remove the surplus`);
+  const unseen = down.map((m) => ({ machineId: m.id, name: m.name, reason: m.downReason ?? 'unreachable' }));
+  if (unseen.length > 0 && !isNew) {
+    warnings.push(`${names(down)} ${isAre(down.length)} down: containers of ${name} there cannot be seen and are not changed; plan again when ${down.length === 1 ? 'it is' : 'they are'} back`);
   }
-  const isNew = !service || service.containers.length === 0;
+  if (service && service.ids.length > 1) {
+    warnings.push(`service ${name} exists under ${service.ids.length} service ids (${service.ids.map((i) => i.slice(0, 12)).join(', ')}), from deploys that could not see each other: here they are one service, and new containers carry ${service.id.slice(0, 12)}`);
+  }
+  const current = service ? newestSpecOf(service) : undefined;
   return {
     serviceId,
     serviceName: name,
@@ -158,6 +183,7 @@ export function planRolling(
     isNew,
     action: isNew ? 'create' : 'update',
     spec,
+    changes: diffSpecs(current, spec),
     operations,
     unseen,
     warnings,
@@ -167,6 +193,91 @@ export function planRolling(
 
 function stopGraceOf(c: ContainerState): number {
   return c.service?.spec?.stop_grace_period ?? DEFAULT_STOP_GRACE_MS;
+}
+
+/** A service none of whose containers can be seen, while machines are down: it may run there. */
+function refuseNewWhileDown(spec: ServiceSpec, down: MachineState[]): never {
+  const volumes = mountedNamedVolumes(spec).map((v) => v.name);
+  const copy = volumes.length ? `a second copy, with a new, empty volume ${volumes.join(', ')}` : 'a second copy';
+  throw new PlanError(
+    `${names(down)} ${isAre(down.length)} down, and service ${spec.name} may already run there (containers and volumes on a machine that is down cannot be seen): ` +
+      `creating it now could start ${copy}. Wait until ${down.length === 1 ? 'it is' : 'they are'} back, or plan again with --ignore-down to create it anyway.`,
+  );
+}
+
+/** A named volume missing on every machine that is up may be on one that is down. */
+function refuseVolumesWhileDown(spec: ServiceSpec, volumes: VolumeSpec[], down: MachineState[]): never {
+  const list = [...new Set(volumes.map((v) => v.name))].join(', ');
+  throw new PlanError(
+    `volume ${list} of service ${spec.name} is on no machine that is up, and ${names(down)} ${isAre(down.length)} down and may hold it: ` +
+      `creating it now would give the service a new, empty volume. Wait until ${down.length === 1 ? 'it is' : 'they are'} back, or plan again with --ignore-down to create it anyway.`,
+  );
+}
+
+/**
+ * Replicas to plan for while machines are down: replicas the last deploy placed that cannot be seen
+ * may run on a machine that is down, so they are not started again elsewhere (which would leave
+ * two when it returns). Only growth beyond the last deployed count is started.
+ */
+function withoutHidden(wanted: number, visible: number, service: ServiceState | undefined, down: MachineState[], name: string, warnings: string[]): number {
+  const last = service ? lastDeployedReplicas(service) ?? visible : visible;
+  const hidden = Math.max(0, last - visible);
+  const replicas = Math.max(Math.min(wanted, visible), wanted - hidden);
+  if (replicas < wanted) {
+    const missing = wanted - replicas;
+    warnings.push(
+      `${plural(missing, 'replica')} of ${name} may be on ${names(down)} (down) and cannot be seen: not started elsewhere, so no second copy appears when ${down.length === 1 ? 'it returns' : 'they return'}; ` +
+        `plan with --ignore-down to start ${missing === 1 ? 'it' : 'them'} elsewhere now`,
+    );
+  }
+  return replicas;
+}
+
+/** Host-mode ports bind once per machine: replicas beyond the eligible machines cannot start. */
+function refuseHostPortReplicas(name: string, replicas: number, ports: string[], eligible: MachineState[], excluded: Exclusion[]): never {
+  const why = excluded.length ? `; not eligible: ${excluded.map((e) => `${e.machine.name} (${e.reason})`).join(', ')}` : '';
+  throw new PlanError(
+    `service ${name}: ${plural(replicas, 'replica')} need ${plural(replicas, 'machine')}, since host port ${ports.join(', ')} can be bound once per machine, ` +
+      `but only ${eligible.length ? names(eligible) : 'no machine'} ${isAre(eligible.length)} eligible${why}. ` +
+      `Lower replicas to ${eligible.length}, allow more machines in placement.machines, or publish the port on a different host port per replica.`,
+  );
+}
+
+function warnPortExclusions(excluded: Exclusion[], name: string, warnings: string[]): void {
+  for (const e of excluded) {
+    if (e.kind === 'ports') warnings.push(`${e.machine.name} cannot run ${name}: ${e.reason}`);
+  }
+}
+
+/**
+ * Docker never changes an existing volume's driver or options, and a deploy never removes a
+ * volume: when the spec asks for others, the plan says which volume on which machine keeps its own.
+ */
+function warnVolumeOptions(spec: ServiceSpec, eligible: MachineState[], warnings: string[]): void {
+  for (const v of mountedNamedVolumes(spec)) {
+    const differs: string[] = [];
+    let have = '';
+    for (const m of eligible) {
+      const seen = m.volumes.find((x) => x.name === v.name);
+      if (!seen) continue;
+      if (optionsText(seen.driver, seen.options, false) !== optionsText(v.driver ?? 'local', v.driver_opts, false)) {
+        differs.push(m.name);
+        have = optionsText(seen.driver, seen.options);
+      }
+    }
+    if (differs.length === 0) continue;
+    warnings.push(
+      `volume ${v.name} on ${differs.join(', ')} keeps its options (${have || 'none'}), not the spec's (${optionsText(v.driver ?? 'local', v.driver_opts) || 'none'}): ` +
+        'Docker never changes an existing volume and a deploy never removes one; to use new options, mount a volume under a new name and move the data',
+    );
+  }
+}
+
+/** `driver nfs, o=addr=10.0.0.1, type=nfs`; the local driver is not named. Secrets masked unless `mask` is false (for comparing). */
+function optionsText(driver: string, options: Record<string, string> | undefined, mask = true): string {
+  const parts = driver === 'local' ? [] : [`driver ${driver}`];
+  for (const key of Object.keys(options ?? {}).sort()) parts.push(`${key}=${mask ? maskValue(key, options![key]!) : options![key]!}`);
+  return parts.join(', ');
 }
 
 /**
@@ -189,14 +300,4 @@ export function replaceOrder(spec: ServiceSpec, old: ContainerState, warnings: s
     return { order: 'stop-first', reason: `one writer per named volume ${volumes.map((v) => v.name).join(', ')}` };
   }
   return { order: 'start-first', reason: 'no host-port clash, no single-writer volume' };
-}
-
-function warnForeignPortHolders(m: MachineState, spec: ServiceSpec, serviceId: string, warnings: string[]) {
-  for (const c of m.containers) {
-    if (c.state !== 'running' || c.service?.id === serviceId) continue;
-    const clash = clashingPorts(spec.ports ?? [], c.hostPorts);
-    if (clash.length > 0) {
-      warnings.push(`host port ${clash.map(describePort).join(', ')} on ${m.name} is held by container ${c.name}${c.service ? ` (service ${c.service.name})` : ''}: a container of ${spec.name} cannot start there`);
-    }
-  }
 }

@@ -1,72 +1,29 @@
-// EvalContainerSpecChange: how a running container's spec relates to the desired one.
+// EvalContainerSpecChange: how a running container's spec relates to the desired one. Computed from
+// the same field table as the spec diff (spec-diff.ts), so the plan and CHANGES always agree.
 import type { ServiceSpec } from '../model/spec.js';
-import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
-import { canonical } from '../model/canonical.js';
+import { CONTAINER_EFFECTS, specFields, type SpecField, type SpecFieldChange } from './spec-diff.js';
 
 export type ContainerSpecStatus = 'up-to-date' | 'needs-update' | 'needs-recreate';
 
 export interface SpecChange {
   status: ContainerSpecStatus;
-  /** Every field that differs, e.g. ['image', 'env', 'resources.memory']; empty when up to date. */
+  /**
+   * What forced the status, e.g. ['image', 'env', 'resources.memory']: a field's top-level name,
+   * except resources, which are named one by one. Empty when up to date.
+   */
   changes: string[];
 }
 
-/** Fields whose difference means the container must be recreated, in the order they are checked. */
-const RECREATE_FIELDS = [
-  'name', 'mode', 'image', 'command', 'entrypoint', 'env', 'healthcheck', 'init', 'privileged',
-  'user', 'logging', 'cap_add', 'cap_drop', 'sysctls', 'stop_grace_period', 'mounts', 'placement',
-  'ports', 'volumes', 'devices', 'ulimits',
-] as const;
-
-const RESOURCE_FIELDS = ['cpu', 'memory', 'memory_reservation', 'shm_size'] as const;
-
 /**
- * Docker's update API cannot change /dev/shm of a live container, nor lift a cpu or memory limit
- * back to unlimited: those changes need a new container.
+ * Limits Docker's update API can change on a live container, and only while one stays set: Docker
+ * reads 0 as "keep" for cpu and memory, so a limit cannot be lifted back to unlimited in place.
  */
-function changeableInPlace(field: (typeof RESOURCE_FIELDS)[number], current: ServiceSpec, desired: ServiceSpec): boolean {
-  if (field === 'shm_size') return false;
-  if (field === 'cpu' || field === 'memory') return desired.resources?.[field] !== undefined || current.resources?.[field] === undefined;
-  return true;
-}
-
-type Comparable = Record<(typeof RECREATE_FIELDS)[number], unknown>;
-
-/** Applies defaults so that a missing field equals its empty/default value ("nil equals empty"). */
-function comparable(spec: ServiceSpec): Comparable {
-  const sortedBy = <T>(list: T[] | undefined, key: (x: T) => string): T[] =>
-    [...(list ?? [])].map((x) => canonical(x) as T).sort((a, b) => key(a).localeCompare(key(b)));
-  const hc = spec.healthcheck;
-  const healthcheck = !hc || (!hc.test && !hc.disable) ? undefined
-    : hc.disable || hc.test?.[0] === 'NONE' ? { disable: true } : canonical(hc);
-  return {
-    name: spec.name ?? '',
-    mode: spec.mode ?? 'replicated',
-    image: spec.image,
-    command: spec.command ?? [],
-    entrypoint: spec.entrypoint ?? [],
-    env: canonical(spec.env ?? {}),
-    healthcheck,
-    init: spec.init ?? false,
-    privileged: spec.privileged ?? false,
-    user: spec.user ?? '',
-    logging: spec.logging ? canonical({ driver: spec.logging.driver, options: spec.logging.options ?? {} }) : undefined,
-    cap_add: [...(spec.cap_add ?? [])].sort(),
-    cap_drop: [...(spec.cap_drop ?? [])].sort(),
-    sysctls: canonical(spec.sysctls ?? {}),
-    stop_grace_period: spec.stop_grace_period ?? DEFAULT_STOP_GRACE_MS,
-    mounts: sortedBy(spec.mounts, (m) => m.path).map((m) => canonical({ ...m, read_only: m.read_only ?? false })),
-    placement: [...(spec.placement?.machines ?? [])].sort(),
-    ports: sortedBy(spec.ports, (p) => JSON.stringify(p)),
-    volumes: sortedBy(spec.volumes, (v) => v.name),
-    devices: sortedBy(spec.devices, (d) => d.container_path),
-    ulimits: canonical(spec.ulimits ?? {}),
-  };
-}
+const IN_PLACE_LIFTABLE: ReadonlySet<string> = new Set(['resources.memory_reservation']);
 
 /**
- * Compares the spec a container runs with the desired spec. replicas and update settings never
- * count as a container change; a new pull_policy of `always` always recreates.
+ * Compares the spec a container runs with the desired spec. Only fields whose effect is
+ * `recreate` or `in-place` count (see spec-diff.ts): replicas, placement, pull_policy and update
+ * settings never change a container; a named volume's options change the volume, not the container.
  */
 export function evalContainerSpecChange(current: ServiceSpec, desired: ServiceSpec): SpecChange {
   return specChangeAgainst(desired)(current);
@@ -74,16 +31,41 @@ export function evalContainerSpecChange(current: ServiceSpec, desired: ServiceSp
 
 /** evalContainerSpecChange with the desired side prepared once, for comparing many containers. */
 export function specChangeAgainst(desired: ServiceSpec): (current: ServiceSpec) => SpecChange {
-  const b = comparable(desired);
-  const wanted = new Map(RECREATE_FIELDS.map((f) => [f, JSON.stringify(b[f])]));
+  const wanted = containerFields(specFields(desired));
   return (current) => {
-    const a = comparable(current);
-    const recreate: string[] = RECREATE_FIELDS.filter((f) => JSON.stringify(a[f]) !== wanted.get(f));
-    const resources = RESOURCE_FIELDS.filter((f) => (current.resources?.[f] ?? 0) !== (desired.resources?.[f] ?? 0));
-    if (desired.pull_policy === 'always' && !recreate.includes('image')) recreate.push('pull_policy');
-    const changes = [...recreate, ...resources.map((f) => `resources.${f}`)];
-    if (recreate.length > 0 || resources.some((f) => !changeableInPlace(f, current, desired))) return { status: 'needs-recreate', changes };
-    if (resources.length > 0) return { status: 'needs-update', changes };
-    return { status: 'up-to-date', changes: [] };
+    const have = containerFields(specFields(current));
+    const differing: { field: string; effect: SpecFieldChange['effect']; lifted: boolean }[] = [];
+    for (const [field, w] of wanted) {
+      const h = have.get(field);
+      if (!h || h.compare !== w.compare) differing.push({ field, effect: w.effect, lifted: false });
+    }
+    for (const [field, h] of have) {
+      if (!wanted.has(field)) differing.push({ field, effect: h.effect, lifted: true });
+    }
+    if (differing.length === 0) return { status: 'up-to-date', changes: [] };
+    const recreate = differing.some((d) => d.effect === 'recreate' || (d.lifted && !IN_PLACE_LIFTABLE.has(d.field)));
+    const names = [...new Set(differing.map((d) => reasonName(d.field)))].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+    return { status: recreate ? 'needs-recreate' : 'needs-update', changes: names };
   };
+}
+
+function containerFields(fields: SpecField[]): Map<string, SpecField> {
+  return new Map(fields.filter((f) => CONTAINER_EFFECTS.has(f.effect)).map((f) => [f.field, f]));
+}
+
+/** `env.A` -> `env`, `healthcheck.interval` -> `healthcheck`, `resources.cpu` stays. */
+function reasonName(field: string): string {
+  if (field.startsWith('resources.')) return field;
+  return field.split('.')[0]!;
+}
+
+/** The order reasons are named in: the spec file's. */
+const REASON_ORDER = [
+  'name', 'image', 'mode', 'command', 'entrypoint', 'env', 'ports', 'volumes', 'mounts', 'healthcheck', 'init',
+  'privileged', 'user', 'resources', 'cap_add', 'cap_drop', 'sysctls', 'ulimits', 'devices', 'logging', 'stop_grace_period',
+];
+
+function order(name: string): number {
+  const i = REASON_ORDER.indexOf(name.split('.')[0]!);
+  return i < 0 ? REASON_ORDER.length : i;
 }

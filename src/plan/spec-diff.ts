@@ -1,48 +1,60 @@
-// A field-level diff of two service specs, for people: which fields were added, removed or changed,
-// with values written the way a spec file writes them (`2s`, `64M`, `8080/http`, `[a, b]`).
+// The one table of spec fields: how each field reads, how it compares, and what a change to it does.
+// The field-level diff people read (CHANGES) and the container change status the planner acts on
+// (spec-change.ts) are both computed from it, so they cannot disagree.
+//
 // Pure: no I/O. Defaults count as absent (mode replicated, replicas 1, pull_policy missing, empty
-// lists and maps, false flags, the default grace period and monitor time), so writing a default
-// out changes nothing. Secret-looking env values are masked.
+// lists and maps, false flags, `healthcheck.disable: false`, the default grace period, monitor time
+// and /dev/shm size, the local volume driver), so writing a default out changes nothing.
 import { formatPort } from '../model/ports.js';
-import { DEFAULT_MONITOR_MS, DEFAULT_STOP_GRACE_MS, type DeviceSpec, type MountSpec, type ServiceSpec, type UlimitSpec, type VolumeSpec } from '../model/spec.js';
+import { DEFAULT_MONITOR_MS, DEFAULT_SHM_SIZE, DEFAULT_STOP_GRACE_MS, type DeviceSpec, type MountSpec, type ServiceSpec, type UlimitSpec, type VolumeSpec } from '../model/spec.js';
 import { formatDuration, formatSize } from '../model/units.js';
+import { maskValue } from './secrets.js';
+
+export { MASK, looksSecret, maskSecrets } from './secrets.js';
+
+/**
+ * What a change to a field does:
+ * - `recreate`: the container must be replaced (Docker cannot change it on a live container);
+ * - `in-place`: a limit Docker's update API changes on a live container (cpu, memory, reservation);
+ * - `scheduling`: how many containers run where (replicas, placement): runs and removes, never a replace;
+ * - `rollout`: how the rollout runs (pull_policy, update.*): no container changes;
+ * - `volume`: an existing named volume's driver and options, which Docker never changes: the
+ *   volume keeps its own, the plan says so.
+ */
+export type FieldEffect = 'recreate' | 'in-place' | 'scheduling' | 'rollout' | 'volume';
+
+/** Effects that change a container: a change with one of these makes it out of date. */
+export const CONTAINER_EFFECTS: ReadonlySet<FieldEffect> = new Set(['recreate', 'in-place']);
 
 export interface SpecFieldChange {
   /** `image`, `env.LOG_LEVEL`, `resources.memory`, `healthcheck.interval`, `ports`, ... */
   field: string;
   kind: 'added' | 'removed' | 'changed';
-  /** The value before, as text (absent for 'added'). */
+  /** The value before, as text (absent for 'added'); secrets masked. */
   old?: string;
-  /** The value after, as text (absent for 'removed'). */
+  /** The value after, as text (absent for 'removed'); secrets masked. */
   new?: string;
-}
-
-export const MASK = '••••••';
-
-const SECRET_KEY = /PASSWORD|PASSWD|SECRET|TOKEN|KEY|CREDENTIAL|PRIVATE|AUTH/i;
-
-/** Whether a variable's (or option's) name looks like it holds a secret; its value is then masked. */
-export function looksSecret(key: string): boolean {
-  return SECRET_KEY.test(key);
+  effect: FieldEffect;
 }
 
 /** One field of one spec: its text for people, and what is compared (order-free for sets, unmasked). */
-interface Entry {
+export interface SpecField {
   field: string;
   text: string;
   compare: string;
+  effect: FieldEffect;
   /** The position of the field's group in the spec file's order. */
   group: number;
 }
 
 /**
- * Every field that differs between `old` (the deployed spec; undefined for a new service) and
- * `next`, in the spec file's key order; env, sysctls, ulimits and logging options one change per key
- * (the new spec's key order, then keys only the old one has).
+ * Every field that differs between `old` (what runs; undefined for a new service) and `next`, in
+ * the spec file's key order; env, sysctls, ulimits, logging options and volume options one change
+ * per key (the new spec's key order, then keys only the old one has).
  */
 export function diffSpecs(old: ServiceSpec | undefined, next: ServiceSpec): SpecFieldChange[] {
-  const before = old ? entries(old) : [];
-  const after = entries(next);
+  const before = old ? specFields(old) : [];
+  const after = specFields(next);
   const beforeByField = new Map(before.map((e) => [e.field, e]));
   const afterFields = new Set(after.map((e) => e.field));
   const changes: SpecFieldChange[] = [];
@@ -52,15 +64,15 @@ export function diffSpecs(old: ServiceSpec | undefined, next: ServiceSpec): Spec
       if (e.group !== group) continue;
       const was = beforeByField.get(e.field);
       const fallback = old ? DEFAULT_TEXT[e.field] : undefined;
-      if (!was && fallback !== undefined) changes.push({ field: e.field, kind: 'changed', old: fallback, new: e.text });
-      else if (!was) changes.push({ field: e.field, kind: 'added', new: e.text });
-      else if (was.compare !== e.compare) changes.push({ field: e.field, kind: 'changed', old: was.text, new: e.text });
+      if (!was && fallback !== undefined) changes.push({ field: e.field, kind: 'changed', old: fallback, new: e.text, effect: e.effect });
+      else if (!was) changes.push({ field: e.field, kind: 'added', new: e.text, effect: e.effect });
+      else if (was.compare !== e.compare) changes.push({ field: e.field, kind: 'changed', old: was.text, new: e.text, effect: e.effect });
     }
     for (const e of before) {
       if (e.group !== group || afterFields.has(e.field)) continue;
       const fallback = DEFAULT_TEXT[e.field];
-      if (fallback !== undefined) changes.push({ field: e.field, kind: 'changed', old: e.text, new: fallback });
-      else changes.push({ field: e.field, kind: 'removed', old: e.text });
+      if (fallback !== undefined) changes.push({ field: e.field, kind: 'changed', old: e.text, new: fallback, effect: e.effect });
+      else changes.push({ field: e.field, kind: 'removed', old: e.text, effect: e.effect });
     }
   }
   return changes;
@@ -76,85 +88,127 @@ const DEFAULT_TEXT: Record<string, string> = {
   'update.monitor': formatDuration(DEFAULT_MONITOR_MS),
 };
 
-/** `~ image: a -> b`, `+ env.NEW: 1`, `- env.OLD: x`. */
-export function formatSpecChange(c: SpecFieldChange): string {
+/** Words that say what a change of this effect does, for the lines that do not change containers. */
+const EFFECT_NOTE: Partial<Record<FieldEffect, string>> = {
+  rollout: 'rollout setting: no container changes',
+  volume: 'an existing volume keeps its options',
+};
+
+/**
+ * `~ image: a -> b`, `+ env.NEW: 1`, `- env.OLD: x`; with `notes` (the default), a change that does
+ * not touch containers says so: `~ update.monitor: 5s -> 2s (rollout setting: no container changes)`.
+ * A new service's fields are better read without notes.
+ */
+export function formatSpecChange(c: SpecFieldChange, opts: { notes?: boolean } = {}): string {
+  const note = opts.notes !== false && EFFECT_NOTE[c.effect] ? ` (${EFFECT_NOTE[c.effect]})` : '';
   switch (c.kind) {
     case 'added':
-      return `+ ${c.field}: ${c.new ?? ''}`;
+      return `+ ${c.field}: ${c.new ?? ''}${note}`;
     case 'removed':
-      return `- ${c.field}: ${c.old ?? ''}`;
+      return `- ${c.field}: ${c.old ?? ''}${note}`;
     case 'changed':
-      return `~ ${c.field}: ${c.old ?? ''} -> ${c.new ?? ''}`;
+      return `~ ${c.field}: ${c.old ?? ''} -> ${c.new ?? ''}${note}`;
   }
 }
 
-/** The spec's fields that are set to something other than their default, in the file's order. */
-function entries(spec: ServiceSpec): Entry[] {
-  const out: Entry[] = [];
+/**
+ * The spec's fields that are set to something other than their default, in the file's order.
+ * The one place that says how a field reads, how it compares and what changing it does.
+ */
+export function specFields(spec: ServiceSpec): SpecField[] {
+  const out: SpecField[] = [];
   let group = 0;
   /** Adds one field when it is set and not its default. */
-  const put = (field: string, text: string | undefined, compare: string | undefined = text): void => {
-    if (text !== undefined) out.push({ field, text, compare: compare ?? text, group });
+  const put = (field: string, effect: FieldEffect, text: string | undefined, compare: string | undefined = text): void => {
+    if (text !== undefined) out.push({ field, text, compare: compare ?? text, effect, group });
   };
-  /** Starts the next group: fields of one group keep their own order among themselves. */
-  const next = (): void => {
-    group++;
-  };
-  const hc = spec.healthcheck;
+  const hc = normalHealthcheck(spec);
   const res = spec.resources;
+  const global = spec.mode === 'global';
   const steps: (() => void)[] = [
-    () => put('name', str(spec.name)),
-    () => put('image', str(spec.image)),
-    () => put('mode', notDefault(spec.mode, 'replicated')),
-    () => put('replicas', spec.replicas === undefined || spec.replicas === 1 ? undefined : String(spec.replicas)),
-    () => put('command', list(spec.command)),
-    () => put('entrypoint', list(spec.entrypoint)),
-    () => map(spec.env, (key, value) => put(`env.${key}`, looksSecret(key) ? MASK : shown(value), value)),
-    () => put('ports', spec.ports?.length ? spec.ports.map(formatPort).join(', ') : undefined, set(spec.ports?.map(formatPort))),
-    () => put('volumes', spec.volumes?.length ? listOf(spec.volumes.map(volumeText), false) : undefined, set(spec.volumes?.map(volumeCompare))),
-    () => put('mounts', spec.mounts?.length ? listOf(spec.mounts.map(mountText)) : undefined, set(spec.mounts?.map(mountText))),
-    () => put('placement.machines', list(spec.placement?.machines), set(spec.placement?.machines)),
+    () => put('name', 'recreate', str(spec.name)),
+    () => put('image', 'recreate', imageText(spec), spec.image_ref ?? spec.image),
+    () => put('mode', 'recreate', notDefault(spec.mode, 'replicated')),
+    () => put('replicas', 'scheduling', global || spec.replicas === undefined || spec.replicas === 1 ? undefined : String(spec.replicas)),
+    () => put('command', 'recreate', list(spec.command)),
+    () => put('entrypoint', 'recreate', list(spec.entrypoint)),
+    () => map(spec.env, (key, value) => put(`env.${key}`, 'recreate', maskValue(key, shown(value)), value)),
+    () => put('ports', 'recreate', spec.ports?.length ? spec.ports.map(formatPort).join(', ') : undefined, set(spec.ports?.map(formatPort))),
     () => {
-      put('healthcheck.test', list(hc?.test));
-      put('healthcheck.interval', duration(hc?.interval));
-      put('healthcheck.timeout', duration(hc?.timeout));
-      put('healthcheck.retries', hc?.retries === undefined ? undefined : String(hc.retries));
-      put('healthcheck.start_period', duration(hc?.start_period));
-      put('healthcheck.disable', flag(hc?.disable));
+      put('volumes', 'recreate', spec.volumes?.length ? listOf(spec.volumes.map(volumeText), false) : undefined, set(spec.volumes?.map(volumeText)));
+      for (const v of spec.volumes ?? []) {
+        if (v.type !== 'volume') continue;
+        put(`volumes.${v.name}.driver`, 'volume', notDefault(v.driver, 'local'));
+        map(v.driver_opts, (key, value) => put(`volumes.${v.name}.driver_opts.${key}`, 'volume', maskValue(key, shown(value)), value));
+        map(v.labels, (key, value) => put(`volumes.${v.name}.labels.${key}`, 'volume', shown(value)));
+      }
     },
-    () => put('init', flag(spec.init)),
-    () => put('privileged', flag(spec.privileged)),
-    () => put('user', str(spec.user)),
-    () => put('pull_policy', notDefault(spec.pull_policy, 'missing')),
+    () => put('mounts', 'recreate', spec.mounts?.length ? listOf(spec.mounts.map(mountText)) : undefined, set(spec.mounts?.map(mountText))),
+    () => put('placement.machines', 'scheduling', list(spec.placement?.machines), set(spec.placement?.machines)),
     () => {
-      put('resources.cpu', res?.cpu === undefined ? undefined : String(res.cpu));
-      put('resources.memory', size(res?.memory));
-      put('resources.memory_reservation', size(res?.memory_reservation));
-      put('resources.shm_size', size(res?.shm_size));
+      put('healthcheck.test', 'recreate', list(hc?.test));
+      put('healthcheck.interval', 'recreate', duration(hc?.interval));
+      put('healthcheck.timeout', 'recreate', duration(hc?.timeout));
+      put('healthcheck.retries', 'recreate', hc?.retries === undefined ? undefined : String(hc.retries));
+      put('healthcheck.start_period', 'recreate', duration(hc?.start_period));
+      put('healthcheck.disable', 'recreate', flag(hc?.disable));
     },
-    () => put('cap_add', list(spec.cap_add), set(spec.cap_add)),
-    () => put('cap_drop', list(spec.cap_drop), set(spec.cap_drop)),
-    () => map(spec.sysctls, (key, value) => put(`sysctls.${key}`, shown(value))),
-    () => map(spec.ulimits, (key, value) => put(`ulimits.${key}`, ulimitText(value))),
-    () => put('devices', spec.devices?.length ? listOf(spec.devices.map(deviceText)) : undefined, set(spec.devices?.map(deviceText))),
+    () => put('init', 'recreate', flag(spec.init)),
+    () => put('privileged', 'recreate', flag(spec.privileged)),
+    () => put('user', 'recreate', str(spec.user)),
+    () => put('pull_policy', 'rollout', notDefault(spec.pull_policy, 'missing')),
     () => {
-      put('logging.driver', str(spec.logging?.driver));
-      map(spec.logging?.options, (key, value) => put(`logging.options.${key}`, looksSecret(key) ? MASK : shown(value), value));
+      // Docker keeps cpu as an integer number of nano-CPUs: compare at that precision.
+      put('resources.cpu', 'in-place', res?.cpu === undefined ? undefined : String(res.cpu), res?.cpu === undefined ? undefined : String(Math.round(res.cpu * 1e9)));
+      put('resources.memory', 'in-place', size(res?.memory));
+      put('resources.memory_reservation', 'in-place', size(res?.memory_reservation));
+      put('resources.shm_size', 'recreate', res?.shm_size === DEFAULT_SHM_SIZE ? undefined : size(res?.shm_size));
     },
-    () => put('stop_grace_period', spec.stop_grace_period === undefined || spec.stop_grace_period === DEFAULT_STOP_GRACE_MS ? undefined : formatDuration(spec.stop_grace_period)),
+    () => put('cap_add', 'recreate', list(spec.cap_add), set(spec.cap_add)),
+    () => put('cap_drop', 'recreate', list(spec.cap_drop), set(spec.cap_drop)),
+    () => map(spec.sysctls, (key, value) => put(`sysctls.${key}`, 'recreate', shown(value))),
+    () => map(spec.ulimits, (key, value) => put(`ulimits.${key}`, 'recreate', ulimitText(value))),
+    () => put('devices', 'recreate', spec.devices?.length ? listOf(spec.devices.map(deviceText)) : undefined, set(spec.devices?.map(deviceText))),
     () => {
-      put('update.order', notDefault(spec.update?.order, 'auto'));
-      put('update.monitor', spec.update?.monitor === undefined || spec.update.monitor === DEFAULT_MONITOR_MS ? undefined : formatDuration(spec.update.monitor));
+      put('logging.driver', 'recreate', str(spec.logging?.driver));
+      map(spec.logging?.options, (key, value) => put(`logging.options.${key}`, 'recreate', maskValue(key, shown(value)), value));
+    },
+    () => put('stop_grace_period', 'recreate', spec.stop_grace_period === undefined || spec.stop_grace_period === DEFAULT_STOP_GRACE_MS ? undefined : formatDuration(spec.stop_grace_period)),
+    () => {
+      put('update.order', 'rollout', notDefault(spec.update?.order, 'auto'));
+      put('update.monitor', 'rollout', spec.update?.monitor === undefined || spec.update.monitor === DEFAULT_MONITOR_MS ? undefined : formatDuration(spec.update.monitor));
     },
   ];
   for (const step of steps) {
     step();
-    next();
+    group++;
   }
   return out;
 }
 
+/**
+ * The healthcheck as Docker runs it: `disable: true` and a test of `[NONE]` are the same (no
+ * check); `disable: false` is no setting at all; an empty healthcheck is none.
+ */
+function normalHealthcheck(spec: ServiceSpec): ServiceSpec['healthcheck'] {
+  const hc = spec.healthcheck;
+  if (!hc) return undefined;
+  if (hc.disable || hc.test?.[0] === 'NONE') return { disable: true };
+  const { disable: _ignored, ...rest } = hc;
+  return Object.values(rest).some((v) => v !== undefined) ? rest : undefined;
+}
+
 // ---- values as text ---------------------------------------------------------------------------
+
+/** `local/busybox:1`, with what the plan pinned it to: `local/busybox:1 (image sha256:0123456789ab)`. */
+export function imageText(spec: Pick<ServiceSpec, 'image' | 'image_ref'>): string {
+  const ref = spec.image_ref;
+  if (!ref || ref === spec.image) return spec.image;
+  const digest = /@(sha256:[0-9a-f]{12})/.exec(ref)?.[1];
+  if (digest) return spec.image.includes('@') ? spec.image : `${spec.image} (digest ${digest})`;
+  const id = /^(sha256:[0-9a-f]{12})/.exec(ref)?.[1];
+  return id ? `${spec.image} (image ${id})` : `${spec.image} (${ref})`;
+}
 
 function str(value: string | undefined): string | undefined {
   return value === undefined || value === '' ? undefined : value;
@@ -202,26 +256,16 @@ function map<T>(record: Record<string, T> | undefined, each: (key: string, value
   for (const [key, value] of Object.entries(record ?? {})) each(key, value);
 }
 
-/** `data`, `cache (tmpfs, size 64M, mode 1777)`, `logs (bind /var/log)`, `nfs (driver nfs, o=addr=10.0.0.1)`. */
+/**
+ * What a container sees of a volume: `data`, `cache (tmpfs, size 64M, mode 1777)`, `logs (bind
+ * /var/log)`. A named volume's driver and options are fields of their own (effect `volume`).
+ */
 function volumeText(v: VolumeSpec): string {
-  return volumeWords(v, true);
-}
-
-function volumeCompare(v: VolumeSpec): string {
-  return volumeWords(v, false);
-}
-
-function volumeWords(v: VolumeSpec, mask: boolean): string {
   const parts: string[] = [];
   if (v.type === 'bind') parts.push(v.source ? `bind ${v.source}` : 'bind');
   if (v.type === 'tmpfs') parts.push('tmpfs');
   if (v.size !== undefined) parts.push(`size ${formatSize(v.size)}`);
   if (v.mode !== undefined) parts.push(`mode ${v.mode.toString(8).padStart(4, '0')}`);
-  if (v.driver !== undefined && v.driver !== 'local') parts.push(`driver ${v.driver}`);
-  for (const key of Object.keys(v.driver_opts ?? {}).sort()) {
-    parts.push(`${key}=${mask && looksSecret(key) ? MASK : v.driver_opts![key]}`);
-  }
-  for (const key of Object.keys(v.labels ?? {}).sort()) parts.push(`label ${key}=${v.labels![key]}`);
   return parts.length ? `${v.name} (${parts.join(', ')})` : v.name;
 }
 
@@ -239,11 +283,4 @@ function deviceText(d: DeviceSpec): string {
 /** `1024`, or `soft 1024, hard 2048`. */
 function ulimitText(u: UlimitSpec): string {
   return u.soft === u.hard ? String(u.soft) : `soft ${u.soft}, hard ${u.hard}`;
-}
-
-/** A copy of the spec for display: env values of keys that look secret are masked. */
-export function maskSecrets(spec: ServiceSpec): ServiceSpec {
-  if (!spec.env) return spec;
-  const env = Object.fromEntries(Object.entries(spec.env).map(([k, v]) => [k, looksSecret(k) ? MASK : v]));
-  return { ...spec, env };
 }

@@ -116,7 +116,9 @@ export class Controller {
     let desired: ServiceSpec;
     let origin: string;
     if (field === 'image') {
-      desired = { ...current, image: text };
+      // A new image is resolved afresh: the old pin belongs to the old image.
+      const { image_ref: _pin, ...rest } = current;
+      desired = { ...rest, image: text };
       origin = `image ${current.image} -> ${text}`;
     } else if (field === 'replicas') {
       if (!/^\d+$/.test(text)) return 'replicas: a whole number, 0 or more';

@@ -14,14 +14,17 @@ export interface Line {
 }
 
 export function planLines(draft: Draft): Line[] {
-  const lines: Line[] = [{ text: `CHANGES${draft.current ? '' : ' (new service)'}`, bold: true }];
-  const changes = diffSpecs(draft.current, draft.desired);
+  const { plan, names } = draft;
+  const isNew = plan ? plan.isNew : !draft.current;
+  const lines: Line[] = [{ text: `CHANGES${isNew ? ' (new service)' : ''}`, bold: true }];
+  // Once planned, the plan's own changes: computed against what the containers really run, from
+  // the same table as the operations. Until then, the edit against the last deployed spec.
+  const changes = plan?.changes ?? diffSpecs(draft.current, draft.desired);
   if (changes.length === 0) lines.push({ text: '  the spec is unchanged', colour: theme.dim });
   for (const c of changes) {
-    lines.push({ text: `  ${formatSpecChange(c)}`, colour: c.kind === 'added' ? theme.add : c.kind === 'removed' ? theme.remove : theme.change });
+    lines.push({ text: `  ${formatSpecChange(c, { notes: !isNew })}`, colour: c.kind === 'added' ? theme.add : c.kind === 'removed' ? theme.remove : theme.change });
   }
   lines.push({ text: ' ' });
-  const { plan, names } = draft;
   if (draft.planning !== 'ready' || !plan || !names) return lines;
   lines.push({ text: 'OPERATIONS', bold: true });
   if (plan.operations.length === 0) {

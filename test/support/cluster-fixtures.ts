@@ -5,7 +5,7 @@ import type { ServiceSpec } from '../../src/model/spec.js';
 export const SERVICE_ID = 'svc0000000000000000000000000001';
 
 export function machine(name: string, opts: Partial<MachineState> = {}): MachineState {
-  return { id: `id-${name}`, name, host: `unix:///run/${name}.sock`, status: 'up', containers: [], volumes: [], engineVersion: '20.10.24', ...opts };
+  return { id: name, engineId: `engine-${name}`, name, host: `unix:///run/${name}.sock`, status: 'up', containers: [], volumes: [], engineVersion: '20.10.24', ...opts };
 }
 
 let counter = 0;

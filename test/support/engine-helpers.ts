@@ -260,6 +260,7 @@ export class Engine {
       isNew: false,
       action: 'update',
       spec,
+      changes: [],
       operations,
       unseen: [],
       warnings: [],

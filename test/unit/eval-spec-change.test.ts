@@ -29,9 +29,8 @@ const recreateCases: [string, Partial<ServiceSpec>][] = [
   ['sysctls', { sysctls: { 'net.core.somaxconn': '1024' } }],
   ['stop_grace_period', { stop_grace_period: 2000 }],
   ['mounts', { mounts: [{ volume: 'a', path: '/a' }] }],
-  ['placement', { placement: { machines: ['m1'] } }],
   ['ports', { ports: [{ mode: 'host', published: 8081, container: 8080, protocol: 'tcp' }] }],
-  ['volumes', { volumes: [{ name: 'a', type: 'volume' }, { name: 'b', type: 'volume', driver: 'local' }] }],
+  ['volumes', { volumes: [{ name: 'a', type: 'volume' }, { name: 'b', type: 'tmpfs', size: 1 << 20 }] }],
   ['devices', { devices: [{ host_path: '/dev/null', container_path: '/dev/null', permissions: 'rwm' }] }],
   ['ulimits', { ulimits: { nofile: { soft: 1024, hard: 2048 } } }],
 ];
@@ -74,14 +73,50 @@ test('resources and image differ: recreate wins and both are named', () => {
   assert.deepEqual(result.changes, ['image', 'resources.cpu', 'resources.memory']);
 });
 
-test('replicas and update settings never count as a container change', () => {
-  const result = evalContainerSpecChange(base, { ...base, replicas: 7, update: { order: 'stop-first', monitor: 1000 } });
+test('replicas, placement, pull_policy and update settings never count as a container change', () => {
+  const result = evalContainerSpecChange(base, {
+    ...base, replicas: 7, placement: { machines: ['m1'] }, pull_policy: 'always', update: { order: 'stop-first', monitor: 1000 },
+  });
   assert.deepEqual(result, { status: 'up-to-date', changes: [] });
 });
 
-test('a new pull_policy of always recreates, any other pull_policy change does not', () => {
-  assert.deepEqual(evalContainerSpecChange(base, { ...base, pull_policy: 'always' }), { status: 'needs-recreate', changes: ['pull_policy'] });
-  assert.equal(evalContainerSpecChange({ ...base, pull_policy: 'always' }, { ...base, pull_policy: 'never' }).status, 'up-to-date');
+test('the bytes count, not the policy: a different pinned image reference recreates, naming image', () => {
+  const pinned = (ref: string): ServiceSpec => ({ ...base, pull_policy: 'always', image_ref: ref });
+  const a = `local/busybox:1@sha256:${'a'.repeat(64)}`;
+  const b = `local/busybox:1@sha256:${'b'.repeat(64)}`;
+  assert.deepEqual(evalContainerSpecChange(pinned(a), pinned(b)), { status: 'needs-recreate', changes: ['image'] });
+  assert.deepEqual(evalContainerSpecChange(pinned(a), pinned(a)), { status: 'up-to-date', changes: [] });
+  const id = (c: string): ServiceSpec => ({ ...base, image_ref: `sha256:${c.repeat(64)}` });
+  assert.deepEqual(evalContainerSpecChange(id('1'), id('2')), { status: 'needs-recreate', changes: ['image'] });
+});
+
+test("a named volume's driver and options change the volume, not the container", () => {
+  const opts = (o: string): ServiceSpec => ({ ...base, volumes: [{ name: 'a', type: 'volume', driver_opts: { type: 'tmpfs', device: 'tmpfs', o } }, { name: 'b', type: 'volume' }] });
+  assert.deepEqual(evalContainerSpecChange(opts('size=10m'), opts('size=20m')), { status: 'up-to-date', changes: [] });
+});
+
+test('healthcheck timings without a test still count: the image\'s test runs with them', () => {
+  const hc = (interval: number, timeout: number): ServiceSpec => ({ ...base, healthcheck: { interval, timeout } });
+  assert.deepEqual(evalContainerSpecChange(hc(1000, 2000), hc(30_000, 5000)), { status: 'needs-recreate', changes: ['healthcheck'] });
+});
+
+test('healthcheck disable: false written out changes nothing', () => {
+  const a: ServiceSpec = { ...base, healthcheck: { test: ['CMD', 'true'], interval: 1000 } };
+  const b: ServiceSpec = { ...base, healthcheck: { test: ['CMD', 'true'], interval: 1000, disable: false } };
+  assert.deepEqual(evalContainerSpecChange(a, b), { status: 'up-to-date', changes: [] });
+  assert.deepEqual(evalContainerSpecChange({ ...base, healthcheck: { disable: false } }, base), { status: 'up-to-date', changes: [] });
+});
+
+test('cpu compares at the nano-CPU precision Docker keeps', () => {
+  const cpu = (n: number): ServiceSpec => ({ ...base, resources: { cpu: n } });
+  assert.deepEqual(evalContainerSpecChange(cpu(333_333_333 / 1e9), cpu(0.3333333333)), { status: 'up-to-date', changes: [] });
+  assert.equal(evalContainerSpecChange(cpu(0.33), cpu(0.34)).status, 'needs-update');
+});
+
+test('a reservation dropped from the spec is lifted in place; the default shm size written out changes nothing', () => {
+  const withReservation: ServiceSpec = { ...base, resources: { memory: 64 << 20, memory_reservation: 32 << 20 } };
+  assert.deepEqual(evalContainerSpecChange(withReservation, { ...base, resources: { memory: 64 << 20 } }), { status: 'needs-update', changes: ['resources.memory_reservation'] });
+  assert.deepEqual(evalContainerSpecChange(base, { ...base, resources: { ...base.resources, shm_size: 64 << 20 } }), { status: 'up-to-date', changes: [] });
 });
 
 test('missing equals empty: no env, no command and no mounts equal their empty forms', () => {

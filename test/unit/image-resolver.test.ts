@@ -23,7 +23,8 @@ function images(byMachine: Record<string, ImageInfo | undefined>, registry?: str
   return client;
 }
 
-const info = (created: string, repoDigests: string[]): ImageInfo => ({ id: 'sha256:x', repoTags: [], repoDigests, created });
+const info = (created: string, repoDigests: string[], id = `sha256:${'0'.repeat(64)}`): ImageInfo => ({ id, repoTags: [], repoDigests, created });
+const ref = async (r: ImageDigestResolver, image: string, policy: 'always' | 'missing' | 'never') => (await r.resolve(image, policy)).ref;
 
 test('repositoryOf drops the tag and digest but keeps a registry port', () => {
   assert.equal(repositoryOf('10.0.0.1:5000/app:1'), '10.0.0.1:5000/app');
@@ -34,7 +35,7 @@ test('repositoryOf drops the tag and digest but keeps a registry port', () => {
 test('a digest-pinned image is returned as is, without asking anyone', async () => {
   const client = images({});
   const image = `reg:5000/app:1@${D1}`;
-  assert.equal(await new ImageDigestResolver(client, ['m1']).resolve(image, 'always'), image);
+  assert.equal(await ref(new ImageDigestResolver(client, ['m1']), image, 'always'), image);
   assert.equal(client.registryCalls, 0);
 });
 
@@ -44,24 +45,54 @@ test('missing: pins to the newest local copy\'s digest on any machine', async ()
     m2: info('2026-02-01T00:00:00Z', [`other/app@${D1}`, `reg:5000/app@${D2}`]),
     m3: undefined,
   });
-  assert.equal(await new ImageDigestResolver(client, ['m1', 'm2', 'm3']).resolve('reg:5000/app:1', 'missing'), `reg:5000/app:1@${D2}`);
+  assert.equal(await ref(new ImageDigestResolver(client, ['m1', 'm2', 'm3']), 'reg:5000/app:1', 'missing'), `reg:5000/app:1@${D2}`);
   assert.equal(client.registryCalls, 0);
 });
 
-test('missing: a locally built image without a registry digest is used by tag', async () => {
-  const client = images({ m1: info('2026-01-01T00:00:00Z', []) });
-  assert.equal(await new ImageDigestResolver(client, ['m1']).resolve('local/app:1', 'missing'), 'local/app:1');
+test('missing: a locally built image without a registry digest is pinned to its image ID', async () => {
+  const client = images({ m1: info('2026-01-01T00:00:00Z', [], D1) });
+  assert.deepEqual(await new ImageDigestResolver(client, ['m1']).resolve('local/app:1', 'missing'), { ref: D1, warnings: [] });
+});
+
+test('a tag rebuilt on one machine: the newest is pinned, and the machines holding other bytes are named', async () => {
+  const client = images({
+    m1: info('2026-01-01T00:00:00Z', [], D1),
+    m2: info('2026-03-01T00:00:00Z', [], D2),
+    m3: info('2026-01-01T00:00:00Z', [], D1),
+  });
+  const { ref: pinned, warnings } = await new ImageDigestResolver(client, ['m1', 'm2', 'm3']).resolve('local/app:1', 'never');
+  assert.equal(pinned, D2);
+  assert.deepEqual(warnings, [
+    `image local/app:1 differs between machines: sha256:222222222222 (newest, pinned) on m2; sha256:111111111111 on m1, m3: ` +
+      'it has no registry digest, so m1, m3 cannot pull it: load it there (docker save | docker load) or containers there will not start',
+  ]);
+});
+
+test('an image without a registry digest missing on a machine is named: it cannot be pulled there', async () => {
+  const client = images({ m1: info('2026-01-01T00:00:00Z', [], D1), m2: undefined });
+  const { warnings } = await new ImageDigestResolver(client, ['m1', 'm2']).resolve('local/app:1', 'missing');
+  assert.deepEqual(warnings, ['image local/app:1 (sha256:111111111111, no registry digest) is not on m2: load it there (docker save | docker load) or containers there will not start']);
+});
+
+test('machines holding other copies of a registry image are named; they will pull the pinned digest', async () => {
+  const client = images({
+    m1: info('2026-01-01T00:00:00Z', [`reg:5000/app@${D1}`], `sha256:${'a'.repeat(64)}`),
+    m2: info('2026-02-01T00:00:00Z', [`reg:5000/app@${D2}`], `sha256:${'b'.repeat(64)}`),
+  });
+  const { ref: pinned, warnings } = await new ImageDigestResolver(client, ['m1', 'm2']).resolve('reg:5000/app:1', 'missing');
+  assert.equal(pinned, `reg:5000/app:1@${D2}`);
+  assert.deepEqual(warnings, ['image reg:5000/app:1 differs between machines: sha256:bbbbbbbbbbbb (newest, pinned) on m2; sha256:aaaaaaaaaaaa on m1: m1 will pull it']);
 });
 
 test('missing: on no machine, asks the registry', async () => {
   const client = images({}, REG);
-  assert.equal(await new ImageDigestResolver(client, ['m1']).resolve('reg:5000/app:1', 'missing'), `reg:5000/app:1@${REG}`);
+  assert.equal(await ref(new ImageDigestResolver(client, ['m1']), 'reg:5000/app:1', 'missing'), `reg:5000/app:1@${REG}`);
   assert.equal(client.registryCalls, 1);
 });
 
 test('always: asks the registry even when a machine has the image', async () => {
   const client = images({ m1: info('2026-01-01T00:00:00Z', [`reg:5000/app@${D1}`]) }, REG);
-  assert.equal(await new ImageDigestResolver(client, ['m1']).resolve('reg:5000/app:1', 'always'), `reg:5000/app:1@${REG}`);
+  assert.equal(await ref(new ImageDigestResolver(client, ['m1']), 'reg:5000/app:1', 'always'), `reg:5000/app:1@${REG}`);
 });
 
 test('always: a registry that does not answer is an error naming the image and the policy', async () => {
@@ -78,5 +109,5 @@ test('never: on no machine is an error that names pull_policy; the registry is n
 
 test('Docker Hub images match their short repository digests', async () => {
   const client = images({ m1: info('2026-01-01T00:00:00Z', [`busybox@${D1}`]) });
-  assert.equal(await new ImageDigestResolver(client, ['m1']).resolve('docker.io/library/busybox:1', 'never'), `docker.io/library/busybox:1@${D1}`);
+  assert.equal(await ref(new ImageDigestResolver(client, ['m1']), 'docker.io/library/busybox:1', 'never'), `docker.io/library/busybox:1@${D1}`);
 });

@@ -129,20 +129,29 @@ test('replicated: stale stopped containers are removed after the runs', () => {
   assert.match(formatPlan(p, nameResolver(state)), /stale: exited \(exit code 1\)/);
 });
 
-test('placement: containers move off machines that are no longer eligible', () => {
+test('placement: narrowing moves only what must move; a container whose machine is still allowed stays', () => {
   const spec = webSpec({ replicas: 2 });
   const m1 = machine('m1'), m2 = machine('m2'), m3 = machine('m3');
   container(m1, spec); container(m2, spec);
   const state = cluster(m1, m2, m3);
   const p = plan(state, { ...spec, placement: { machines: ['m2', 'm3'] } });
-  // placement is part of the container spec, so the kept machine's container is replaced too
-  assert.deepEqual(shape(p, state), ['replace@m2', 'run@m3', 'remove@m1']);
+  assert.deepEqual(shape(p, state), ['run@m3', 'remove@m1']);
   assert.match(formatPlan(p, nameResolver(state)), /remove container web-\w+ on m1 \(m1 is no longer eligible: not in placement.machines \[m2, m3\]\)/);
 });
 
-test('placement by machine id works like by name', () => {
+test('placement: widening changes nothing; containers on allowed machines stay', () => {
+  const spec = webSpec({ replicas: 2, placement: { machines: ['m2', 'm3'] } });
+  const m1 = machine('m1'), m2 = machine('m2'), m3 = machine('m3');
+  container(m2, spec); container(m3, spec);
+  const state = cluster(m1, m2, m3);
+  const p = plan(state, { ...spec, placement: { machines: ['m1', 'm2', 'm3'] } });
+  assert.deepEqual(p.operations, []);
+  assert.deepEqual(p.changes.map((c) => `${c.field} ${c.effect}`), ['placement.machines scheduling']);
+});
+
+test('placement by engine ID works like by name', () => {
   const state = cluster(machine('m1'), machine('m2'));
-  assert.deepEqual(shape(plan(state, webSpec({ replicas: 2, placement: { machines: ['id-m2'] } })), state), ['run@m2', 'run@m2']);
+  assert.deepEqual(shape(plan(state, webSpec({ replicas: 2, placement: { machines: ['engine-m2'] } })), state), ['run@m2', 'run@m2']);
 });
 
 test('no eligible machine: the error names each machine and the constraint that excluded it', () => {
@@ -154,18 +163,22 @@ test('no eligible machine: the error names each machine and the constraint that 
   });
 });
 
-test('a down machine is named in the plan with what cannot be seen there', () => {
+test('a down machine is named in the plan with what cannot be seen there; a replica that may run there is not started elsewhere', () => {
   const spec = webSpec({ replicas: 2 });
   const m1 = machine('m1'), m2 = machine('m2');
   container(m1, spec);
   const m3 = machine('m3', { status: 'down', downReason: 'connection refused' });
   const state = cluster(m1, m2, m3);
   const p = plan(state, spec);
-  assert.deepEqual(shape(p, state), ['run@m2']);
+  assert.deepEqual(shape(p, state), []);
   const text = formatPlan(p, nameResolver(state));
   assert.match(text, /m3 is down \(connection refused\): its containers cannot be seen and are not changed/);
-  assert.equal(p.warnings.length, 1);
-  assert.deepEqual(planToJson(p, nameResolver(state)).unreachable, [{ machine: { id: 'id-m3', name: 'm3' }, reason: 'connection refused' }]);
+  assert.match(text, /1 replica of web may be on m3 \(down\) and cannot be seen: not started elsewhere/);
+  assert.deepEqual(planToJson(p, nameResolver(state)).unreachable, [{ machine: { id: 'm3', name: 'm3' }, reason: 'connection refused' }]);
+  // forced, it is started elsewhere
+  assert.deepEqual(shape(plan(state, spec, { ignoreDown: true }), state), ['run@m2']);
+  // growth beyond the last deployed count is started anyway
+  assert.deepEqual(shape(plan(state, { ...spec, replicas: 3 }), state), ['run@m2']);
 });
 
 test('global: one container per eligible machine', () => {
@@ -204,7 +217,7 @@ test('global: containers on machines no longer eligible are removed', () => {
   container(m1, spec); container(m2, spec);
   const state = cluster(m1, m2);
   const p = plan(state, { ...spec, placement: { machines: ['m1'] } });
-  assert.deepEqual(shape(p, state), ['replace@m1', 'remove@m2']);
+  assert.deepEqual(shape(p, state), ['remove@m2']);
 });
 
 test('update order: explicit order wins over the automatic rules', () => {

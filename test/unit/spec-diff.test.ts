@@ -5,20 +5,20 @@ import { diffSpecs, formatSpecChange, looksSecret, type SpecFieldChange } from '
 
 const base: ServiceSpec = { name: 'web', image: 'local/busybox:1' };
 const with_ = (extra: Partial<ServiceSpec>): ServiceSpec => ({ ...base, ...extra });
-const lines = (old: ServiceSpec | undefined, next: ServiceSpec): string[] => diffSpecs(old, next).map(formatSpecChange);
+const lines = (old: ServiceSpec | undefined, next: ServiceSpec): string[] => diffSpecs(old, next).map((c) => formatSpecChange(c, { notes: old !== undefined }));
 
 // ---- formatting one change ------------------------------------------------------------------------
 
 test('a changed field reads "~ field: old -> new"', () => {
-  assert.equal(formatSpecChange({ field: 'image', kind: 'changed', old: 'local/busybox:1', new: 'local/busybox:2' }), '~ image: local/busybox:1 -> local/busybox:2');
+  assert.equal(formatSpecChange({ field: 'image', kind: 'changed', old: 'local/busybox:1', new: 'local/busybox:2', effect: 'recreate' }), '~ image: local/busybox:1 -> local/busybox:2');
 });
 
 test('an added field reads "+ field: new"', () => {
-  assert.equal(formatSpecChange({ field: 'env.NEW', kind: 'added', new: '1' }), '+ env.NEW: 1');
+  assert.equal(formatSpecChange({ field: 'env.NEW', kind: 'added', new: '1', effect: 'recreate' }), '+ env.NEW: 1');
 });
 
 test('a removed field reads "- field: old"', () => {
-  assert.equal(formatSpecChange({ field: 'env.OLD', kind: 'removed', old: 'x' }), '- env.OLD: x');
+  assert.equal(formatSpecChange({ field: 'env.OLD', kind: 'removed', old: 'x', effect: 'recreate' }), '- env.OLD: x');
 });
 
 // ---- equal specs ------------------------------------------------------------------------------------
@@ -30,7 +30,7 @@ test('two equal specs have no changes', () => {
 
 test('an image change is one changed field with both values', () => {
   assert.deepEqual(diffSpecs(base, with_({ image: 'local/busybox:2' })), [
-    { field: 'image', kind: 'changed', old: 'local/busybox:1', new: 'local/busybox:2' },
+    { field: 'image', kind: 'changed', old: 'local/busybox:1', new: 'local/busybox:2', effect: 'recreate' },
   ]);
 });
 
@@ -70,7 +70,7 @@ test('for a new service every set field is added, in the spec file order, and de
 });
 
 test('a new service with only an image has exactly one added field', () => {
-  assert.deepEqual(diffSpecs(undefined, { image: 'local/busybox:1' }), [{ field: 'image', kind: 'added', new: 'local/busybox:1' }]);
+  assert.deepEqual(diffSpecs(undefined, { image: 'local/busybox:1' }), [{ field: 'image', kind: 'added', new: 'local/busybox:1', effect: 'recreate' }]);
 });
 
 // ---- defaults count as absent -------------------------------------------------------------------
@@ -102,14 +102,14 @@ test('false flags, the default grace period, the default monitor time and update
 });
 
 test('a default becoming a real value, and back, reads as a change from or to the default', () => {
-  assert.deepEqual(diffSpecs(with_({ replicas: 1 }), with_({ replicas: 3 })), [{ field: 'replicas', kind: 'changed', old: '1', new: '3' }]);
-  assert.deepEqual(diffSpecs(with_({ replicas: 3 }), base), [{ field: 'replicas', kind: 'changed', old: '3', new: '1' }]);
-  assert.deepEqual(diffSpecs(base, with_({ mode: 'global' })), [{ field: 'mode', kind: 'changed', old: 'replicated', new: 'global' }]);
-  assert.deepEqual(diffSpecs(base, with_({ pull_policy: 'always' })), [{ field: 'pull_policy', kind: 'changed', old: 'missing', new: 'always' }]);
+  assert.deepEqual(diffSpecs(with_({ replicas: 1 }), with_({ replicas: 3 })), [{ field: 'replicas', kind: 'changed', old: '1', new: '3', effect: 'scheduling' }]);
+  assert.deepEqual(diffSpecs(with_({ replicas: 3 }), base), [{ field: 'replicas', kind: 'changed', old: '3', new: '1', effect: 'scheduling' }]);
+  assert.deepEqual(diffSpecs(base, with_({ mode: 'global' })), [{ field: 'mode', kind: 'changed', old: 'replicated', new: 'global', effect: 'recreate' }]);
+  assert.deepEqual(diffSpecs(base, with_({ pull_policy: 'always' })), [{ field: 'pull_policy', kind: 'changed', old: 'missing', new: 'always', effect: 'rollout' }]);
 });
 
 test('for a new service a set field is simply added, defaults or not', () => {
-  assert.deepEqual(diffSpecs(undefined, { image: 'x:1', replicas: 3 }), [{ field: 'image', kind: 'added', new: 'x:1' }, { field: 'replicas', kind: 'added', new: '3' }]);
+  assert.deepEqual(diffSpecs(undefined, { image: 'x:1', replicas: 3 }), [{ field: 'image', kind: 'added', new: 'x:1', effect: 'recreate' }, { field: 'replicas', kind: 'added', new: '3', effect: 'scheduling' }]);
 });
 
 test('a replica count change shows both counts', () => {
@@ -122,9 +122,9 @@ test('env is compared key by key: one change per added, removed or changed key, 
   const old = with_({ env: { KEEP: 'same', LOG_LEVEL: 'info', OLD: 'x' } });
   const next = with_({ env: { KEEP: 'same', LOG_LEVEL: 'debug', NEW: '1' } });
   assert.deepEqual(diffSpecs(old, next), [
-    { field: 'env.LOG_LEVEL', kind: 'changed', old: 'info', new: 'debug' },
-    { field: 'env.NEW', kind: 'added', new: '1' },
-    { field: 'env.OLD', kind: 'removed', old: 'x' },
+    { field: 'env.LOG_LEVEL', kind: 'changed', old: 'info', new: 'debug', effect: 'recreate' },
+    { field: 'env.NEW', kind: 'added', new: '1', effect: 'recreate' },
+    { field: 'env.OLD', kind: 'removed', old: 'x', effect: 'recreate' },
   ]);
 });
 
@@ -146,7 +146,7 @@ test('env keys in another order are not a change', () => {
 
 test('a changed secret-looking env value is reported with both values masked', () => {
   assert.deepEqual(diffSpecs(with_({ env: { DB_PASSWORD: 'hunter2' } }), with_({ env: { DB_PASSWORD: 'swordfish' } })), [
-    { field: 'env.DB_PASSWORD', kind: 'changed', old: '••••••', new: '••••••' },
+    { field: 'env.DB_PASSWORD', kind: 'changed', old: '••••••', new: '••••••', effect: 'recreate' },
   ]);
   assert.deepEqual(lines(with_({ env: { DB_PASSWORD: 'hunter2' } }), with_({ env: { DB_PASSWORD: 'swordfish' } })), ['~ env.DB_PASSWORD: •••••• -> ••••••']);
 });
@@ -176,7 +176,11 @@ test('secret-looking logging options and volume driver options are masked as wel
   const next = with_({ logging: { driver: 'splunk', options: { 'splunk-token': 't2', 'splunk-url': 'https://b' } } });
   assert.deepEqual(lines(old, next), ['~ logging.options.splunk-token: •••••• -> ••••••', '~ logging.options.splunk-url: https://a -> https://b']);
   const vol = (password: string): ServiceSpec => with_({ volumes: [{ name: 'share', type: 'volume', driver: 'cifs', driver_opts: { password, user: 'me' } }] });
-  assert.deepEqual(lines(vol('p1'), vol('p2')), ['~ volumes: [share (driver cifs, password=••••••, user=me)] -> [share (driver cifs, password=••••••, user=me)]']);
+  assert.deepEqual(lines(vol('p1'), vol('p2')), ['~ volumes.share.driver_opts.password: •••••• -> •••••• (an existing volume keeps its options)']);
+  const mountOptions = (o: string): ServiceSpec => with_({ volumes: [{ name: 'share', type: 'volume', driver_opts: { type: 'cifs', o } }] });
+  assert.deepEqual(lines(mountOptions('username=svc,password=hunter2'), mountOptions('username=svc,password=swordfish,vers=3')), [
+    '~ volumes.share.driver_opts.o: username=svc,password=•••••• -> username=svc,password=••••••,vers=3 (an existing volume keeps its options)',
+  ]);
 });
 
 // ---- values written for reading -----------------------------------------------------------------
@@ -188,7 +192,7 @@ test('durations are written like the spec file: 2s, 1s500ms, 1m30s', () => {
     '~ healthcheck.interval: 2s -> 5s',
     '+ healthcheck.start_period: 500ms',
     '~ stop_grace_period: 1m30s -> 30s',
-    '~ update.monitor: 5s -> 2s',
+    '~ update.monitor: 5s -> 2s (rollout setting: no container changes)',
   ]);
 });
 
@@ -212,7 +216,7 @@ test('ports are written in their string syntax joined with ", ", as one field', 
     ],
   });
   assert.deepEqual(diffSpecs(old, next), [
-    { field: 'ports', kind: 'changed', old: '8080/http', new: 'web.example.com:8080/https, 127.0.0.1:5353:53/udp@host' },
+    { field: 'ports', kind: 'changed', old: '8080/http', new: 'web.example.com:8080/https, 127.0.0.1:5353:53/udp@host', effect: 'recreate' },
   ]);
 });
 

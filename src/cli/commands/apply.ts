@@ -21,6 +21,8 @@ export interface ApplyOptions {
   json?: boolean;
   recreate?: boolean;
   detailedExitcode?: boolean;
+  /** Create elsewhere what a machine that is down may hold (RollingOptions.ignoreDown). */
+  ignoreDown?: boolean;
 }
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
@@ -32,7 +34,7 @@ function printPlan(planned: PlannedDeployment, json: boolean | undefined) {
 
 export async function planCommand(client: Client, file: string, opts: ApplyOptions): Promise<number> {
   const spec = await readSpecFile(file);
-  const planned = await new Deployment(client, spec, { forceRecreate: opts.recreate }).plan();
+  const planned = await new Deployment(client, spec, { forceRecreate: opts.recreate, ignoreDown: opts.ignoreDown }).plan();
   printPlan(planned, opts.json);
   if (opts.detailedExitcode) return hasChanges(planned.plan) ? 2 : 0;
   return 0;
@@ -44,7 +46,7 @@ export async function deployCommand(client: Client, file: string, opts: ApplyOpt
 }
 
 async function applySpec(client: Client, spec: ServiceSpec, opts: ApplyOptions): Promise<number> {
-  const deployment = new Deployment(client, spec, { forceRecreate: opts.recreate });
+  const deployment = new Deployment(client, spec, { forceRecreate: opts.recreate, ignoreDown: opts.ignoreDown });
   const planned = await deployment.plan();
   return confirmAndExecute(client, planned, opts, () => deployment.run({ onEvent: progressFor(planned, opts) }));
 }

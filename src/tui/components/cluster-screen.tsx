@@ -1,31 +1,11 @@
 import { Box, Text } from 'ink';
 import type { ClusterState, ServiceState } from '../../model/cluster.js';
-import { desiredReplicas, newestSpecOf } from '../../plan/current-spec.js';
+import { replicaText, summarizeService } from '../../plan/service-summary.js';
 import type { AppState } from '../state/app-state.js';
 import { visibleServices } from '../state/reducer.js';
 import { theme } from '../theme.js';
 import { listWindow } from './list-window.js';
 import { Spinner } from './spinner.js';
-
-export function healthSummary(service: ServiceState): string {
-  const count = (pred: (h: string, s: string) => boolean) => service.containers.filter((c) => pred(c.health, c.state)).length;
-  const parts: string[] = [];
-  const healthy = count((h) => h === 'healthy');
-  const unhealthy = count((h) => h === 'unhealthy');
-  const starting = count((h) => h === 'starting');
-  const stopped = count((_h, s) => s !== 'running');
-  if (unhealthy) parts.push(`${unhealthy} unhealthy`);
-  if (starting) parts.push(`${starting} starting`);
-  if (healthy) parts.push(`${healthy} healthy`);
-  if (stopped) parts.push(`${stopped} stopped`);
-  return parts.join(', ') || 'no healthcheck';
-}
-
-export function replicaSummary(service: ServiceState, upMachines: number, state: ClusterState): string {
-  const running = service.containers.filter((c) => c.state === 'running').length;
-  const desired = service.mode === 'global' ? upMachines : desiredReplicas(service, state);
-  return `${running}/${desired}`;
-}
 
 const col = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
 
@@ -67,9 +47,10 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
       )}
       {services.slice(start, end).map((s, i) => {
         const selected = start + i === state.cursor.services;
+        const summary = summarizeService(s, clusterState);
         return (
           <Text key={s.id} wrap="truncate" color={selected ? theme.selected : undefined} inverse={selected}>
-            {selected ? '> ' : '  '}{col(s.name, 18)} {col(s.mode, 11)} {col(replicaSummary(s, up, clusterState), 9)} {col(healthSummary(s), 16)} {newestSpecOf(s)?.image ?? s.containers[0]?.image ?? ''}
+            {selected ? '> ' : '  '}{col(s.name, 18)} {col(s.mode, 11)} {col(replicaText(summary), 9)} {col(summary.health, 16)} {summary.image}{summary.duplicateIds.length ? ` (${summary.duplicateIds.length + 1} service ids!)` : ''}
           </Text>
         );
       })}

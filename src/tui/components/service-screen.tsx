@@ -6,7 +6,7 @@ import { displayFit, displayLines, fitWidth } from '../../terminal/text.js';
 import type { AppState } from '../state/app-state.js';
 import { containersInOrder, machineNames, serviceById } from '../state/reducer.js';
 import { theme } from '../theme.js';
-import { healthSummary, replicaSummary } from './cluster-screen.js';
+import { replicaText, summarizeService } from '../../plan/service-summary.js';
 import { listWindow } from './list-window.js';
 
 const col = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
@@ -23,6 +23,7 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
   const up = state.cluster.state?.machines.filter((m) => m.status === 'up').length ?? 0;
   const down = state.cluster.state?.machines.filter((m) => m.status === 'down') ?? [];
   const spec = state.cluster.state ? currentSpecOf(service, state.cluster.state) : undefined;
+  const summary = summarizeService(service, state.cluster.state!);
   const pane = state.logs || state.inspect;
   const listHeight = Math.max(1, Math.min(containers.length, pane ? Math.floor(rows / 3) : rows - 6));
   const { start, end } = listWindow(containers.length, state.cursor.containers, listHeight);
@@ -32,7 +33,7 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
-        {service.name} <Text color={theme.dim}>· {service.mode} · {replicaSummary(service, up, state.cluster.state!)} running · {healthSummary(service)} · {spec?.image ?? ''}</Text>
+        {service.name} <Text color={theme.dim}>· {service.mode} · {replicaText(summary)} running · {summary.health} · {summary.image}</Text>
       </Text>
       {down.length ? <Text color={theme.warn}>{down.map((m) => m.name).join(', ')} down: containers there cannot be seen</Text> : null}
       <Text color={theme.dim} wrap="truncate">{`  ${col('MACHINE', 7)} ${col('CONTAINER', nameWidth)} ${col('STATE', 8)} ${col('HEALTH', 9)} ${col('UPTIME', 15)} ${col('PORTS', 10)} IMAGE`}</Text>

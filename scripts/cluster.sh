@@ -12,9 +12,22 @@
 #                                               0.1 s); --graceful: SIGTERM first, dockerd stops
 #                                               the containers itself (10 s if one ignores SIGTERM)
 #   bash scripts/cluster.sh start-machine mN    start that engine again, wait until it answers
+#   bash scripts/cluster.sh rekey shared|own    restart the engines with one identity key file
+#                                               shared by all three ($ROOT/shared-key.json), or
+#                                               each with its own again ($ROOT/mN/key.json)
+#
+# Identity keys: dockerd 20.10 derives the engine ID in 'docker info' from the identity key
+# ('deprecated-key-path', default /etc/docker/key.json), so engines cloned from one image report
+# one ID. 'own' (the default) gives each engine its own key and ID; 'shared' gives all three
+# the same key and so the same ID, like such clones. The mode is kept in $ROOT/key-mode and
+# applies to every engine started later (start-machine too). 'rekey' stops only the engines whose
+# key differs (gracefully: dockerd stops their containers) and starts them again; containers
+# with a restart policy (always, unless-stopped) come back, others stay stopped. 'up' brings
+# the cluster to DOCKPLAN_CLUSTER_KEYS (default own), restarting engines that use the other mode.
 #
 # Environment: DOCKPLAN_CLUSTER_ROOT (default /var/lib/dockplan-cluster),
-#              DOCKPLAN_CLUSTER_TIMEOUT (seconds to wait for a component, default 60).
+#              DOCKPLAN_CLUSTER_TIMEOUT (seconds to wait for a component, default 60),
+#              DOCKPLAN_CLUSTER_KEYS (own or shared, for 'up'; default own).
 # Writes <project>/.cluster/cluster.yaml and <project>/.cluster/env.
 set -euo pipefail
 
@@ -95,6 +108,32 @@ mip() { echo "$SUBNET_PREFIX.1${1#m}"; }            # m1 -> 10.213.0.11
 mdir() { echo "$ROOT/$1"; }
 msock() { echo "$ROOT/$1/docker.sock"; }
 mdocker() { local m=$1; shift; docker -H "unix://$(msock "$m")" "$@"; }
+shared_key() { echo "$ROOT/shared-key.json"; }
+
+# the identity key mode engines start with: own (default) or shared, kept in $ROOT/key-mode
+key_mode() {
+  local mode
+  mode=$(cat "$ROOT/key-mode" 2>/dev/null || true)
+  [[ $mode == shared ]] && echo shared || echo own
+}
+set_key_mode() { # set_key_mode own|shared
+  local tmp
+  mkdir -p "$ROOT"
+  tmp=$(mktemp "$ROOT/.key-mode.XXXXXX")
+  echo "$1" >"$tmp"
+  chmod 644 "$tmp"
+  mv -f "$tmp" "$ROOT/key-mode"
+}
+valid_key_mode() {
+  [[ ${1:-} == own || ${1:-} == shared ]] || die "unknown key mode '${1:-}': expected own or shared"
+}
+key_path() { # key_path mN: the identity key file mN starts with in the current mode
+  if [[ $(key_mode) == shared ]]; then shared_key; else echo "$(mdir "$1")/key.json"; fi
+}
+# the key file a running engine was started with (from the config file written at its start)
+running_key_path() {
+  sed -n 's/^ *"deprecated-key-path": *"\(.*\)".*$/\1/p' "$(mdir "$1")/daemon.json" 2>/dev/null || true
+}
 
 # alive = exists and is not a zombie (killed daemons are reparented to PID 1, which may reap late)
 pid_alive() {
@@ -114,6 +153,17 @@ pidfile_pid() { # pidfile_pid FILE COMM
   comm=$(cat "/proc/$pid/comm" 2>/dev/null || true)
   [[ $comm == "$2"* ]] || return 1
   echo "$pid"
+}
+
+# In the subshell that becomes a daemon: close every descriptor but 0, 1 and 2. A daemon must not
+# keep the caller's open: a lock the caller holds (flock -c 'cluster.sh ...', the script's own
+# lock on fd 9) would stay held for as long as the daemon runs.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/$BASHPID/fd/*; do
+    fd=${fd##*/}
+    if [[ $fd =~ ^[0-9]+$ ]] && (( fd > 2 )); then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
 }
 
 engine_answers() { curl -sf --max-time 3 --unix-socket "$(msock "$1")" http://engine/_ping >/dev/null 2>&1; }
@@ -220,30 +270,34 @@ start_machine() { # start_machine mN
     if ! pidfile_pid "$dir/exec/containerd/containerd.pid" containerd >/dev/null; then
       rm -f "$dir/exec/containerd/containerd.pid"
     fi
-    # own (empty) config file, so a /etc/docker/daemon.json on the box does not leak in
-    # and its own identity key: the default /etc/docker/key.json would give all three engines
-    # the same ID in 'docker info' (dockerd 20.10 takes this path only from the config file)
-    printf '{\n  "deprecated-key-path": "%s"\n}\n' "$dir/key.json" >"$dir/daemon.json"
+    # own config file, so a /etc/docker/daemon.json on the box does not leak in, naming the
+    # identity key of the current mode: the default /etc/docker/key.json would give all three
+    # engines the same ID in 'docker info' (dockerd 20.10 takes this path only from the config
+    # file). In shared mode the first engine to start creates the shared key; the machines are
+    # started one after the other, so no two create it at once.
+    printf '{\n  "deprecated-key-path": "%s"\n}\n' "$(key_path "$m")" >"$dir/daemon.json"
     printf '\n=== %s start dockerd %s ===\n' "$(date -Is)" "$m" >>"$log"
     # --dns: containers ask the host's bridge address (nothing listens: lookups fail at once)
     #   instead of the box's own resolver, so no container traffic is aimed off the box.
     # --containerd-namespace: dockerd 20.10 starts its own containerd (under --exec-root) unless
     #   /run/containerd/containerd.sock exists; distinct namespaces keep engines apart even then.
     # own UTS namespace too, so each engine reports its machine name as hostname (docker info Name)
-    setsid nsenter --net="/var/run/netns/dp-$m" \
-      unshare --uts -- /bin/sh -c 'hostname "$0" && exec "$@"' "$m" \
-      dockerd \
-      --host "unix://$(msock "$m")" \
-      --data-root "$dir/data" \
-      --exec-root "$dir/exec" \
-      --pidfile "$dir/docker.pid" \
-      --config-file "$dir/daemon.json" \
-      --containerd-namespace "dp-$m" \
-      --containerd-plugins-namespace "dp-$m-plugins" \
-      --storage-driver "$(storage_driver)" \
-      --insecure-registry "$REGISTRY" \
-      --dns "$BRIDGE_IP" \
-      </dev/null >>"$log" 2>&1 9>&- &
+    (
+      close_inherited_fds
+      exec setsid nsenter --net="/var/run/netns/dp-$m" \
+        unshare --uts -- /bin/sh -c 'hostname "$0" && exec "$@"' "$m" \
+        dockerd \
+        --host "unix://$(msock "$m")" \
+        --data-root "$dir/data" \
+        --exec-root "$dir/exec" \
+        --pidfile "$dir/docker.pid" \
+        --config-file "$dir/daemon.json" \
+        --containerd-namespace "dp-$m" \
+        --containerd-plugins-namespace "dp-$m-plugins" \
+        --storage-driver "$(storage_driver)" \
+        --insecure-registry "$REGISTRY" \
+        --dns "$BRIDGE_IP"
+    ) </dev/null >>"$log" 2>&1 &
     pid=$!
   fi
 
@@ -326,7 +380,7 @@ EOF
     :
   else
     printf '\n=== %s start registry ===\n' "$(date -Is)" >>"$dir/registry.log"
-    setsid docker-registry serve "$dir/config.yml" </dev/null >>"$dir/registry.log" 2>&1 9>&- &
+    ( close_inherited_fds; exec setsid docker-registry serve "$dir/config.yml" ) </dev/null >>"$dir/registry.log" 2>&1 &
     pid=$!
     echo "$pid" >"$dir/registry.pid"
   fi
@@ -424,21 +478,54 @@ write_cluster_files() {
 
 # ---------------------------------------------------------------- commands
 cmd_up() {
-  local start=$SECONDS m
+  local start=$SECONDS m mode=${DOCKPLAN_CLUSTER_KEYS:-own}
+  valid_key_mode "$mode"
   mkdir -p "$ROOT"
   touch "$ROOT/$MARKER"
+  set_key_mode "$mode"
   say "network: $BRIDGE $BRIDGE_IP/24, namespaces ${MACHINES[*]/#/dp-}"
   net_up
   say "registry: $REGISTRY"
   registry_up
+  rekey_running "$mode"
   for m in "${MACHINES[@]}"; do
     if engine_answers "$m"; then say "engine $m: already running"; continue; fi
-    say "engine $m: starting ($(mip "$m"))"
+    say "engine $m: starting ($(mip "$m"), $mode identity key)"
     start_machine "$m"
   done
   image_up
   write_cluster_files
   say "cluster up in $((SECONDS - start))s: $CLUSTER_DIR/cluster.yaml"
+}
+
+# stops (gracefully, all at once) the running engines whose identity key is not the one of mode
+# $1; the caller starts them again
+rekey_running() {
+  local mode=$1 m pids=() names=() i failed=0
+  for m in "${MACHINES[@]}"; do
+    engine_answers "$m" || continue
+    [[ $(running_key_path "$m") == "$(key_path "$m")" ]] && continue
+    say "engine $m: restarting with the $mode identity key"
+    stop_machine "$m" --graceful &
+    pids+=($!) names+=("$m")
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}" || { printf 'cluster.sh: stopping %s failed\n' "${names[$i]}" >&2; failed=1; }
+  done
+  (( failed == 0 )) || exit 1
+}
+
+cmd_rekey() { # cmd_rekey own|shared
+  local mode=$1 m id
+  [[ -e $ROOT/$MARKER ]] || die "no cluster at $ROOT: run 'bash scripts/cluster.sh up' first"
+  set_key_mode "$mode"
+  rekey_running "$mode"
+  for m in "${MACHINES[@]}"; do start_machine "$m"; done
+  for m in "${MACHINES[@]}"; do
+    id=$(mdocker "$m" info --format '{{.ID}}' 2>/dev/null) || die "docker info on $m failed after the restart"
+    say "engine $m: engine ID $id"
+  done
+  say "identity keys: $mode"
 }
 
 unmount_under_root() {
@@ -481,6 +568,7 @@ cmd_status() {
       echo "machine   $m $(mip "$m") down"; ok=1
     fi
   done
+  if [[ $(key_mode) == shared ]]; then echo "keys      shared $(shared_key)"; else echo "keys      own (one per machine)"; fi
   if [[ -f $CLUSTER_DIR/cluster.yaml ]]; then echo "file      $CLUSTER_DIR/cluster.yaml"; else echo "file      $CLUSTER_DIR/cluster.yaml missing"; ok=1; fi
   return $ok
 }
@@ -488,6 +576,7 @@ cmd_status() {
 usage() {
   cat >&2 <<EOF
 usage: bash scripts/cluster.sh up | down | status | stop-machine mN [--graceful] | start-machine mN
+                              | rekey shared|own
 EOF
   exit 2
 }
@@ -496,7 +585,7 @@ main() {
   local cmd=${1:-}
   [[ -n $cmd ]] || usage
   case "$cmd" in
-    up|down|status|stop-machine|start-machine) ;;
+    up|down|status|stop-machine|start-machine|rekey) ;;
     -h|--help|help) usage ;;
     *) printf 'cluster.sh: unknown command %s\n' "$cmd" >&2; usage ;;
   esac
@@ -513,6 +602,10 @@ main() {
     start-machine)
       valid_machine "${2:-}"
       check_tools; lock; start_machine "$2"; say "$2 started" ;;
+    rekey)
+      valid_key_mode "${2:-}"
+      [[ -z ${3:-} ]] || usage
+      check_tools; lock; cmd_rekey "$2" ;;
   esac
 }
 

@@ -226,6 +226,19 @@ export async function startMachine(name: string): Promise<void> {
   await runClusterScript(['start-machine', name], 120_000);
 }
 
+/** How the engines get their identity key: each its own (the default), or one shared by all. */
+export type KeyMode = 'own' | 'shared';
+
+/**
+ * Restarts the engines whose identity key differs from `mode` (scripts/cluster.sh rekey): with
+ * `shared`, all three report one engine ID, like VMs cloned from one image. Their containers are
+ * stopped with them; those with a restart policy come back. Resolves once every engine answers
+ * `docker info` again; a no-op when the engines already use that mode.
+ */
+export async function rekeyCluster(mode: KeyMode): Promise<void> {
+  await runClusterScript(['rekey', mode], 180_000);
+}
+
 /**
  * On every machine that is up: force-removes every container labelled dockplan.managed=true
  * (with its anonymous volumes), every network labelled so, and every volume whose name starts

@@ -7,6 +7,7 @@ import { loadClusterConfig, type ClusterConfig } from './cluster-config.js';
 import { connectEngine, engineRequest } from './connect.js';
 import { MountSpecError, containerCreateOptions, type ContainerCreateOptions } from './container-config.js';
 import { containerFromInspect, containerFromListing, demuxLogs, namedVolumes, type InspectedContainer, type ListedContainer } from './container-state.js';
+import { EngineIdentityChecks, isIdentityMarker, type EngineOwner, type IdentityCandidate } from './engine-identity.js';
 import { EngineError, InPlaceUpdateError, UnknownMachineError, describeEngineError, isTransportError, statusCodeOf, withDeadline } from './errors.js';
 import { resourceUpdate, type CurrentResources } from './resources.js';
 import { PullStreamError, followPull, formatPullEvent } from './pull.js';
@@ -40,12 +41,12 @@ export interface DockerClientOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** One machine of the cluster and what the client learned about it. */
+/** One machine of the cluster and what the client learned about it. Its name is its id. */
 interface Machine {
   name: string;
   host: string;
-  /** The engine's ID once reached, `name:<name>` before. */
-  id: string;
+  /** The ID its engine reported (`docker info`) when last reached; absent before. */
+  engineId?: string;
   docker?: Docker;
   /** Why no handle could be made (a host string the transport cannot use). */
   connectError?: string;
@@ -53,26 +54,31 @@ interface Machine {
 
 /** A machine's probe: info always, the full listing only for loadState. */
 interface Probe {
-  info: { ID: string; ServerVersion?: string; Containers?: number };
+  info: { ID: string; ServerVersion?: string; Containers?: number; SystemTime?: string };
   containers?: ListedContainer[];
   volumes?: VolumeState[];
 }
 
-/** The seed's Client over dockerode. Machine ids are engine IDs (`docker info`). */
+/**
+ * The seed's Client over dockerode. A machine's id is its name in the cluster file; the engine's
+ * own ID (`docker info`) is only reported, as `engineId`: it is not unique (see engine-identity.ts).
+ */
 export class DockerClient implements Client {
   readonly config: ClusterConfig;
   private readonly timeouts: EngineTimeouts;
   private readonly machines: Machine[];
   /** Container id -> name, learned from listings, creates and inspections: for messages and resolvers. */
   private readonly containerNames = new Map<string, string>();
+  private readonly identity: EngineIdentityChecks;
   private closed = false;
 
   constructor(config: ClusterConfig, options: DockerClientOptions = {}) {
     this.config = config;
     this.timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
+    this.identity = new EngineIdentityChecks(this.timeouts.probe);
     const env = options.env ?? process.env;
     this.machines = config.machines.map((m) => {
-      const machine: Machine = { name: m.name, host: m.host, id: `name:${m.name}` };
+      const machine: Machine = { name: m.name, host: m.host };
       try {
         machine.docker = connectEngine(m.host, env);
       } catch (err) {
@@ -94,7 +100,8 @@ export class DockerClient implements Client {
     const probes = await this.probeAll(false);
     return this.machines.map((m, i) => {
       const probe = probes[i]!;
-      const info: MachineInfo = { id: m.id, name: m.name, host: m.host, status: 'down' };
+      const info: MachineInfo = { id: m.name, name: m.name, host: m.host, status: 'down' };
+      if (m.engineId) info.engineId = m.engineId;
       if ('reason' in probe) return { ...info, downReason: probe.reason };
       info.status = 'up';
       if (probe.info.ServerVersion) info.engineVersion = probe.info.ServerVersion;
@@ -108,9 +115,9 @@ export class DockerClient implements Client {
     const probes = await this.probeAll(true);
     const machines = this.machines.map((m, i): MachineState => {
       const probe = probes[i]!;
-      const base = { id: m.id, name: m.name, host: m.host };
+      const base = { id: m.name, name: m.name, host: m.host, ...(m.engineId ? { engineId: m.engineId } : {}) };
       if ('reason' in probe) return { ...base, status: 'down', downReason: probe.reason, containers: [], volumes: [] };
-      const containers = (probe.containers ?? []).map((c) => containerFromListing(c, m.id));
+      const containers = (probe.containers ?? []).map((c) => containerFromListing(c, m.name));
       for (const c of containers) this.containerNames.set(c.id, c.name);
       const state: MachineState = { ...base, status: 'up', containers, volumes: probe.volumes ?? [] };
       if (probe.info.ServerVersion) state.engineVersion = probe.info.ServerVersion;
@@ -122,23 +129,33 @@ export class DockerClient implements Client {
   }
 
   /**
-   * Probes every machine concurrently, then gives each engine id to the first machine in the
-   * cluster file that reached it: which probe answers first must not decide which machine is down.
+   * Probes every machine concurrently. Machines that report one engine ID are then checked for
+   * really being one engine (engine-identity.ts: cloned engines share an ID); of machines that
+   * reach one engine, the first in the cluster file is up and the later ones are down, naming it:
+   * which probe answers first must not decide which machine is down.
    */
   private async probeAll(full: boolean): Promise<(Probe | { reason: string })[]> {
-    const probes = await Promise.all(this.machines.map((m) => this.probe(m, full)));
-    const claimed = new Map<string, string>();
-    return probes.map((probe, i) => {
-      if ('reason' in probe) return probe;
-      const m = this.machines[i]!;
-      const owner = claimed.get(probe.info.ID);
-      if (owner) {
-        return { reason: `engine ${probe.info.ID} is already machine ${owner}: two machines reach one engine, or the engines share one identity key (dockerd's deprecated-key-path)` };
-      }
-      claimed.set(probe.info.ID, m.name);
-      m.id = probe.info.ID;
-      return probe;
+    const probes: (Probe | { reason: string })[] = await Promise.all(this.machines.map((m) => this.probe(m, full)));
+    const groups = new Map<string, number[]>();
+    probes.forEach((probe, i) => {
+      if ('reason' in probe) return;
+      this.machines[i]!.engineId = probe.info.ID;
+      groups.set(probe.info.ID, [...(groups.get(probe.info.ID) ?? []), i]);
     });
+    await Promise.all([...groups].filter(([, members]) => members.length > 1).map(async ([engineId, members]) => {
+      const candidates = members.map((i) => this.identityCandidate(this.machines[i]!, probes[i] as Probe));
+      const owners = await this.identity.owners(engineId, candidates);
+      for (const i of members) {
+        const reason = duplicateReason(this.machines[i]!.name, engineId, owners.get(this.machines[i]!.name));
+        if (reason) probes[i] = { reason };
+      }
+    }));
+    return probes;
+  }
+
+  private identityCandidate(m: Machine, probe: Probe): IdentityCandidate {
+    const engineTime = probe.info.SystemTime ? Date.parse(probe.info.SystemTime) : NaN;
+    return { name: m.name, host: m.host, docker: m.docker!, ...(Number.isFinite(engineTime) ? { engineTime } : {}) };
   }
 
   /** Reaches one machine; never throws: an unreachable machine gives its reason in words. */
@@ -154,7 +171,8 @@ export class DockerClient implements Client {
       ]);
       const probe: Probe = { info };
       if (containers) probe.containers = containers;
-      if (volumes) probe.volumes = namedVolumes(volumes.Volumes);
+      // an identity check of another caller may have a marker volume there for a moment
+      if (volumes) probe.volumes = namedVolumes(volumes.Volumes).filter((v) => !isIdentityMarker(v.name));
       return probe;
     } catch (err) {
       return { reason: describeEngineError(err, m.host) };
@@ -216,11 +234,11 @@ export class DockerClient implements Client {
       (docker, abortSignal) => docker.getContainer(containerId).inspect({ abortSignal }) as Promise<InspectedContainer>,
       { containerId },
     );
-    const state = containerFromInspect(value, machine.id);
+    const state = containerFromInspect(value, machine.name);
     this.containerNames.set(state.id, state.name);
     if ((state.restartCount ?? 0) > 0 && state.exitCode === undefined) {
       // Docker clears the exit code when it restarts a container; its last `die` event keeps it.
-      const code = await this.lastExitCode(machine.id, containerId, value.Created).catch(() => undefined);
+      const code = await this.lastExitCode(machine.name, containerId, value.Created).catch(() => undefined);
       if (code !== undefined) state.exitCode = code;
     }
     return state;
@@ -255,8 +273,8 @@ export class DockerClient implements Client {
       { containerId },
     );
     const update = resourceUpdate(resources, current.HostConfig as CurrentResources);
-    if ('impossible' in update) throw new InPlaceUpdateError(action, machine, update.impossible, containerId);
-    await this.call(machine.id, action, this.timeouts.change, (docker, abortSignal) =>
+    if ('impossible' in update) throw new InPlaceUpdateError(action, machineRefOf(machine), update.impossible, containerId);
+    await this.call(machine.name, action, this.timeouts.change, (docker, abortSignal) =>
       docker.getContainer(containerId).update({ ...update.body, abortSignal }),
       { containerId },
     );
@@ -297,7 +315,7 @@ export class DockerClient implements Client {
       await followPull(stream, this.timeouts.pullIdle, onProgress ? (e) => onProgress(formatPullEvent(e)) : undefined);
     } catch (err) {
       const reason = err instanceof PullStreamError ? err.message : describeEngineError(err, machine.host);
-      throw new EngineError(action, machine, reason, { unreachable: !(err instanceof PullStreamError) && isTransportError(err) });
+      throw new EngineError(action, machineRefOf(machine), reason, { unreachable: !(err instanceof PullStreamError) && isTransportError(err) });
     }
   }
 
@@ -346,9 +364,9 @@ export class DockerClient implements Client {
     return watchEngines(this.watchTargets(), onChange, { connectTimeoutMs: this.timeouts.probe, ...opts });
   }
 
-  /** The machines for the watcher: its handle, and its id as this client knows it at the time. */
+  /** The machines for the watcher: name (its id) and handle. */
   private watchTargets(): WatchTarget[] {
-    return this.machines.map((m) => ({ name: m.name, ...(m.docker ? { docker: m.docker } : {}), id: () => m.id }));
+    return this.machines.map((m) => ({ name: m.name, ...(m.docker ? { docker: m.docker } : {}) }));
   }
 
   // ---- names, description, lifecycle -------------------------------------------------------
@@ -360,7 +378,7 @@ export class DockerClient implements Client {
     return `${n} machines: ${this.machines.map((m) => m.name).join(', ')}`;
   }
 
-  /** The machine's name for an engine id (or `name:<name>`, or a name); the id itself when unknown. */
+  /** The machine's name for a machine id (ids are names); the id itself when unknown. */
   machineName(machineId: string): string {
     return this.findMachine(machineId)?.name ?? machineId;
   }
@@ -384,9 +402,9 @@ export class DockerClient implements Client {
     };
   }
 
-  /** The machines as the client knows them now: ids are engine ids once a machine was reached. */
-  knownMachines(): { id: string; name: string; host: string }[] {
-    return this.machines.map((m) => ({ id: m.id, name: m.name, host: m.host }));
+  /** The machines as the client knows them now: id (the name), host, and the engine ID once reached. */
+  knownMachines(): { id: string; name: string; host: string; engineId?: string }[] {
+    return this.machines.map((m) => ({ id: m.name, name: m.name, host: m.host, ...(m.engineId ? { engineId: m.engineId } : {}) }));
   }
 
   async close(): Promise<void> {
@@ -406,31 +424,21 @@ export class DockerClient implements Client {
   }
 
   private findMachine(machineId: string): Machine | undefined {
-    return (
-      this.machines.find((m) => m.id === machineId) ??
-      this.machines.find((m) => `name:${m.name}` === machineId) ??
-      this.machines.find((m) => m.name === machineId)
-    );
+    return this.machines.find((m) => m.name === machineId);
   }
 
   private machineRef(machineId: string): { id: string; name: string } {
-    const m = this.findMachine(machineId);
-    return { id: m?.id ?? machineId, name: m?.name ?? machineId };
+    return { id: machineId, name: this.findMachine(machineId)?.name ?? machineId };
   }
 
   /**
-   * The machine for an id. An id the client does not know yet sends every machine a probe first:
-   * a machine never reached (still `name:<name>`) or an engine re-created since (new engine id)
-   * then resolves.
+   * The machine for an id (its name in the cluster file). Names do not change for the client's
+   * life, so an unknown one is an UnknownMachineError at once, listing the machines.
    */
-  private async resolveMachine(machineId: string): Promise<Machine> {
+  private resolveMachine(machineId: string): Machine {
     this.assertOpen();
-    let machine = this.findMachine(machineId);
-    if (!machine) {
-      await this.probeAll(false);
-      machine = this.findMachine(machineId);
-    }
-    if (!machine) throw new UnknownMachineError(machineId, this.machines.map((m) => `${m.name} (${m.id})`));
+    const machine = this.findMachine(machineId);
+    if (!machine) throw new UnknownMachineError(machineId, this.machines.map((m) => m.name));
     return machine;
   }
 
@@ -443,8 +451,9 @@ export class DockerClient implements Client {
    * "verb noun on machine: cause". Status codes in `ok` count as success (value undefined).
    */
   private async callWithMachine<T>(machineId: string, action: string, ms: number, fn: EngineCall<T>, opts: CallOptions = {}): Promise<{ machine: Machine; value: T }> {
-    const machine = await this.resolveMachine(machineId);
-    if (!machine.docker) throw new EngineError(action, machine, machine.connectError ?? 'no connection', { unreachable: true, ...ids(opts) });
+    const machine = this.resolveMachine(machineId);
+    const ref = machineRefOf(machine);
+    if (!machine.docker) throw new EngineError(action, ref, machine.connectError ?? 'no connection', { unreachable: true, ...ids(opts) });
     const docker = machine.docker;
     try {
       const value = await withDeadline(ms, (signal) => fn(docker, signal));
@@ -453,7 +462,7 @@ export class DockerClient implements Client {
       const status = statusCodeOf(err);
       if (status !== undefined && opts.ok?.includes(status)) return { machine, value: undefined as T };
       if (err instanceof EngineError) throw err;
-      throw new EngineError(action, machine, describeEngineError(err, machine.host), { statusCode: status, unreachable: isTransportError(err), ...ids(opts) });
+      throw new EngineError(action, ref, describeEngineError(err, machine.host), { statusCode: status, unreachable: isTransportError(err), ...ids(opts) });
     }
   }
 }
@@ -465,6 +474,26 @@ interface CallOptions {
   ok?: number[];
   /** The container the call is about, carried on the error. */
   containerId?: string;
+}
+
+function machineRefOf(m: Machine): { id: string; name: string } {
+  return { id: m.name, name: m.name };
+}
+
+/**
+ * Why a machine that shares its engine ID with an earlier machine is down, or undefined when it
+ * has an engine of its own.
+ */
+function duplicateReason(name: string, engineId: string, owner: EngineOwner | undefined): string | undefined {
+  switch (owner?.kind) {
+    case undefined:
+    case 'own':
+      return undefined;
+    case 'same':
+      return `${name} reaches the same engine as ${owner.sameAs} (engine ID ${engineId}): list each engine once in the cluster file`;
+    case 'unknown':
+      return `${name} reports the same engine ID as ${owner.other} (${engineId}) and could not be checked for being the same engine (${owner.reason}); it is left out until it can be`;
+  }
 }
 
 function ids(opts: CallOptions): { containerId?: string } {

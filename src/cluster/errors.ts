@@ -15,6 +15,7 @@ export class EngineError extends Error {
   readonly statusCode?: number;
   readonly unreachable: boolean;
   readonly containerId?: string;
+  /** The machine's id: its name in the cluster file. */
   readonly machineId: string;
   readonly machineName: string;
   /** The cause in words, without the "verb noun on machine" prefix. */
@@ -39,7 +40,10 @@ export class InPlaceUpdateError extends EngineError {
   }
 }
 
-/** The machine was asked for something it does not know: a machine id that is not in the cluster. */
+/**
+ * The client was asked about a machine id that is not in the cluster: ids are the machines' names
+ * in the cluster file. The message lists the names there are (`known`).
+ */
 export class UnknownMachineError extends Error {
   override name = 'UnknownMachineError';
   constructor(readonly machineId: string, known: string[]) {

@@ -5,14 +5,16 @@
 import type Docker from 'dockerode';
 import type { WatchReason } from '../execute/client.js';
 import { engineRequest } from './connect.js';
+import { isIdentityMarker } from './engine-identity.js';
 
-/** One machine to watch, as the client knows it. */
+/**
+ * One machine to watch. Its name is its id in every reason. A machine listed twice in the cluster
+ * file (two host strings, one engine) reports that engine's changes under both names.
+ */
 export interface WatchTarget {
   name: string;
   /** Absent when no handle could be made (a host string the transport cannot use). */
   docker?: Docker;
-  /** The machine's id as the client knows it now: the engine id once reached, `name:<name>` before. */
-  id(): string;
 }
 
 export interface WatchOptions {
@@ -22,7 +24,7 @@ export interface WatchOptions {
   relistMs?: number;
   /** A down machine is tried again this often. Default 3 s. */
   retryMs?: number;
-  /** Deadline for connecting to an engine (info + event stream) and for a ping. Default 5 s. */
+  /** Deadline for connecting to an engine (the event stream's answer) and for a ping. Default 5 s. */
   connectTimeoutMs?: number;
 }
 
@@ -47,10 +49,12 @@ export const EVENT_FILTERS = JSON.stringify({ type: ['container', 'volume'] });
 /**
  * The action of one NDJSON event line when it is an interesting one, else undefined (also for a
  * line that is not JSON). `health_status: healthy` reads `health_status`; volume actions are
- * prefixed: `volume create`.
+ * prefixed: `volume create`. The marker volumes of an identity check (engine-identity.ts) do not
+ * count: they come and go within one check, and a refresh that set off another check must not
+ * refresh again because of it.
  */
 export function interestingAction(line: string): string | undefined {
-  let event: { Type?: unknown; Action?: unknown; status?: unknown };
+  let event: { Type?: unknown; Action?: unknown; status?: unknown; Actor?: { ID?: unknown } };
   try {
     event = JSON.parse(line) as typeof event;
   } catch {
@@ -62,7 +66,10 @@ export function interestingAction(line: string): string | undefined {
   const action = raw.split(':')[0]!.trim();
   const type = typeof event.Type === 'string' ? event.Type : 'container';
   if (type === 'container') return CONTAINER_ACTIONS.has(action) ? action : undefined;
-  if (type === 'volume') return VOLUME_ACTIONS.has(action) ? `volume ${action}` : undefined;
+  if (type === 'volume') {
+    const volume = typeof event.Actor?.ID === 'string' ? event.Actor.ID : '';
+    return VOLUME_ACTIONS.has(action) && !isIdentityMarker(volume) ? `volume ${action}` : undefined;
+  }
   return undefined;
 }
 
@@ -125,7 +132,6 @@ type Stream = NodeJS.ReadableStream & { destroy?: (err?: Error) => void };
 class MachineWatch {
   /** unknown until the first connect settles. */
   private state: 'unknown' | 'up' | 'down' = 'unknown';
-  private engineId: string | undefined;
   private stream: Stream | undefined;
   private streamController: AbortController | undefined;
   private streamOpenedAt = 0;
@@ -146,7 +152,7 @@ class MachineWatch {
   ) {}
 
   private get machineId(): string {
-    return this.engineId ?? this.target.id();
+    return this.target.name;
   }
 
   start(): void {
@@ -184,14 +190,11 @@ class MachineWatch {
     this.connecting = true;
     const controller = new AbortController();
     let stream: Stream;
-    let info: { ID?: string };
     try {
-      // one deadline for both: the events request's headers come at once, then it stays open
-      [info, stream] = await this.request(async (signal) => {
+      // the deadline covers the answer's headers, which come at once; the stream then stays open
+      stream = await this.request(async (signal) => {
         signal.addEventListener('abort', () => controller.abort(), { once: true });
-        const i = await engineRequest<{ ID?: string }>(docker, { path: '/info', method: 'GET', abortSignal: controller.signal, statusCodes: { 200: true } });
-        const s = (await docker.getEvents({ filters: EVENT_FILTERS, abortSignal: controller.signal } as Docker.GetEventsOptions)) as Stream;
-        return [i, s] as const;
+        return (await docker.getEvents({ filters: EVENT_FILTERS, abortSignal: controller.signal } as Docker.GetEventsOptions)) as Stream;
       });
     } catch {
       this.connecting = false;
@@ -209,7 +212,6 @@ class MachineWatch {
     this.stream = stream;
     this.streamController = controller;
     this.streamOpenedAt = Date.now();
-    if (info.ID) this.engineId = info.ID;
     this.follow(stream);
     const before = this.state;
     this.state = 'up';

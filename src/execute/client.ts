@@ -3,10 +3,17 @@
 import type { ClusterState, ContainerState, VolumeState } from '../model/cluster.js';
 import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
 
+/** One machine of the cluster file as listMachines saw it. */
 export interface MachineInfo {
+  /** The machine's identity everywhere (plans, container states, client calls): its name in the cluster file. */
   id: string;
   name: string;
   host: string;
+  /**
+   * The engine's own ID (`docker info`) when last reached; absent before. Not unique: Docker 20.10
+   * derives it from the engine's identity key, so engines cloned from one VM image share it.
+   */
+  engineId?: string;
   status: 'up' | 'down';
   downReason?: string;
   engineVersion?: string;
@@ -80,8 +87,8 @@ export interface Client extends MachineClient, DNSClient, ContainerClient, Image
  * Why the cluster may have changed. `event`: an engine reported a container or volume change
  * (`action` is Docker's action, e.g. `start`, `die`, `health_status`; volume actions read
  * `volume create` / `volume destroy`). `relist`: the periodic fallback. `machine-down` /
- * `machine-up`: a machine's engine stopped or started answering (machineId is its engine id once
- * it was reached, `name:<name>` before).
+ * `machine-up`: a machine's engine stopped or started answering. machineId is always the
+ * machine's id, its name in the cluster file.
  */
 export type WatchReason = { kind: 'event'; machineId: string; action: string } | { kind: 'relist' } | { kind: 'machine-down'; machineId: string } | { kind: 'machine-up'; machineId: string };
 

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import type { WatchReason } from '../../src/execute/client.js';
+import { IDENTITY_MARKER_PREFIX } from '../../src/cluster/engine-identity.js';
 import { LineSplitter, interestingAction, watchEngines, type WatchTarget } from '../../src/cluster/watch.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,7 +33,7 @@ class FakeEngine {
   } as unknown as Docker;
 
   target(name: string): WatchTarget {
-    return { name, docker: this.docker, id: () => `name:${name}` };
+    return { name, docker: this.docker };
   }
 
   emit(event: object): void {
@@ -70,6 +71,14 @@ describe('which engine events count', () => {
     assert.equal(interestingAction('{"Type":"volume","Action":"mount"}'), undefined);
   });
 
+  it("an identity check's marker volume coming and going does not count; a volume named alike but not prefixed does", () => {
+    const event = (action: string, id: string) => JSON.stringify({ Type: 'volume', Action: action, Actor: { ID: id, Attributes: { driver: 'local' } } });
+    assert.equal(interestingAction(event('create', `${IDENTITY_MARKER_PREFIX}0a1b2c3d4e5f-0`)), undefined);
+    assert.equal(interestingAction(event('destroy', `${IDENTITY_MARKER_PREFIX}0a1b2c3d4e5f-0`)), undefined);
+    assert.equal(interestingAction(event('create', `data-${IDENTITY_MARKER_PREFIX}1`)), 'volume create');
+    assert.equal(interestingAction(event('create', 'data')), 'volume create');
+  });
+
   it('an old-style event with only "status" is a container event', () => {
     assert.equal(interestingAction('{"status":"start","id":"abc"}'), 'start');
   });
@@ -100,7 +109,7 @@ describe('splitting the event stream into lines', () => {
 });
 
 describe('watchEngines with fake engines', () => {
-  it('three events within the debounce window are reported once, as the last of them, with the engine id', async () => {
+  it('three events within the debounce window are reported once, as the last of them, with the machine name as id', async () => {
     const engine = new FakeEngine('ENGINE-A');
     const { reasons, onChange } = record();
     const stop = watchEngines([engine.target('a')], onChange, { debounceMs: 100, relistMs: 0 });
@@ -112,7 +121,26 @@ describe('watchEngines with fake engines', () => {
       await sleep(20);
       assert.deepEqual(reasons, [], 'nothing before the window ends');
       await sleep(150);
-      assert.deepEqual(reasons, [{ kind: 'event', machineId: 'ENGINE-A', action: 'start' }]);
+      assert.deepEqual(reasons, [{ kind: 'event', machineId: 'a', action: 'start' }]);
+    } finally {
+      stop();
+    }
+  });
+
+  it('two engines reporting one engine ID (clones) are watched apart, each under its machine name', async () => {
+    const a = new FakeEngine('CLONE');
+    const b = new FakeEngine('CLONE');
+    const { reasons, onChange } = record();
+    const stop = watchEngines([a.target('m1'), b.target('m2')], onChange, { debounceMs: 10, relistMs: 0, retryMs: 1_000 });
+    try {
+      await sleep(30);
+      b.emit({ Type: 'container', Action: 'start' });
+      await sleep(50);
+      assert.deepEqual(reasons, [{ kind: 'event', machineId: 'm2', action: 'start' }]);
+      a.crash();
+      await sleep(50);
+      assert.deepEqual(reasons.at(-1), { kind: 'machine-down', machineId: 'm1' });
+      assert.equal(reasons.filter((r) => r.kind === 'machine-down').length, 1, 'm2 stays up');
     } finally {
       stop();
     }
@@ -132,7 +160,7 @@ describe('watchEngines with fake engines', () => {
     }
   });
 
-  it('an engine that crashes is reported down once, retried, and reported up with its id when it answers again', async () => {
+  it('an engine that crashes is reported down once, retried, and reported up when it answers again', async () => {
     const engine = new FakeEngine('ENGINE-A');
     const { reasons, onChange } = record();
     const stop = watchEngines([engine.target('a')], onChange, { debounceMs: 10, relistMs: 0, retryMs: 30 });
@@ -140,13 +168,13 @@ describe('watchEngines with fake engines', () => {
       await sleep(30);
       engine.crash();
       await sleep(200); // several retries fail meanwhile
-      assert.deepEqual(reasons, [{ kind: 'machine-down', machineId: 'ENGINE-A' }]);
+      assert.deepEqual(reasons, [{ kind: 'machine-down', machineId: 'a' }]);
       engine.up = true;
       await sleep(100);
-      assert.deepEqual(reasons, [{ kind: 'machine-down', machineId: 'ENGINE-A' }, { kind: 'machine-up', machineId: 'ENGINE-A' }]);
+      assert.deepEqual(reasons, [{ kind: 'machine-down', machineId: 'a' }, { kind: 'machine-up', machineId: 'a' }]);
       engine.emit({ Type: 'volume', Action: 'create' });
       await sleep(50);
-      assert.deepEqual(reasons.at(-1), { kind: 'event', machineId: 'ENGINE-A', action: 'volume create' });
+      assert.deepEqual(reasons.at(-1), { kind: 'event', machineId: 'a', action: 'volume create' });
     } finally {
       stop();
     }
@@ -186,16 +214,16 @@ describe('watchEngines with fake engines', () => {
     }
   });
 
-  it('a machine that cannot be reached at the start is reported down once under the id the client knows', async () => {
+  it('a machine that cannot be reached at the start is reported down once under its name', async () => {
     const engine = new FakeEngine('ENGINE-B');
     engine.up = false;
     const { reasons, onChange } = record();
-    const noHandle: WatchTarget = { name: 'c', id: () => 'name:c' };
+    const noHandle: WatchTarget = { name: 'c' };
     const stop = watchEngines([engine.target('b'), noHandle], onChange, { debounceMs: 10, relistMs: 0, retryMs: 20 });
     try {
       await sleep(150);
       const byId = [...reasons].sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)));
-      assert.deepEqual(byId, [{ kind: 'machine-down', machineId: 'name:b' }, { kind: 'machine-down', machineId: 'name:c' }]);
+      assert.deepEqual(byId, [{ kind: 'machine-down', machineId: 'b' }, { kind: 'machine-down', machineId: 'c' }]);
     } finally {
       stop();
     }
@@ -212,7 +240,7 @@ describe('watchEngines with fake engines', () => {
       a.crash();
       b.crash();
       await sleep(150);
-      assert.deepEqual(reasons, [{ kind: 'machine-down', machineId: 'ENGINE-A' }, { kind: 'machine-down', machineId: 'ENGINE-B' }]);
+      assert.deepEqual(reasons, [{ kind: 'machine-down', machineId: 'a' }, { kind: 'machine-down', machineId: 'b' }]);
     } finally {
       stop();
     }
@@ -236,7 +264,6 @@ describe('watchEngines with fake engines', () => {
   it('stop during a connect that never answers ends it at once, timer included', async () => {
     const hanging: WatchTarget = {
       name: 'h',
-      id: () => 'name:h',
       docker: { modem: { dial: () => {} }, getEvents: () => new Promise(() => {}) } as unknown as Docker,
     };
     const before = process.getActiveResourcesInfo().filter((k) => k === 'Timeout').length;

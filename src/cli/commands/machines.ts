@@ -7,17 +7,17 @@ export async function machinesCommand(client: Client, opts: { json?: boolean }):
   const machines = await client.listMachines();
   if (opts.json) {
     const rows = machines.map((m) => ({
-      name: m.name, id: m.id, host: m.host, status: m.status, reason: m.downReason ?? null,
+      name: m.name, id: m.id, engineId: m.engineId ?? null, host: m.host, status: m.status, reason: m.downReason ?? null,
       engineVersion: m.engineVersion ?? null, containers: m.containerCount ?? null,
     }));
     process.stdout.write(`${jsonText(rows, 2)}\n`);
     return 0;
   }
   const rows = machines.map((m) => [
-    m.name, m.status === 'up' ? m.id.slice(0, 14) : '-', m.host,
+    m.name, m.engineId ? m.engineId.slice(0, 14) : '-', m.host,
     m.status === 'up' ? 'up' : `down: ${m.downReason ?? 'unreachable'}`,
     m.engineVersion ?? '-', m.containerCount === undefined ? '-' : String(m.containerCount),
   ]);
-  process.stdout.write(`${table(['NAME', 'ID', 'HOST', 'STATUS', 'ENGINE', 'CONTAINERS'], rows)}\n`);
+  process.stdout.write(`${table(['NAME', 'ENGINE ID', 'HOST', 'STATUS', 'ENGINE', 'CONTAINERS'], rows)}\n`);
   return 0;
 }

@@ -603,8 +603,8 @@ main() {
       valid_machine "${2:-}"
       check_tools; lock; start_machine "$2"; say "$2 started" ;;
     rekey)
-      valid_key_mode "${2:-}"
-      [[ -z ${3:-} ]] || usage
+      [[ -n ${2:-} && -z ${3:-} ]] || usage
+      valid_key_mode "$2"
       check_tools; lock; cmd_rekey "$2" ;;
   esac
 }

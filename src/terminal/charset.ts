@@ -1,7 +1,7 @@
 // What the terminal can show: UTF-8, or ASCII only. Decided once from the locale, and applied at the
 // output boundary, so no screen or command needs to know.
 import { StringDecoder } from 'node:string_decoder';
-import stringWidth from 'string-width';
+import { graphemeWidth, graphemesOf } from './text.js';
 
 /** The characters dockplan may write: every Unicode character, or 7-bit ASCII only. */
 export type Charset = 'utf-8' | 'ascii';
@@ -47,7 +47,6 @@ function boxDrawing(ch: string): string {
 }
 
 const ASCII = /^[\x00-\x7f]*$/;
-const graphemes = new Intl.Segmenter();
 
 /** One user-perceived character (a grapheme cluster) that is not ASCII, as ASCII of the same display width. */
 function graphemeToAscii(g: string): string {
@@ -55,10 +54,10 @@ function graphemeToAscii(g: string): string {
   if (known !== undefined) return known;
   const code = g.codePointAt(0)!;
   if (g.length === 1 && code >= 0x2500 && code <= 0x257f) return boxDrawing(g);
-  const width = stringWidth(g);
+  const width = graphemeWidth(g);
   // A letter with accents keeps its letter: é -> e, Zürich -> Zurich.
   const bare = g.normalize('NFKD').replace(/\p{M}/gu, '');
-  if (bare !== '' && /^[\x20-\x7e]+$/.test(bare) && stringWidth(bare) === width) return bare;
+  if (bare !== '' && /^[\x20-\x7e]+$/.test(bare) && bare.length === width) return bare;
   return '?'.repeat(width);
 }
 
@@ -72,7 +71,7 @@ function graphemeToAscii(g: string): string {
 export function toAscii(text: string): string {
   if (ASCII.test(text)) return text;
   let out = '';
-  for (const { segment } of graphemes.segment(text)) out += ASCII.test(segment) ? segment : graphemeToAscii(segment);
+  for (const segment of graphemesOf(text)) out += ASCII.test(segment) ? segment : graphemeToAscii(segment);
   return out;
 }
 

@@ -8,11 +8,52 @@ const BEL = '\x07';
 const ST_C1 = '\u009c';
 const TAB_STOP = 8;
 
-const graphemes = new Intl.Segmenter();
+const segmenter = new Intl.Segmenter();
+/** How long a piece of text is given to Intl.Segmenter at once. */
+const PIECE = 256;
 
-/** The display columns a line takes, as Ink counts them (`string-width`: wide East Asian characters and emoji are 2). */
-export function displayWidth(line: string): number {
-  return stringWidth(line);
+/** True when `at` falls between two ASCII characters other than CR LF: always a grapheme boundary (UAX #29). */
+function asciiBoundary(text: string, at: number): boolean {
+  return text.charCodeAt(at - 1) < 0x80 && text.charCodeAt(at) < 0x80 && !(text[at - 1] === '\r' && text[at] === '\n');
+}
+
+/**
+ * The grapheme clusters (user-perceived characters, UAX #29) of `text`, in order. Intl.Segmenter
+ * takes time growing with the square of a string's length (Node 20: 2.6 s for 60,000 characters),
+ * so text is segmented in pieces of about 256 characters, cut between two ASCII characters
+ * (a run of over 1,024 characters without such a place is cut anyway, which may split one
+ * cluster there); ASCII-only pieces need no segmenter at all.
+ */
+export function* graphemesOf(text: string): Generator<string> {
+  for (let from = 0; from < text.length;) {
+    let to = Math.min(text.length, from + PIECE);
+    while (to < text.length && to < from + PIECE * 4 && !asciiBoundary(text, to)) to++;
+    const piece = text.slice(from, to);
+    if (/^[\x00-\x7f]*$/.test(piece)) {
+      for (let i = 0; i < piece.length; i++) yield piece[i] === '\r' && piece[i + 1] === '\n' ? piece.slice(i, ++i + 1) : piece[i]!;
+    } else {
+      for (const { segment } of segmenter.segment(piece)) yield segment;
+    }
+    from = to;
+  }
+}
+
+const widths = new Map<string, number>();
+
+/**
+ * The display columns of one grapheme cluster, as Ink counts them (`string-width`: 2 for wide East
+ * Asian characters and emoji, 0 for marks and format characters). Remembered per cluster, since
+ * measuring one costs microseconds and a log is mostly the same few characters.
+ */
+export function graphemeWidth(g: string): number {
+  if (g.length === 1 && g >= ' ' && g < '\x7f') return 1;
+  let w = widths.get(g);
+  if (w === undefined) {
+    if (widths.size >= 4096) widths.clear();
+    w = stringWidth(g);
+    widths.set(g, w);
+  }
+  return w;
 }
 
 /**
@@ -50,17 +91,15 @@ export function displayLines(text: string, last = Infinity): string[] {
  */
 export function fitWidth(line: string, columns: number, ellipsis = '…'): string {
   if (columns <= 0) return '';
-  if (stringWidth(line) <= columns) return line;
   const room = columns - stringWidth(ellipsis);
   let used = 0;
   let kept = '';
-  for (const { segment } of graphemes.segment(line)) {
-    const w = stringWidth(segment);
-    if (used + w > room) break;
-    kept += segment;
-    used += w;
+  for (const segment of graphemesOf(line)) {
+    used += graphemeWidth(segment);
+    if (used > columns) return kept + ellipsis;
+    if (used <= room) kept += segment;
   }
-  return kept + ellipsis;
+  return line;
 }
 
 /** Untrusted text made single-line and cut to `columns`: {@link displayLine} then {@link fitWidth}. */
@@ -165,7 +204,7 @@ function layOut(text: string): string {
   const putText = (s: string) => {
     for (const ch of s) put(ch, 1);
   };
-  for (const { segment } of graphemes.segment(text)) {
+  for (const segment of graphemesOf(text)) {
     const code = segment.charCodeAt(0);
     if (segment === '\t') col = (Math.floor(col / TAB_STOP) + 1) * TAB_STOP;
     else if (segment === '\r') col = 0;
@@ -174,9 +213,8 @@ function layOut(text: string): string {
       putText(caret(0x0a));
     } else if (code < 0x20 || code === 0x7f) putText(caret(code));
     else if (code >= 0x80 && code <= 0x9f) putText('?');
-    else if (segment.length === 1 && code < 0x7f) put(segment, 1);
     else {
-      const width = stringWidth(segment);
+      const width = graphemeWidth(segment);
       if (width > 0) put(segment, width);
     }
   }

@@ -49,6 +49,8 @@ export type FrameMatcher = string | RegExp | ((frame: string) => boolean);
 export interface Tui {
   /** The last frame drawn, without colours. */
   frame(): string;
+  /** The last frame as Ink wrote it, colour sequences and all: to prove what did not reach the terminal. */
+  rawFrame(): string;
   /** Every line of the last frame. */
   lines(): string[];
   /** Writes each key to stdin, letting the event loop turn after each one. */
@@ -112,6 +114,7 @@ export async function renderTui(opts: RenderTuiOptions = {}): Promise<Tui> {
   const frame = () => stripVTControlCharacters(ink.lastFrame() ?? '');
   const tui: Tui = {
     frame,
+    rawFrame: () => ink.lastFrame() ?? '',
     lines: () => frame().split('\n'),
     async press(...keys) {
       for (const key of keys) {

@@ -152,7 +152,7 @@ export function containerFromListing(c: ListedContainer, machineId: string): Con
   const exitCode = exitCodeFromStatusText(c.Status);
   if (exitCode !== undefined) out.exitCode = exitCode;
   const service = serviceFromLabels(c.Labels);
-  if (service) out.service = service;
+  if (service) withService(out, service);
   return out;
 }
 
@@ -177,8 +177,17 @@ export function containerFromInspect(c: InspectedContainer, machineId: string): 
   const resources = resourcesInForce(c.HostConfig);
   if (resources) out.resources = resources;
   const service = serviceFromLabels(c.Config.Labels);
-  if (service) out.service = service;
+  if (service) withService(out, service);
   return out;
+}
+
+/**
+ * A managed container's service labels; its image reads as the spec names it (a container created
+ * from a pinned image ID would otherwise show as `sha256:...`, not as the name people know).
+ */
+function withService(c: ContainerState, service: ContainerServiceLabels): void {
+  c.service = service;
+  if (service.spec?.image) c.image = service.spec.image;
 }
 
 /**

@@ -15,7 +15,7 @@ export interface ContainerState {
   id: string;
   name: string;
   machineId: string;
-  /** The image as the container was created from (a tag, a digest reference or an image ID). */
+  /** The image by name: as its service's spec names it, else as Docker was asked to create it from. */
   image: string;
   /** The ID of the image the container runs (`sha256:...`), as Docker reports it. */
   imageId?: string;

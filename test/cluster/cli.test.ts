@@ -2,41 +2,17 @@
 // confirmation, and what ends up on each machine (checked through Docker).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BUSYBOX, PROJECT_DIR, clusterFile, containersOf, machine, machines, skipReason } from './harness.js';
+import { BUSYBOX, containersOf, machine, machines, skipReason } from './harness.js';
+import { BIN, dockplan } from '../support/cli-run.js';
 
 const skip = skipReason();
-const BIN = join(PROJECT_DIR, 'dist', 'bin', 'dockplan.js');
 const dir = mkdtempSync(join(tmpdir(), 'dockplan-cli-'));
 const suffix = Math.random().toString(36).slice(2, 6);
 const WEB = `cli-web-${suffix}`;
 const VOL = `dpt-cli-${suffix}`;
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the built binary with no terminal (stdin is a closed pipe). */
-function dockplan(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, DOCKPLAN_CLUSTER: clusterFile(), ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.stdin.end();
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 function specFile(name: string, text: string): string {
   const file = join(dir, name);
@@ -113,7 +89,7 @@ test('plan --json of a new service follows the contract and --detailed-exitcode 
   assert.equal(run.container, null);
   assert.equal(run.machine.name, volume.machine.name, 'replicas follow the new volume');
   assert.equal(run.text, `+ run container ${WEB} on ${run.machine.name}`);
-  assert.deepEqual(plan.summary, { create: 3, replace: 0, update: 0, remove: 0, machines: 1 });
+  assert.deepEqual(plan.summary, { create: 3, replace: 0, update: 0, stop: 0, remove: 0, machines: 1 });
   assert.deepEqual(plan.warnings, []);
 });
 

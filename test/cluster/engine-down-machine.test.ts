@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { formatPlan } from '../../src/plan/plan.js';
-import { Engine, containersOfService, countByMachine, specOf, yaml } from '../support/engine-helpers.js';
-import { machineUp, skipReason, startMachine, stopMachine } from './harness.js';
+import { Engine, containersOfService, countByMachine, specOf, volumeOn, yaml } from '../support/engine-helpers.js';
+import { machineUp, skipReason, startMachine, stopMachine, waitFor } from './harness.js';
 
 const skip = skipReason();
 
@@ -39,7 +39,12 @@ describe('deploying while a machine is down', { skip }, () => {
       assert.deepEqual(m3.containers, []);
       assert.deepEqual(state.machines.filter((m) => m.status === 'up').map((m) => m.name).sort(), ['m1', 'm2']);
 
-      const d = await engine.deployOk(spec);
+      // Not seeing the service anywhere proves nothing while m3 is down: it may run there.
+      await assert.rejects(engine.deploy(spec), /m3 is down, and service e2e-down-\w+ may already run there.*--ignore-down/s);
+      assert.deepEqual(await containersOfService(name, ['m1', 'm2']), [], 'a refused plan creates nothing');
+
+      const d = await engine.deploy(spec, {}, { ignoreDown: true });
+      assert.equal(d.result.ok, true, JSON.stringify(d.result.failure));
       assert.deepEqual(d.plan.unseen.map((u) => u.name), ['m3']);
       assert.ok(d.plan.unseen[0]!.reason.length > 0);
       const text = formatPlan(d.plan, d.names);
@@ -54,5 +59,37 @@ describe('deploying while a machine is down', { skip }, () => {
       await startMachine('m3');
     }
     assert.deepEqual(await containersOfService(name, ['m3']), [], 'nothing of the service ever reached m3');
+  });
+
+  it('a single replica with a named volume on m2: while m2 is down nothing is created elsewhere; once back, the plan is empty', async () => {
+    const name = engine.service('downvol');
+    const volume = engine.volume('downvol');
+    const spec = specOf(yaml(
+      `name: ${name}`,
+      'image: local/busybox:1',
+      'command: ["sh", "-c", "exec sleep 3600"]',
+      'init: true',
+      'stop_grace_period: 1s',
+      'placement: {machines: [m2, m3]}',
+      'volumes: [{name: ' + volume + '}]',
+      'mounts: [{volume: ' + volume + ', path: /data}]',
+      'update: {monitor: 500ms}',
+    ));
+    await engine.deployOk(spec);
+    const [where] = await containersOfService(name);
+    assert.ok(where, 'deployed');
+    const other = where.machine === 'm2' ? 'm3' : 'm2';
+    await stopMachine(where.machine);
+    try {
+      await assert.rejects(engine.deploy(spec), new RegExp(`${where.machine} is down, and service ${name} may already run there.*new, empty volume ${volume}`, 's'));
+      assert.deepEqual(await containersOfService(name, [other]), [], `nothing was created on ${other}`);
+      assert.equal(await volumeOn(other, volume), undefined, `no second volume on ${other}`);
+    } finally {
+      await startMachine(where.machine);
+    }
+    // Docker restarts the container (restart policy unless-stopped) once its engine is back.
+    await waitFor(async () => (await containersOfService(name, [where.machine]))[0]?.running, 30_000, 100);
+    const again = await engine.deploy(spec);
+    assert.deepEqual(again.plan.operations, [], 'back up, the service is whole: nothing to do');
   });
 });

@@ -82,17 +82,18 @@ describe('pull policies against the real registry', { skip }, () => {
     const t0 = Date.now();
     const d = await engine.deployOk(onM1(name, IMAGE, 'missing'));
     const t1 = Date.now();
-    assert.match(d.plan.spec.image, digestPinned(IMAGE));
+    assert.equal(d.plan.spec.image, IMAGE, 'the spec keeps the image as written');
+    assert.match(d.plan.spec.image_ref!, digestPinned(IMAGE));
     assert.ok(d.steps.some((s) => s.phase === 'pulling' && s.machine === 'm1'), JSON.stringify(d.steps));
 
     const [c] = await containersOfService(name);
     assert.ok(c?.running);
     assert.equal(c.machine, 'm1');
-    assert.equal(c.image, d.plan.spec.image, 'the container runs the pinned reference');
-    assert.match((JSON.parse(c.labels['dockplan.spec']!) as ServiceSpec).image, digestPinned(IMAGE));
+    assert.equal(c.image, d.plan.spec.image_ref, 'the container runs the pinned reference');
+    assert.match((JSON.parse(c.labels['dockplan.spec']!) as ServiceSpec).image_ref!, digestPinned(IMAGE));
     const pulls = await pullsOn('m1', t0 - 1000, t1 + 1000);
     assert.ok(pulls.some((id) => id.startsWith(`${registry()}/busybox`)), `m1 pulled the image: ${JSON.stringify(pulls)}`);
-    const digest = d.plan.spec.image.split('@')[1];
+    const digest = d.plan.spec.image_ref!.split('@')[1];
     const inspected = await machine('m1').docker.getImage(`${registry()}/busybox@${digest}`).inspect();
     assert.ok(inspected.RepoDigests.includes(`${registry()}/busybox@${digest}`));
   });
@@ -103,7 +104,7 @@ describe('pull policies against the real registry', { skip }, () => {
     const t0 = Date.now();
     const d = await engine.deployOk(onM1(name, IMAGE, 'always'));
     const t1 = Date.now();
-    assert.match(d.plan.spec.image, digestPinned(IMAGE));
+    assert.match(d.plan.spec.image_ref!, digestPinned(IMAGE));
     const pulling = d.steps.findIndex((s) => s.phase === 'pulling' && s.machine === 'm1');
     const creating = d.steps.findIndex((s) => s.phase === 'creating');
     assert.ok(pulling >= 0 && pulling < creating, `pulled before creating: ${JSON.stringify(d.steps)}`);
@@ -111,7 +112,18 @@ describe('pull policies against the real registry', { skip }, () => {
     assert.ok(pulls.some((id) => id.startsWith(`${registry()}/busybox`)), `m1 pulled although it had the image: ${JSON.stringify(pulls)}`);
     const [c] = await containersOfService(name);
     assert.ok(c?.running);
-    assert.equal(c.image, d.plan.spec.image);
+    assert.equal(c.image, d.plan.spec.image_ref);
+  });
+
+  it('pull_policy always: the unchanged spec right after a deploy plans nothing, and scaling 2 -> 3 runs one and replaces none', async () => {
+    const name = engine.service('palwscale');
+    const spec = { ...onM1(name, IMAGE, 'always'), placement: undefined, replicas: 2 };
+    await engine.deployOk(spec);
+    const again = await engine.deploy(spec);
+    assert.deepEqual(again.plan.operations, [], 'the registry digest has not moved: nothing to do');
+    const scaled = await engine.deployOk({ ...spec, replicas: 3 });
+    assert.deepEqual(scaled.plan.operations.map((o) => o.kind), ['run']);
+    assert.equal((await containersOfService(name)).filter((c) => c.running).length, 3);
   });
 
   it('pull_policy never fails clearly, naming pull_policy, when no machine has the image', async () => {
@@ -137,7 +149,7 @@ describe('pull policies against the real registry', { skip }, () => {
     const name = engine.service('pnev1');
     const t0 = Date.now();
     const d = await engine.deploy(onM1(name, IMAGE, 'never'));
-    assert.match(d.plan.spec.image, digestPinned(IMAGE), 'pinned to the digest m2 has');
+    assert.match(d.plan.spec.image_ref!, digestPinned(IMAGE), 'pinned to the digest m2 has');
     assert.equal(d.result.ok, false);
     assert.match(d.result.failure?.message ?? '', /not on m1 and pull_policy is never/);
     assert.ok(d.result.failure?.message.includes(d.plan.spec.image));

@@ -242,6 +242,11 @@ export class Engine {
     return { plan, names, result, events, steps: this.steps(events, names), runMs: Date.now() - started };
   }
 
+  /** Plans a deployment without running it. */
+  async deployment(spec: ServiceSpec, options: DeploymentOptions = {}): Promise<{ plan: Plan; names: NameResolver }> {
+    return new Deployment(this.client, spec, options).plan();
+  }
+
   /** Like deploy(), and the run must succeed. */
   async deployOk(spec: ServiceSpec, hooks: ExecutionHooks = {}): Promise<Deployed> {
     const d = await this.deploy(spec, hooks);

@@ -6,6 +6,11 @@ export class PlanError extends Error {
     message: string,
     /** Machines that were ruled out, each with the constraint that excluded it. */
     readonly excluded: { machine: MachineState; reason: string }[] = [],
+    /**
+     * `ignore-down`: refused only because a machine that is down may hold what the plan would
+     * create; planning again with RollingOptions.ignoreDown goes ahead (a face may offer that).
+     */
+    readonly overridable?: 'ignore-down',
   ) {
     super(message);
     this.name = 'PlanError';

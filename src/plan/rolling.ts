@@ -202,6 +202,8 @@ function refuseNewWhileDown(spec: ServiceSpec, down: MachineState[]): never {
   throw new PlanError(
     `${names(down)} ${isAre(down.length)} down, and service ${spec.name} may already run there (containers and volumes on a machine that is down cannot be seen): ` +
       `creating it now could start ${copy}. Wait until ${down.length === 1 ? 'it is' : 'they are'} back, or plan again with --ignore-down to create it anyway.`,
+    [],
+    'ignore-down',
   );
 }
 
@@ -211,6 +213,8 @@ function refuseVolumesWhileDown(spec: ServiceSpec, volumes: VolumeSpec[], down: 
   throw new PlanError(
     `volume ${list} of service ${spec.name} is on no machine that is up, and ${names(down)} ${isAre(down.length)} down and may hold it: ` +
       `creating it now would give the service a new, empty volume. Wait until ${down.length === 1 ? 'it is' : 'they are'} back, or plan again with --ignore-down to create it anyway.`,
+    [],
+    'ignore-down',
   );
 }
 

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '../execute/client.js';
 import { Deployment } from '../execute/deployment.js';
 import { messageOf } from '../execute/errors.js';
+import { PlanError } from '../plan/plan-error.js';
 import type { ApprovalDecision, ApprovalRequest, ExecutionResult } from '../execute/events.js';
 import type { ContainerState } from '../model/cluster.js';
 import { findService } from '../model/cluster.js';
@@ -214,16 +215,24 @@ export class Controller {
     return undefined;
   }
 
-  private planDraft(serviceId: string | undefined, current: ServiceSpec | undefined, desired: ServiceSpec, origin: string) {
-    const draft: Draft = { id: this.nextDraftId++, serviceId, current, desired, origin, planning: 'pending' };
+  private planDraft(serviceId: string | undefined, current: ServiceSpec | undefined, desired: ServiceSpec, origin: string, ignoreDown = false) {
+    const draft: Draft = { id: this.nextDraftId++, serviceId, current, desired, origin, planning: 'pending', ignoreDown };
     const back: Screen = serviceId ? { kind: 'service', serviceId } : { kind: 'cluster' };
     this.navigate({ kind: 'plan', draft, back });
-    const deployment = new Deployment(this.client, desired);
+    const deployment = new Deployment(this.client, desired, { ignoreDown });
     this.deployment = { draftId: draft.id, deployment };
     deployment.plan().then(
       ({ plan, names }) => this.dispatch({ type: 'draft-planned', draftId: draft.id, plan, names }),
-      (err) => this.dispatch({ type: 'draft-failed', draftId: draft.id, error: messageOf(err) }),
+      (err) => this.dispatch({ type: 'draft-failed', draftId: draft.id, error: messageOf(err), forcible: err instanceof PlanError && err.overridable === 'ignore-down' }),
     );
+  }
+
+  /** Plans the refused draft on screen again as if the machines that are down held nothing. */
+  planIgnoringDown(): void {
+    const s = this.state.screen;
+    if (s.kind !== 'plan' || s.draft.planning !== 'error' || !s.draft.forcible) return;
+    const { serviceId, current, desired, origin } = s.draft;
+    this.planDraft(serviceId, current, desired, `${origin} · ignoring machines that are down`, true);
   }
 
   // ---- execution -------------------------------------------------------------------------

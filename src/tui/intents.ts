@@ -80,6 +80,9 @@ export function runIntent(intent: Intent, controller: Controller): void {
     case 'apply':
       controller.apply();
       return;
+    case 'ignore-down':
+      controller.planIgnoringDown();
+      return;
     case 'approve-one':
       controller.approve('one');
       return;

@@ -34,7 +34,7 @@ export function keyName(input: string, key: Key): KeyName {
 export type Intent =
   | 'up' | 'down' | 'page-up' | 'page-down' | 'open' | 'back' | 'quit' | 'help' | 'filter' | 'refresh'
   | 'new-service' | 'logs' | 'inspect' | 'follow' | 'edit' | 'edit-image' | 'edit-replicas' | 'edit-env' | 'edit-placement'
-  | 'apply' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here';
+  | 'apply' | 'ignore-down' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here';
 
 export type KeyContext = 'cluster' | 'service' | 'plan' | 'execute' | 'approval' | 'finished';
 
@@ -91,6 +91,7 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     ...move.map((b) => ({ ...b, help: b.help.replace('move', 'scroll') })),
     { keys: ['enter', 'y'], label: 'enter', intent: 'apply', short: 'apply', help: 'go ahead: execute step by step', mutating: true, footer: true },
     { keys: ['e'], label: 'e', intent: 'edit', short: 'edit spec', help: 'edit this spec in $VISUAL/$EDITOR', mutating: true, footer: true },
+    { keys: ['f'], label: 'f', intent: 'ignore-down', help: 'refused because a machine is down: plan anyway, as if it held nothing (it may then run twice)', mutating: true },
     { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'discard this change and go back', footer: true },
     ...common,
   ],

@@ -8,7 +8,7 @@ import { Spinner } from './spinner.js';
 /** The plan for a draft: what changes in the spec, then what happens on each machine; it scrolls. */
 export function PlanScreen({ draft, rows, columns, offset }: { draft: Draft; rows: number; columns: number; offset: number }) {
   const lines = planLines(draft);
-  const status = draft.planning === 'ready' ? 0 : draft.planning === 'pending' ? 1 : 3 + (draft.error ?? '').split('\n').length;
+  const status = draft.planning === 'ready' ? 0 : draft.planning === 'pending' ? 1 : 3 + (draft.error ?? '').split('\n').length + (draft.forcible ? 1 : 0);
   const shown = scrollWindow(lines, offset, rows - 1 - status, columns);
   return (
     <Box flexDirection="column">
@@ -19,6 +19,7 @@ export function PlanScreen({ draft, rows, columns, offset }: { draft: Draft; row
         <Box flexDirection="column">
           <Text color={theme.bad}>Cannot plan this change:</Text>
           {(draft.error ?? 'unknown error').split('\n').map((l, i) => <Text key={i} color={theme.bad} wrap="wrap">  {l}</Text>)}
+          {draft.forcible ? <Text color={theme.warn} wrap="wrap">f plans it anyway, as if the machines that are down held nothing (they may then run it twice)</Text> : null}
           <Text color={theme.dim}>e edits the spec · esc goes back (nothing changed)</Text>
         </Box>
       ) : null}

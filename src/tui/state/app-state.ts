@@ -27,6 +27,10 @@ export interface Draft {
   plan?: Plan;
   names?: NameResolver;
   error?: string;
+  /** The plan was refused only because a machine that is down may hold the service: `f` plans it anyway. */
+  forcible?: boolean;
+  /** Planned as if the machines that are down held nothing (the user chose it). */
+  ignoreDown?: boolean;
 }
 
 export type Screen =

@@ -18,7 +18,7 @@ export type Action =
   | { type: 'modal'; modal?: Modal }
   | { type: 'filter'; value: string }
   | { type: 'draft-planned'; draftId: number; plan: Plan; names: NameResolver }
-  | { type: 'draft-failed'; draftId: number; error: string }
+  | { type: 'draft-failed'; draftId: number; error: string; forcible?: boolean }
   | { type: 'execution-start'; draft: Draft }
   | { type: 'execution-event'; event: DeployEvent }
   | { type: 'execution-await'; index: number }
@@ -57,7 +57,7 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, screen: updateDraft(state.screen, action.draftId, (d) =>
         action.type === 'draft-planned'
           ? { ...d, planning: 'ready', plan: action.plan, names: action.names, error: undefined }
-          : { ...d, planning: 'error', error: action.error }) };
+          : { ...d, planning: 'error', error: action.error, forcible: action.forcible === true }) };
     case 'execution-start':
       return { ...state, execution: startExecution(action.draft) };
     case 'execution-event':

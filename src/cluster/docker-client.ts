@@ -7,7 +7,7 @@ import { loadClusterConfig, type ClusterConfig } from './cluster-config.js';
 import { connectEngine, engineRequest } from './connect.js';
 import { MountSpecError, containerCreateOptions, type ContainerCreateOptions } from './container-config.js';
 import { containerFromInspect, containerFromListing, demuxLogs, namedVolumes, type InspectedContainer, type ListedContainer } from './container-state.js';
-import { EngineIdentityChecks, isIdentityMarker, type EngineOwner, type IdentityCandidate } from './engine-identity.js';
+import { EngineIdentityChecks, isIdentityMarker, sharedEngineReason, type IdentityCandidate } from './engine-identity.js';
 import { EngineError, InPlaceUpdateError, UnknownMachineError, describeEngineError, isTransportError, statusCodeOf, withDeadline } from './errors.js';
 import { resourceUpdate, type CurrentResources } from './resources.js';
 import { PullStreamError, followPull, formatPullEvent } from './pull.js';
@@ -146,7 +146,7 @@ export class DockerClient implements Client {
       const candidates = members.map((i) => this.identityCandidate(this.machines[i]!, probes[i] as Probe));
       const owners = await this.identity.owners(engineId, candidates);
       for (const i of members) {
-        const reason = duplicateReason(this.machines[i]!.name, engineId, owners.get(this.machines[i]!.name));
+        const reason = sharedEngineReason(this.machines[i]!.name, engineId, owners.get(this.machines[i]!.name));
         if (reason) probes[i] = { reason };
       }
     }));
@@ -478,22 +478,6 @@ interface CallOptions {
 
 function machineRefOf(m: Machine): { id: string; name: string } {
   return { id: m.name, name: m.name };
-}
-
-/**
- * Why a machine that shares its engine ID with an earlier machine is down, or undefined when it
- * has an engine of its own.
- */
-function duplicateReason(name: string, engineId: string, owner: EngineOwner | undefined): string | undefined {
-  switch (owner?.kind) {
-    case undefined:
-    case 'own':
-      return undefined;
-    case 'same':
-      return `${name} reaches the same engine as ${owner.sameAs} (engine ID ${engineId}): list each engine once in the cluster file`;
-    case 'unknown':
-      return `${name} reports the same engine ID as ${owner.other} (${engineId}) and could not be checked for being the same engine (${owner.reason}); it is left out until it can be`;
-  }
 }
 
 function ids(opts: CallOptions): { containerId?: string } {

@@ -48,6 +48,22 @@ export type EngineOwner =
   /** It could not be told apart from `other`; `reason` is the failed step. */
   | { kind: 'unknown'; other: string; reason: string };
 
+/**
+ * Why a machine that reports the same engine ID as an earlier one is down, in words, or undefined
+ * when it has an engine of its own (`owner` from EngineIdentityChecks.owners).
+ */
+export function sharedEngineReason(name: string, engineId: string, owner: EngineOwner | undefined): string | undefined {
+  switch (owner?.kind) {
+    case undefined:
+    case 'own':
+      return undefined;
+    case 'same':
+      return `${name} reaches the same engine as ${owner.sameAs} (engine ID ${engineId}): list each engine once in the cluster file`;
+    case 'unknown':
+      return `${name} reports the same engine ID as ${owner.other} (${engineId}) and could not be checked for being the same engine (${owner.reason}); it is left out until it can be`;
+  }
+}
+
 interface ListedVolume {
   Name: string;
   CreatedAt?: string;

@@ -2,7 +2,9 @@
 // its containers cannot be seen, and a deploy still works on the machines that are up.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { servicesOf } from '../../src/model/cluster.js';
 import { formatPlan } from '../../src/plan/plan.js';
+import { planRemoval } from '../../src/plan/removal.js';
 import { Engine, containersOfService, countByMachine, specOf, volumeOn, yaml } from '../support/engine-helpers.js';
 import { machineUp, skipReason, startMachine, stopMachine, waitFor } from './harness.js';
 
@@ -91,5 +93,44 @@ describe('deploying while a machine is down', { skip }, () => {
     await waitFor(async () => (await containersOfService(name, [where.machine]))[0]?.running, 30_000, 100);
     const again = await engine.deploy(spec);
     assert.deepEqual(again.plan.operations, [], 'back up, the service is whole: nothing to do');
+  });
+
+  it('forced past a down machine, one name can end up under two service ids: it is still one service, and rm removes both', async () => {
+    const name = engine.service('dup');
+    const spec = specOf(yaml(
+      `name: ${name}`,
+      'image: local/busybox:1',
+      'command: ["sh", "-c", "exec sleep 3600"]',
+      'init: true',
+      'stop_grace_period: 1s',
+      'placement: {machines: [m2, m3]}',
+      'update: {monitor: 300ms}',
+    ));
+    await engine.deployOk(spec);
+    const [first] = await containersOfService(name);
+    await stopMachine(first!.machine);
+    try {
+      const forced = await engine.deploy(spec, {}, { ignoreDown: true });
+      assert.equal(forced.result.ok, true, JSON.stringify(forced.result.failure));
+    } finally {
+      await startMachine(first!.machine);
+    }
+    await waitFor(async () => (await containersOfService(name)).filter((c) => c.running).length === 2, 30_000, 100);
+    const ids = new Set((await containersOfService(name)).map((c) => c.labels['dockplan.service.id']));
+    assert.equal(ids.size, 2, 'two deploys that could not see each other made two service ids');
+
+    const state = await engine.client.loadState();
+    const services = servicesOf(state).filter((s) => s.name === name);
+    assert.equal(services.length, 1, 'one name is one service');
+    assert.equal(services[0]!.ids.length, 2);
+    const again = await engine.deployment(spec);
+    assert.deepEqual(again.plan.operations.map((o) => o.kind), ['remove'], 'replicas 1: the second copy is surplus');
+    assert.match(again.plan.warnings.join('\n'), new RegExp(`service ${name} exists under 2 service ids`));
+
+    const removal = planRemoval(state, services[0]!);
+    assert.equal(removal.operations.length, 2, 'rm removes both copies');
+    const removed = await engine.execute(removal.operations, spec, services[0]!.id);
+    assert.equal(removed.result.ok, true);
+    assert.deepEqual(await containersOfService(name), []);
   });
 });

@@ -48,15 +48,14 @@ after(async () => {
   if (!skip) await removeEverything();
 });
 
-test('machines --json lists every machine up, with distinct engine ids and versions', { skip }, async () => {
+test('machines --json lists every machine up by name, with its engine ID and version', { skip }, async () => {
   const r = await dockplan(['machines', '--json']);
   assert.equal(r.code, 0, r.stderr);
-  const list = JSON.parse(r.stdout) as { name: string; id: string; status: string; engineVersion: string; host: string }[];
-  assert.deepEqual(list.map((m) => [m.name, m.status]), [['m1', 'up'], ['m2', 'up'], ['m3', 'up']]);
-  assert.equal(new Set(list.map((m) => m.id)).size, 3);
+  const list = JSON.parse(r.stdout) as { name: string; id: string; engineId: string; status: string; engineVersion: string; host: string }[];
+  assert.deepEqual(list.map((m) => [m.name, m.id, m.status]), [['m1', 'm1', 'up'], ['m2', 'm2', 'up'], ['m3', 'm3', 'up']]);
   for (const m of list) assert.match(m.engineVersion, /^\d+\.\d+/);
   const info = await machine('m2').docker.info();
-  assert.equal(list[1].id, info.ID);
+  assert.equal(list[1].engineId, info.ID);
 });
 
 test('a spec with mistakes exits 1 and lists every problem as FILE:LINE:COL, without a stack trace', { skip }, async () => {

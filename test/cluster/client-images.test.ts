@@ -77,7 +77,7 @@ describe('DockerClient images and volumes (real engines)', { skip }, () => {
     await client.createVolume(m3, { name, type: 'volume', labels: { team: 'test' }, driver_opts: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } });
     await client.createVolume(m3, { name, type: 'volume', labels: { team: 'test' }, driver_opts: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } });
     const listed = await client.listVolumes(m3);
-    assert.deepEqual(listed.find((v) => v.name === name), { name, driver: 'local' });
+    assert.deepEqual(listed.find((v) => v.name === name), { name, driver: 'local', options: { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' } });
     const inspected = await machine('m3').docker.getVolume(name).inspect();
     assert.deepEqual(inspected.Labels, { team: 'test', 'dockplan.managed': 'true' });
     assert.deepEqual(inspected.Options, { type: 'tmpfs', device: 'tmpfs', o: 'size=1m' });

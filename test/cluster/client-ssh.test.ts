@@ -87,7 +87,7 @@ describe('DockerClient over ssh:// (real sshd)', { skip }, () => {
     const [far] = await client.listMachines();
     const [m1] = await local.listMachines();
     assert.equal(far!.status, 'up', far!.downReason);
-    assert.equal(far!.id, m1!.id, 'the same engine as m1');
+    assert.equal(far!.engineId, m1!.engineId, 'the same engine as m1');
 
     const t0 = performance.now();
     const state = await client.loadState();

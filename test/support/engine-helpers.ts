@@ -214,10 +214,10 @@ export class Engine {
     return name;
   }
 
-  /** The engine id of a machine name. */
+  /** The machine id of a machine name (ids are the cluster file's names). */
   machineId(name: string): string {
     const id = this.ids.get(name);
-    assert.ok(id && !id.startsWith('name:'), `machine ${name} should have been reached`);
+    assert.ok(id, `machine ${name} should be in the cluster file`);
     return id;
   }
 

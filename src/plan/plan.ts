@@ -86,8 +86,9 @@ export function formatPlan(plan: Plan, names: NameResolver): string {
     for (const c of plan.changes) lines.push(`    ${formatSpecChange(c)}`);
   }
   if (hasChanges(plan)) {
-    if (!plan.isNew && plan.changes.length > 0) lines.push('  operations:');
-    for (const op of flatten(plan.operations)) lines.push(`  ${formatOperation(op, names)}`);
+    const grouped = !plan.isNew && plan.changes.length > 0;
+    if (grouped) lines.push('  operations:');
+    for (const op of flatten(plan.operations)) lines.push(`${grouped ? '    ' : '  '}${formatOperation(op, names)}`);
   }
   for (const u of plan.unseen) lines.push(`  ? ${u.name} is down (${u.reason}): its containers cannot be seen and are not changed`);
   for (const w of plan.warnings) lines.push(`warning: ${w}`);

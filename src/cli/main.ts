@@ -1,20 +1,99 @@
-// The command line: parses arguments, opens the cluster, runs one command, returns an exit code.
-import { Command, CommanderError } from 'commander';
+// The command line, and the composition root: it parses arguments, builds the Docker client (and
+// the lock and the history it runs with), hands them to one command or to the interactive view,
+// and returns an exit code. Nothing else builds a client.
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Client } from '../execute/client.js';
 import { messageOf } from '../execute/errors.js';
-import { deployCommand, planCommand, rmCommand, scaleCommand } from './commands/apply.js';
+import type { FailureAction } from '../model/spec.js';
+import { parseDuration } from '../model/units.js';
+import type { RolloutOverrides } from '../plan/rollout.js';
+import { deployCommand, planCommand, rmCommand, scaleCommand, type DeployFlags } from './commands/deploy.js';
 import { lsCommand } from './commands/ls.js';
 import { machinesCommand } from './commands/machines.js';
+import { EXIT } from './exit-codes.js';
+import type { RunContext } from './run-plan.js';
 import { UserError } from './user-error.js';
 
-export const EXIT = { ok: 0, error: 1, changes: 2, noTerminal: 2 } as const;
+export { EXIT } from './exit-codes.js';
 
 async function openClient(clusterFile: string | undefined): Promise<Client> {
   const { DockerClient } = await import('../cluster/docker-client.js');
   return DockerClient.open(clusterFile);
 }
 
-type Action = (client: Client) => Promise<number>;
+type Action = (ctx: RunContext & { client: Client }) => Promise<number>;
+
+const write = (line: string) => process.stdout.write(`${line}\n`);
+
+/** A duration option (`2s`, `500ms`, `1m30s`) in ms. */
+function durationOption(value: string): number {
+  const ms = parseDuration(value);
+  if (ms === undefined) throw new InvalidArgumentError('expected a duration like 500ms, 2s, 1m or 1m30s');
+  return ms;
+}
+
+function positiveInteger(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new InvalidArgumentError('expected a whole number of 1 or more');
+  return Number(value);
+}
+
+function ratio(value: string): number {
+  const n = Number(value);
+  if (!/^\d*\.?\d+$/.test(value) || n > 1) throw new InvalidArgumentError('expected a fraction from 0 to 1, like 0.25');
+  return n;
+}
+
+/** The rollout flags every mutating command (and plan) accepts; they beat the spec's update block. */
+function withRolloutFlags(cmd: Command): Command {
+  return cmd
+    .option('--parallelism <n>', 'containers updated at once (update.parallelism)', positiveInteger)
+    .option('--delay <duration>', 'wait between batches (update.delay)', durationOption)
+    .option('--monitor <duration>', 'how long a new container must stay up and healthy (update.monitor)', durationOption)
+    .addOption(new Option('--failure-action <action>', 'what a failed batch leads to (update.failure_action)').choices(['rollback', 'pause', 'continue']))
+    .option('--max-failure-ratio <ratio>', 'failures tolerated before the failure action, 0..1 (update.max_failure_ratio)', ratio)
+    .option('--canary', 'run the first batch on one machine, then wait to be promoted or rolled back');
+}
+
+interface RolloutFlagValues {
+  parallelism?: number;
+  delay?: number;
+  monitor?: number;
+  failureAction?: FailureAction;
+  maxFailureRatio?: number;
+  canary?: boolean;
+}
+
+function rolloutOf(o: RolloutFlagValues): RolloutOverrides {
+  const r: RolloutOverrides = {};
+  if (o.parallelism !== undefined) r.parallelism = o.parallelism;
+  if (o.delay !== undefined) r.delayMs = o.delay;
+  if (o.monitor !== undefined) r.monitorMs = o.monitor;
+  if (o.failureAction !== undefined) r.failureAction = o.failureAction;
+  if (o.maxFailureRatio !== undefined) r.maxFailureRatio = o.maxFailureRatio;
+  if (o.canary) r.canary = true;
+  return r;
+}
+
+/** The options of a mutating command: confirmation, lock, risk, plus the rollout flags. */
+function withRunFlags(cmd: Command): Command {
+  return withRolloutFlags(cmd)
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .option('--allow-risky', 'with --yes: go ahead with a risky plan (privileged, the Docker socket, removing a service, ...)')
+    .option('--lock-wait <duration>', 'wait this long for the service\'s deploy lock instead of refusing at once', durationOption)
+    .option('-m, --message <text>', 'what this run is for, shown to whoever the lock refuses meanwhile')
+    .option('--json', 'NDJSON: the plan, then one line per event');
+}
+
+type RunFlagValues = RolloutFlagValues & { yes?: boolean; allowRisky?: boolean; lockWait?: number; message?: string; json?: boolean; recreate?: boolean; ignoreDown?: boolean };
+
+function deployFlags(o: RunFlagValues): DeployFlags {
+  return {
+    yes: o.yes, json: o.json, allowRisky: o.allowRisky, recreate: o.recreate, ignoreDown: o.ignoreDown,
+    rollout: rolloutOf(o),
+    ...(o.lockWait !== undefined ? { lockWaitMs: o.lockWait } : {}),
+    ...(o.message ? { message: o.message } : {}),
+  };
+}
 
 export async function runCli(argv: string[]): Promise<number> {
   let exitCode: number = EXIT.ok;
@@ -22,7 +101,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const withClient = async (action: Action) => {
     const client = await openClient(program.opts<{ cluster?: string }>().cluster);
     try {
-      exitCode = await action(client);
+      exitCode = await action({ client, write });
     } finally {
       await client.close();
     }
@@ -39,40 +118,34 @@ export async function runCli(argv: string[]): Promise<number> {
 
   program.command('machines').description('list the machines: up or down, engine version, containers')
     .option('--json', 'machine-readable output')
-    .action((o) => withClient((c) => machinesCommand(c, o)));
+    .action((o) => withClient((ctx) => machinesCommand(ctx.client, o)));
 
   program.command('ls').description('list services and their containers on every machine')
     .option('--json', 'machine-readable output')
-    .action((o) => withClient((c) => lsCommand(c, o)));
+    .action((o) => withClient((ctx) => lsCommand(ctx.client, o)));
 
-  program.command('plan').description('show what deploying a spec would change, without changing anything')
+  withRolloutFlags(program.command('plan').description('show what deploying a spec would change, without changing anything'))
     .requiredOption('-f, --file <spec>', 'service spec file (YAML)')
     .option('--recreate', 'replace every container even when up to date')
+    .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
     .option('--json', 'the plan as JSON')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
-    .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
-    .action((o) => withClient((c) => planCommand(c, o.file, o)));
+    .action((o) => withClient(async (ctx) => (await planCommand(ctx, o.file, { ...deployFlags(o), detailedExitcode: o.detailedExitcode })).code));
 
-  program.command('deploy').description('plan, confirm, and execute a spec')
+  withRunFlags(program.command('deploy').description('plan, confirm, and execute a spec'))
     .requiredOption('-f, --file <spec>', 'service spec file (YAML)')
-    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--recreate', 'replace every container even when up to date')
     .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
-    .option('--json', 'NDJSON: the plan, then one line per event')
-    .action((o) => withClient((c) => deployCommand(c, o.file, o)));
+    .action((o) => withClient((ctx) => deployCommand(ctx, o.file, deployFlags(o))));
 
-  program.command('scale').description('change the number of replicas of a replicated service')
+  withRunFlags(program.command('scale').description('change the number of replicas of a replicated service'))
     .argument('<service>').argument('<replicas>')
-    .option('-y, --yes', 'do not ask for confirmation')
     .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
-    .option('--json', 'NDJSON: the plan, then one line per event')
-    .action((service, replicas, o) => withClient((c) => scaleCommand(c, service, replicas, o)));
+    .action((service, replicas, o) => withClient((ctx) => scaleCommand(ctx, service, replicas, deployFlags(o))));
 
-  program.command('rm').description('remove a service: its containers go, its named volumes stay')
+  withRunFlags(program.command('rm').description('remove a service: its containers go, its named volumes stay'))
     .argument('<service>')
-    .option('-y, --yes', 'do not ask for confirmation')
-    .option('--json', 'NDJSON: the plan, then one line per event')
-    .action((service, o) => withClient((c) => rmCommand(c, service, o)));
+    .action((service, o) => withClient((ctx) => rmCommand(ctx, service, deployFlags(o))));
 
   program.action(async () => {
     const o = program.opts<{ cluster?: string; readonly?: boolean }>();
@@ -101,6 +174,11 @@ async function runInteractive(clusterFile: string | undefined, readonly: boolean
   // A CI variable in the environment makes Ink print only its last frame, for logs; here a person
   // is at a terminal, so the view must draw. Set before Ink is first loaded, which reads it once.
   if (process.env.CI !== undefined) process.env.CI = '0';
-  const { runTui } = await import('../tui/run-tui.js');
-  return runTui(clusterFile, { readonly });
+  const client = await openClient(clusterFile);
+  try {
+    const { runTui } = await import('../tui/run-tui.js');
+    return await runTui(client, { readonly });
+  } finally {
+    await client.close();
+  }
 }

@@ -63,12 +63,12 @@ export interface ContainerCreateOptions {
 }
 
 /** The create options for one container of a service. Keys that the spec leaves unset are absent. */
-export function containerCreateOptions(spec: ServiceSpec, serviceId: string, name: string): ContainerCreateOptions {
+export function containerCreateOptions(spec: ServiceSpec, serviceId: string, name: string, deployId?: string): ContainerCreateOptions {
   const opts: ContainerCreateOptions = {
     name,
     // The pinned reference (a digest, or the image ID of a local image): the exact bytes the plan resolved.
     Image: spec.image_ref ?? spec.image,
-    Labels: serviceLabels(spec, serviceId, name),
+    Labels: { ...serviceLabels(spec, serviceId, name), ...(deployId ? { [LABEL.deployId]: deployId } : {}) },
     HostConfig: hostConfig(spec),
   };
   if (spec.command) opts.Cmd = [...spec.command];

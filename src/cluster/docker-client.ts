@@ -11,7 +11,8 @@ import { EngineIdentityChecks, isIdentityMarker, sharedEngineReason, type Identi
 import { EngineError, InPlaceUpdateError, UnknownMachineError, describeEngineError, isTransportError, statusCodeOf, withDeadline } from './errors.js';
 import { resourceUpdate, type CurrentResources } from './resources.js';
 import { PullStreamError, followPull, formatPullEvent } from './pull.js';
-import { watchEngines, type WatchTarget } from './watch.js';
+import { LineSplitter, watchEngines, type WatchTarget } from './watch.js';
+import { isLockVolume } from '../execute/lock.js';
 
 /** Deadlines for engine calls, in ms. A dead machine costs at most `probe` in a listing. */
 export interface EngineTimeouts {
@@ -172,7 +173,7 @@ export class DockerClient implements Client {
       const probe: Probe = { info };
       if (containers) probe.containers = containers;
       // an identity check of another caller may have a marker volume there for a moment
-      if (volumes) probe.volumes = namedVolumes(volumes.Volumes).filter((v) => !isIdentityMarker(v.name));
+      if (volumes) probe.volumes = namedVolumes(volumes.Volumes).filter((v) => !isIdentityMarker(v.name) && !isLockVolume(v.name));
       return probe;
     } catch (err) {
       return { reason: describeEngineError(err, m.host) };
@@ -191,7 +192,7 @@ export class DockerClient implements Client {
     const action = `create container ${req.name}`;
     let opts: ContainerCreateOptions;
     try {
-      opts = containerCreateOptions(req.spec, req.serviceId, req.name);
+      opts = containerCreateOptions(req.spec, req.serviceId, req.name, req.deployId);
     } catch (err) {
       if (!(err instanceof MountSpecError)) throw err;
       throw new EngineError(action, this.machineRef(req.machineId), err.message);
@@ -353,7 +354,55 @@ export class DockerClient implements Client {
 
   async listVolumes(machineId: string): Promise<VolumeState[]> {
     const res = await this.call(machineId, 'list volumes', this.timeouts.probe, (docker, abortSignal) => docker.listVolumes({ abortSignal }));
-    return namedVolumes(res.Volumes);
+    return namedVolumes(res.Volumes).filter((v) => !isIdentityMarker(v.name) && !isLockVolume(v.name));
+  }
+
+  // ---- MarkerClient --------------------------------------------------------------------------
+
+  async claimVolume(machineId: string, name: string, labels: Record<string, string>): Promise<Record<string, string>> {
+    // Docker answers a create of an existing volume with that volume, whose labels say who won.
+    const volume = await this.call(machineId, `claim volume ${name}`, this.timeouts.change, (docker, abortSignal) =>
+      docker.createVolume({ Name: name, Driver: 'local', Labels: labels, abortSignal } as Docker.VolumeCreateOptions) as Promise<{ Labels?: Record<string, string> | null }>,
+    );
+    return { ...(volume?.Labels ?? {}) };
+  }
+
+  async labelledVolumes(machineId: string, label: string): Promise<{ name: string; labels: Record<string, string> }[]> {
+    const res = await this.call(machineId, `list volumes labelled ${label}`, this.timeouts.probe, (docker, abortSignal) =>
+      (docker.listVolumes as (o: object) => Promise<{ Volumes?: { Name: string; Labels?: Record<string, string> | null }[] | null }>).call(docker, { filters: JSON.stringify({ label: [label] }), abortSignal }),
+    );
+    return (res.Volumes ?? []).map((v) => ({ name: v.Name, labels: { ...(v.Labels ?? {}) } })).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async removeVolume(machineId: string, name: string): Promise<void> {
+    await this.call(machineId, `remove volume ${name}`, this.timeouts.change, (docker, abortSignal) => {
+      const volume = docker.getVolume(name);
+      return (volume.remove as (o: object) => Promise<unknown>).call(volume, { abortSignal });
+    }, { ok: [404] });
+  }
+
+  // ---- ContainerWatch ------------------------------------------------------------------------
+
+  watchContainer(machineId: string, containerId: string, onEvent: (action: string) => void): () => void {
+    const machine = this.findMachine(machineId);
+    if (!machine?.docker || this.closed) return () => undefined;
+    const controller = new AbortController();
+    const lines = new LineSplitter();
+    const docker = machine.docker;
+    (docker.getEvents as (o: object) => Promise<NodeJS.ReadableStream>).call(docker, { filters: JSON.stringify({ type: ['container'], container: [containerId] }), abortSignal: controller.signal })
+      .then((stream) => {
+        const s = stream as NodeJS.ReadableStream & { destroy?: () => void };
+        controller.signal.addEventListener('abort', () => s.destroy?.(), { once: true });
+        s.on('data', (chunk: Buffer) => {
+          for (const line of lines.push(chunk)) {
+            const action = /"(?:Action|status)":"([^"]+)"/.exec(line)?.[1];
+            if (action) onEvent(action.split(':')[0]!.trim());
+          }
+        });
+        s.on('error', () => undefined);
+      })
+      .catch(() => undefined);
+    return () => controller.abort();
   }
 
   // ---- ClusterWatch --------------------------------------------------------------------------

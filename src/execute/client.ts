@@ -39,6 +39,8 @@ export interface CreateContainerRequest {
   spec: ServiceSpec;
   /** The container's name: `<service>-<4 chars>`. */
   name: string;
+  /** The run that creates it, stored as the `dockplan.deploy.id` label. */
+  deployId?: string;
 }
 
 export interface ContainerClient {
@@ -76,8 +78,35 @@ export interface VolumeClient {
   listVolumes(machineId: string): Promise<VolumeState[]>;
 }
 
+/** Docker events of one container: what a health gate waits on instead of polling. */
+export interface ContainerWatch {
+  /**
+   * Calls onEvent with Docker's action (`start`, `die`, `health_status`, `restart`, `oom`, ...)
+   * for every event of the container; returns a stop function. Best effort: a stream that fails
+   * simply stops reporting (callers poll as a fallback).
+   */
+  watchContainer(machineId: string, containerId: string, onEvent: (action: string) => void): () => void;
+}
+
+/** Labelled marker volumes: the primitive behind the deploy lock (an atomic claim on one engine). */
+export interface MarkerClient {
+  /**
+   * Creates the named volume with these labels unless it exists, and returns the labels of the
+   * volume that exists now: the caller's own when it won, the holder's otherwise. Docker serialises
+   * volume creation by name, so concurrent claims see one winner.
+   */
+  claimVolume(machineId: string, name: string, labels: Record<string, string>): Promise<Record<string, string>>;
+  /** Volumes carrying the label key `label` (any value), with all their labels. */
+  labelledVolumes(machineId: string, label: string): Promise<{ name: string; labels: Record<string, string> }[]>;
+  /** Removes a volume; one that is already gone is not an error. */
+  removeVolume(machineId: string, name: string): Promise<void>;
+}
+
+/** What executing a plan needs from the cluster: containers, pulls, volume creation, and events when it can. */
+export type ExecutorClient = ContainerClient & Pick<ImageClient, 'pullImage'> & Pick<VolumeClient, 'createVolume'> & Partial<ContainerWatch>;
+
 /** The seed's Client: everything the deploy engine needs, for every machine of one cluster. */
-export interface Client extends MachineClient, DNSClient, ContainerClient, ImageClient, VolumeClient, ClusterWatch {
+export interface Client extends MachineClient, DNSClient, ContainerClient, ImageClient, VolumeClient, ClusterWatch, ContainerWatch, MarkerClient {
   /** A short description of the cluster for confirmations: the cluster file, or the local engine. */
   describe(): string;
   close(): Promise<void>;

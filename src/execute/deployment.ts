@@ -10,18 +10,22 @@ import { PlanError } from '../plan/plan-error.js';
 import { resolveServiceSpec } from '../plan/resolve-spec.js';
 import type { Strategy } from '../plan/rolling.js';
 import { RollingStrategy } from '../plan/rolling.js';
-import type { Client } from './client.js';
-import type { ExecutionHooks, ExecutionResult } from './events.js';
-import { executePlan } from './executor.js';
+import type { RolloutOverrides } from '../plan/rollout.js';
+import { applyPlan, type Application, type ApplyDeps, type ApplyOptions } from './apply.js';
+import type { ContainerClient, DNSClient, ExecutorClient, ImageClient, MachineClient } from './client.js';
 import { ImageDigestResolver } from './image-resolver.js';
 import { observeService } from './observe.js';
-import { refuseIfStale } from './stale-plan.js';
+
+/** What planning a deployment reads: the state, inspections, images and the cluster domain; and what running it needs. */
+export type DeploymentClient = ExecutorClient & Pick<MachineClient, 'loadState'> & Pick<ContainerClient, 'inspectContainer'> & Pick<ImageClient, 'inspectImage' | 'registryDigest'> & DNSClient;
 
 export interface DeploymentOptions {
   strategy?: Strategy;
   forceRecreate?: boolean;
   /** See RollingOptions.ignoreDown: create elsewhere what a machine that is down may hold. */
   ignoreDown?: boolean;
+  /** Rollout settings that beat the spec's update block (command-line flags, a view's choice). */
+  rollout?: RolloutOverrides;
   random?: () => number;
   pollMs?: number;
 }
@@ -39,7 +43,7 @@ export class Deployment {
   private started = false;
 
   constructor(
-    readonly client: Client,
+    readonly client: DeploymentClient,
     readonly spec: ServiceSpec,
     readonly options: DeploymentOptions = {},
   ) {}
@@ -50,13 +54,15 @@ export class Deployment {
     return this.planned;
   }
 
-  /** Executes the plan; a Deployment runs at most once. */
-  async run(hooks: ExecutionHooks = {}): Promise<ExecutionResult> {
+  /**
+   * Applies the plan through the one entry point (stale check, lock, execution, history); a
+   * Deployment runs at most once. Throws when it has already run.
+   */
+  async run(deps: Omit<ApplyDeps, 'client'> = {}, options: Omit<ApplyOptions, 'names'> = { approval: 'all' }): Promise<Application> {
     if (this.started) throw new Error(`deployment of ${this.spec.name ?? this.spec.image} has already run: plan a new one`);
     this.started = true;
     const { plan, names } = await this.plan();
-    await refuseIfStale(this.client, plan);
-    return executePlan(plan, this.client, { ...hooks, names, pollMs: this.options.pollMs, random: this.options.random });
+    return applyPlan(plan, { ...deps, client: this.client }, { pollMs: this.options.pollMs, random: this.options.random, ...options, names });
   }
 
   private async makePlan(): Promise<PlannedDeployment> {
@@ -84,7 +90,7 @@ export class Deployment {
       imageWarnings = resolution.warnings;
     }
     if (resolved.image_ref === resolved.image) delete resolved.image_ref;
-    const strategy = this.options.strategy ?? new RollingStrategy({ forceRecreate: this.options.forceRecreate, ignoreDown: this.options.ignoreDown });
+    const strategy = this.options.strategy ?? new RollingStrategy({ forceRecreate: this.options.forceRecreate, ignoreDown: this.options.ignoreDown, rollout: this.options.rollout });
     const plan = strategy.plan(state, service, service?.id ?? randomBytes(16).toString('hex'), resolved);
     plan.warnings.unshift(...imageWarnings);
     return { plan, state, names: nameResolver(state), service };

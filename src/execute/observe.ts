@@ -2,14 +2,15 @@
 // knows about that service's containers (limits in force, restart counts).
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import { findService } from '../model/cluster.js';
-import type { Client } from './client.js';
+import type { ContainerClient, MachineClient } from './client.js';
 
-export interface Observation {
+export interface ServiceObservation {
   state: ClusterState;
   service?: ServiceState;
 }
 
-export async function observeService(client: Client, nameOrId: string | undefined): Promise<Observation> {
+/** The whole state, with the service's containers inspected (limits in force, restart counts). */
+export async function observeService(client: Pick<MachineClient, 'loadState'> & Pick<ContainerClient, 'inspectContainer'>, nameOrId: string | undefined): Promise<ServiceObservation> {
   const state = await client.loadState();
   const service = nameOrId ? findService(state, nameOrId) : undefined;
   if (service) {

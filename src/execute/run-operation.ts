@@ -1,51 +1,87 @@
-// Execute for every operation kind: one exhaustive switch over the plan's data.
-import type { ServiceSpec } from '../model/spec.js';
+// Execute for every operation kind (one exhaustive switch over the plan's data), recording what it
+// did as effects; and the undo of those effects. A failed operation undoes its own effects before
+// it reports, so the container it was replacing runs again.
+import type { ResourcesSpec, ServiceSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
-import type { ContainerRef, NameResolver, Operation, ReplaceOperation, RunOperation } from '../plan/operations.js';
+import type { ContainerRef, CreateVolumeOperation, NameResolver, Operation, ReplaceOperation, RunOperation } from '../plan/operations.js';
 import { randomSuffix } from '../plan/service-name.js';
-import type { Client } from './client.js';
+import type { ExecutorClient } from './client.js';
 import { ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
-import type { Phase } from './events.js';
+import type { Effect, Phase } from './events.js';
 import { waitUntilUp } from './health.js';
 import { shortDigest } from './image-resolver.js';
 
 export interface OperationContext {
-  client: Client;
+  client: ExecutorClient;
   names: NameResolver;
   /** Reports what the operation is doing now, for the container it is doing it to. */
   phase: (phase: Phase, machineId: string, container?: ContainerRef, detail?: string) => void;
+  /** The health gate's monitor period (ms). */
+  monitorMs: number;
   random?: () => number;
   pollMs?: number;
+  /** Aborts a health wait (an interrupt): the operation then undoes itself. */
+  signal?: AbortSignal;
+  /** The run id, written on every container created (label dockplan.deploy.id). */
+  deployId?: string;
 }
 
-export async function executeOperation(op: Operation, ctx: OperationContext): Promise<void> {
+/** An operation that failed: what went wrong, and the effects it had before (already undone when `undone`). */
+export class OperationFailure extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly effects: Effect[],
+    /** The effects of the undo that ran (empty when there was nothing to undo). */
+    readonly undoEffects: Effect[],
+    /** What could not be undone, in words. */
+    readonly undoFailures: string[],
+  ) {
+    super(messageOf(cause));
+    this.name = 'OperationFailure';
+  }
+}
+
+/**
+ * Runs one operation and returns its effects in order. On failure it undoes its own effects (a new
+ * container stopped and kept, the old one started again) and throws an OperationFailure.
+ */
+export async function executeOperation(op: Operation, ctx: OperationContext): Promise<Effect[]> {
+  const effects: Effect[] = [];
+  try {
+    await run(op, ctx, effects);
+    return effects;
+  } catch (err) {
+    const undo = await undoEffects(effects, ctx);
+    throw new OperationFailure(err, effects, undo.effects, undo.failures);
+  }
+}
+
+async function run(op: Operation, ctx: OperationContext, effects: Effect[]): Promise<void> {
   switch (op.kind) {
     case 'create-volume':
-      ctx.phase('creating-volume', op.machineId, undefined, op.volume.name);
-      await ctx.client.createVolume(op.machineId, op.volume);
+      await createVolume(op, ctx, effects);
       return;
     case 'run':
-      await runContainer(op, ctx);
+      await runContainer(op, ctx, effects);
       return;
     case 'replace':
-      await replaceContainer(op, ctx);
+      await replaceContainer(op, ctx, effects);
       return;
-    case 'update':
+    case 'update': {
       ctx.phase('updating', op.machineId, op.container);
-      await ctx.client.updateContainerResources(op.machineId, op.container.id, op.spec.resources ?? {}, op.spec);
+      const before = (await ctx.client.inspectContainer(op.machineId, op.container.id)).resources ?? {};
+      const after = op.spec.resources ?? {};
+      await ctx.client.updateContainerResources(op.machineId, op.container.id, after, op.spec);
+      effects.push({ kind: 'limits-updated', machineId: op.machineId, container: op.container, before, after });
       return;
+    }
     case 'stop':
-      ctx.phase('stopping', op.machineId, op.container);
-      await ctx.client.stopContainer(op.machineId, op.container.id, op.graceMs);
-      return;
     case 'remove':
+      // A removed container is only stopped here: the cleanup after a successful deploy removes it,
+      // so a rollback until then can start it again.
       ctx.phase('stopping', op.machineId, op.container);
       await ctx.client.stopContainer(op.machineId, op.container.id, op.graceMs);
-      ctx.phase('removing', op.machineId, op.container);
-      await ctx.client.removeContainer(op.machineId, op.container.id);
-      return;
-    case 'sequence':
-      for (const inner of op.operations) await executeOperation(inner, ctx);
+      effects.push({ kind: 'container-stopped', machineId: op.machineId, container: op.container });
       return;
     default: {
       const unknown: never = op;
@@ -54,21 +90,32 @@ export async function executeOperation(op: Operation, ctx: OperationContext): Pr
   }
 }
 
+async function createVolume(op: CreateVolumeOperation, ctx: OperationContext, effects: Effect[]): Promise<void> {
+  ctx.phase('creating-volume', op.machineId, undefined, op.volume.name);
+  await ctx.client.createVolume(op.machineId, op.volume);
+  effects.push({ kind: 'volume-created', machineId: op.machineId, volume: op.volume.name });
+}
+
 async function pull(ctx: OperationContext, machineId: string, image: string) {
   ctx.phase('pulling', machineId, undefined, image);
   await ctx.client.pullImage(machineId, image);
 }
 
-async function createWithPullPolicy(ctx: OperationContext, machineId: string, serviceId: string, spec: ServiceSpec, name: string) {
+/** Pulls per the pull policy and creates the container: everything before the cutover. */
+async function prepare(op: RunOperation | ReplaceOperation, ctx: OperationContext, effects: Effect[]): Promise<ContainerRef> {
+  const spec = op.spec;
+  const name = `${spec.name ?? 'service'}-${randomSuffix(ctx.random ?? Math.random)}`;
   const policy = spec.pull_policy ?? 'missing';
-  const machine = ctx.names.machineName(machineId);
+  const machine = ctx.names.machineName(op.machineId);
   const ref = spec.image_ref ?? spec.image;
   // An image pinned by its ID (no registry digest) exists only where it was built or loaded.
   const pullable = !ref.startsWith('sha256:');
-  if (policy === 'always' && pullable) await pull(ctx, machineId, ref);
-  ctx.phase('creating', machineId, { id: '', name });
+  if (policy === 'always' && pullable) await pull(ctx, op.machineId, ref);
+  ctx.phase('creating', op.machineId, { id: '', name });
+  const create = () => ctx.client.createContainer({ machineId: op.machineId, serviceId: op.serviceId, spec, name, ...(ctx.deployId ? { deployId: ctx.deployId } : {}) });
+  let created: { id: string; name: string };
   try {
-    return await ctx.client.createContainer({ machineId, serviceId, spec, name });
+    created = await create();
   } catch (err) {
     if (!isNoSuchImage(err)) throw err;
     if (!pullable) {
@@ -77,59 +124,102 @@ async function createWithPullPolicy(ctx: OperationContext, machineId: string, se
     if (policy === 'never') {
       throw new Error(`image ${spec.image} is not on ${machine} and pull_policy is never: load the image there, or set pull_policy: missing`);
     }
-    await pull(ctx, machineId, ref);
-    ctx.phase('creating', machineId, { id: '', name });
-    return ctx.client.createContainer({ machineId, serviceId, spec, name });
+    await pull(ctx, op.machineId, ref);
+    ctx.phase('creating', op.machineId, { id: '', name });
+    created = await create();
   }
+  const container = { id: created.id, name: created.name };
+  effects.push({ kind: 'container-created', machineId: op.machineId, container });
+  return container;
 }
 
-/** Creates, starts and waits for a new container; a failed one is stopped and KEPT for inspection. */
-async function runContainer(op: RunOperation | ReplaceOperation, ctx: OperationContext): Promise<ContainerRef> {
-  const name = `${op.spec.name ?? 'service'}-${randomSuffix(ctx.random ?? Math.random)}`;
-  const created = await createWithPullPolicy(ctx, op.machineId, op.serviceId, op.spec, name);
-  const ref: ContainerRef = { id: created.id, name: created.name };
+/** Starts the new container and waits for its health gate. */
+async function startAndGate(op: RunOperation | ReplaceOperation, container: ContainerRef, ctx: OperationContext, effects: Effect[]): Promise<void> {
+  ctx.phase('starting', op.machineId, container);
   try {
-    ctx.phase('starting', op.machineId, ref);
-    await ctx.client.startContainer(op.machineId, ref.id);
-    await waitUntilUp(ctx.client, op.machineId, ctx.names.machineName(op.machineId), ref, op.spec, {
-      pollMs: ctx.pollMs,
-      onPhase: (p, detail) => ctx.phase(p, op.machineId, ref, detail),
-    });
-    return ref;
+    await ctx.client.startContainer(op.machineId, container.id);
   } catch (err) {
-    await ctx.client.stopContainer(op.machineId, ref.id, 1_000).catch(() => undefined);
-    if (err instanceof ContainerFailedError) throw err;
-    throw new ContainerFailedError(`start container ${ref.name} on ${ctx.names.machineName(op.machineId)}: ${messageOf(err)}`, op.machineId, ref);
+    throw new ContainerFailedError(`start container ${container.name} on ${ctx.names.machineName(op.machineId)}: ${messageOf(err)}`, op.machineId, container);
   }
+  effects.push({ kind: 'container-started', machineId: op.machineId, container });
+  await waitUntilUp(ctx.client, op.machineId, ctx.names.machineName(op.machineId), container, op.spec, {
+    pollMs: ctx.pollMs,
+    monitorMs: ctx.monitorMs,
+    signal: ctx.signal,
+    onPhase: (p, detail) => ctx.phase(p, op.machineId, container, detail),
+  });
 }
 
-async function replaceContainer(op: ReplaceOperation, ctx: OperationContext): Promise<void> {
+async function runContainer(op: RunOperation, ctx: OperationContext, effects: Effect[]): Promise<void> {
+  const container = await prepare(op, ctx, effects);
+  await startAndGate(op, container, ctx, effects);
+}
+
+/**
+ * start-first: the new container is created, started and healthy before the old one stops.
+ * stop-first: the new container is pulled and created first, so the gap is only stop -> start; a
+ * failed pull or create leaves the old container untouched and running.
+ */
+async function replaceContainer(op: ReplaceOperation, ctx: OperationContext, effects: Effect[]): Promise<void> {
   const stopOld = async () => {
     ctx.phase('stopping', op.machineId, op.old);
-    await ctx.client.stopContainer(op.machineId, op.old.id, graceOf(op));
+    await ctx.client.stopContainer(op.machineId, op.old.id, graceOf(op.spec));
+    effects.push({ kind: 'container-stopped', machineId: op.machineId, container: op.old });
   };
+  const container = await prepare(op, ctx, effects);
   if (op.order === 'start-first') {
-    await runContainer(op, ctx);
+    await startAndGate(op, container, ctx, effects);
     await stopOld();
   } else {
     await stopOld();
-    try {
-      await runContainer(op, ctx);
-    } catch (err) {
-      ctx.phase('restarting-old', op.machineId, op.old);
-      await ctx.client.startContainer(op.machineId, op.old.id).catch((e) => {
-        throw new Error(`${messageOf(err)}; and starting the old container ${op.old.name} again failed: ${messageOf(e)}`);
-      });
-      if (err instanceof ContainerFailedError) {
-        throw new ContainerFailedError(`${err.message}; the old container ${op.old.name} was started again`, err.machineId, err.container, err.exitCode);
-      }
-      throw err;
-    }
+    await startAndGate(op, container, ctx, effects);
   }
-  ctx.phase('removing', op.machineId, op.old);
-  await ctx.client.removeContainer(op.machineId, op.old.id);
 }
 
-function graceOf(op: ReplaceOperation): number {
-  return op.spec.stop_grace_period ?? DEFAULT_STOP_GRACE_MS;
+function graceOf(spec: ServiceSpec): number {
+  return spec.stop_grace_period ?? DEFAULT_STOP_GRACE_MS;
+}
+
+/**
+ * Reverses effects, last first: a container this run started is stopped (and kept for inspection),
+ * one it stopped is started again, limits it changed are set back. Volumes stay; removals cannot be
+ * reversed (they only happen in the cleanup after success). Never throws: what could not be undone
+ * comes back in words.
+ */
+export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext, 'client' | 'names' | 'phase'>): Promise<{ effects: Effect[]; failures: string[] }> {
+  const done: Effect[] = [];
+  const failures: string[] = [];
+  const machine = (id: string) => ctx.names.machineName(id);
+  const started = new Set(effects.filter((e) => e.kind === 'container-started').map((e) => (e as { container: ContainerRef }).container.id));
+  for (const e of [...effects].reverse()) {
+    try {
+      switch (e.kind) {
+        case 'container-started':
+        case 'container-started-again':
+          break;
+        case 'container-created':
+          if (!started.has(e.container.id)) break;
+          ctx.phase('stopping', e.machineId, e.container, 'kept for inspection');
+          await ctx.client.stopContainer(e.machineId, e.container.id, 1_000);
+          done.push({ kind: 'container-stopped', machineId: e.machineId, container: e.container });
+          break;
+        case 'container-stopped':
+          ctx.phase('restarting-old', e.machineId, e.container);
+          await ctx.client.startContainer(e.machineId, e.container.id);
+          done.push({ kind: 'container-started-again', machineId: e.machineId, container: e.container });
+          break;
+        case 'limits-updated':
+          await ctx.client.updateContainerResources(e.machineId, e.container.id, e.before, { name: '', image: '', resources: e.before } as ServiceSpec);
+          done.push({ kind: 'limits-updated', machineId: e.machineId, container: e.container, before: e.after, after: e.before as ResourcesSpec });
+          break;
+        case 'volume-created':
+        case 'container-removed':
+          break;
+      }
+    } catch (err) {
+      const what = 'container' in e ? `${e.kind === 'container-stopped' ? 'start' : e.kind === 'limits-updated' ? 'restore the limits of' : 'stop'} container ${e.container.name} on ${machine(e.machineId)}` : `undo ${e.kind}`;
+      failures.push(`${what}: ${messageOf(err)}`);
+    }
+  }
+  return { effects: done, failures };
 }

@@ -87,6 +87,8 @@ export const LABEL = {
   serviceMode: 'dockplan.service.mode',
   spec: 'dockplan.spec',
   specHash: 'dockplan.spec.hash',
+  /** The run that created the container (a deploy id, see `dockplan history`). */
+  deployId: 'dockplan.deploy.id',
 } as const;
 
 /**

@@ -51,8 +51,8 @@ const SPEC_KEY_HINTS: KeyHints = {
 const HEALTHCHECK_KEYS = ['test', 'interval', 'timeout', 'retries', 'start_period', 'disable'] as const;
 const RESOURCES_KEYS = ['cpu', 'memory', 'memory_reservation', 'shm_size'] as const;
 const RESOURCES_HINTS: KeyHints = { cpus: 'cpu', mem_limit: 'memory', mem_reservation: 'memory_reservation', shm: 'shm_size' };
-const UPDATE_KEYS = ['order', 'monitor'] as const;
-const UPDATE_HINTS: KeyHints = { monitor_period: 'monitor', delay: 'monitor' };
+const UPDATE_KEYS = ['order', 'monitor', 'parallelism', 'delay', 'failure_action', 'max_failure_ratio'] as const;
+const UPDATE_HINTS: KeyHints = { monitor_period: 'monitor', batch_size: 'parallelism', max_parallel: 'parallelism', on_failure: 'failure_action' };
 const LOGGING_KEYS = ['driver', 'options'] as const;
 const HEALTH_TEST_KINDS = ['CMD', 'CMD-SHELL', 'NONE'] as const;
 /** Docker refuses memory limits below 6 MiB. */
@@ -329,10 +329,27 @@ function readUpdate(r: YamlReader, at: Located): UpdateSpec | undefined {
   const f = r.fields(at, UPDATE_KEYS, UPDATE_HINTS);
   if (!f) return undefined;
   const update: UpdateSpec = {};
-  const orderAt = f.get('order');
-  if (orderAt) update.order = r.oneOf(orderAt, ['start-first', 'stop-first', 'auto'] as const);
-  const monitorAt = f.get('monitor');
-  if (monitorAt) update.monitor = r.duration(monitorAt);
-  if ((orderAt && update.order === undefined) || (monitorAt && update.monitor === undefined)) return undefined;
-  return update;
+  let ok = true;
+  const set = <K extends keyof UpdateSpec>(key: K, read: (v: Located) => UpdateSpec[K] | undefined): void => {
+    const v = f.get(key);
+    if (!v) return;
+    const value = read(v);
+    if (value === undefined) ok = false;
+    else update[key] = value;
+  };
+  set('order', (v) => r.oneOf(v, ['start-first', 'stop-first', 'auto'] as const));
+  set('monitor', (v) => r.duration(v));
+  set('parallelism', (v) => r.integer(v, 1));
+  set('delay', (v) => r.duration(v));
+  set('failure_action', (v) => r.oneOf(v, ['rollback', 'pause', 'continue'] as const));
+  set('max_failure_ratio', (v) => readRatio(r, v));
+  return ok ? update : undefined;
+}
+
+/** A fraction from 0 to 1 (`0.25`), as compose's max_failure_ratio. */
+function readRatio(r: YamlReader, at: Located): number | undefined {
+  const v = isScalar(at.node) ? at.node.value : undefined;
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1) return v;
+  r.error(at, `expected a fraction from 0 to 1, like 0.25, got ${describe(at.node)}`);
+  return undefined;
 }

@@ -73,7 +73,13 @@ export function specToPlain(spec: ServiceSpec): Record<string, Plain> {
   put('devices', spec.devices?.map(deviceToPlain));
   if (spec.logging) put('logging', compact({ driver: spec.logging.driver, options: spec.logging.options && { ...spec.logging.options } }));
   put('stop_grace_period', ms(spec.stop_grace_period));
-  if (spec.update) put('update', compact({ order: spec.update.order, monitor: ms(spec.update.monitor) }));
+  if (spec.update) {
+    const u = spec.update;
+    put('update', compact({
+      order: u.order, monitor: ms(u.monitor), parallelism: u.parallelism, delay: ms(u.delay),
+      failure_action: u.failure_action, max_failure_ratio: u.max_failure_ratio,
+    }));
+  }
   return out;
 }
 

@@ -75,10 +75,26 @@ export interface LoggingSpec {
   options?: Record<string, string>;
 }
 
+/**
+ * What a rollout does when a new container fails its health gate (Swarm's update_config
+ * failure_action, whose default is pause; here rollback): `rollback` restores every container the
+ * deploy replaced, `pause` stops and lets the user choose, `continue` goes on.
+ */
+export type FailureAction = 'rollback' | 'pause' | 'continue';
+
+/** How a rollout runs (compose's deploy.update_config, Swarm's `docker service update --update-*`). */
 export interface UpdateSpec {
   order?: UpdateOrder;
-  /** How long a new container must stay running (and healthy) before it counts as up. */
+  /** How long a new container must stay running (and healthy) before it counts as up, in ms. */
   monitor?: number;
+  /** Containers updated at once (a batch); default 1. */
+  parallelism?: number;
+  /** Wait between batches, in ms; default 0. */
+  delay?: number;
+  /** What a failed batch leads to; default rollback. */
+  failure_action?: FailureAction;
+  /** Failures tolerated before failure_action applies, as a fraction of the containers updated (0..1); default 0. */
+  max_failure_ratio?: number;
 }
 
 export interface PlacementSpec {

@@ -1,7 +1,7 @@
 // Which machines may run a service, and why the others may not; where missing volumes go.
 import type { ClusterState, MachineState } from '../model/cluster.js';
 import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
-import type { CreateVolumeOperation } from './operations.js';
+import type { CreateVolumeOperation, Planned } from './operations.js';
 import { PlanError } from './plan-error.js';
 import { clashingPorts, describePort } from './ports.js';
 
@@ -16,7 +16,7 @@ export interface Eligibility {
   eligible: MachineState[];
   excluded: Exclusion[];
   /** Volumes to create before any container runs. */
-  createVolumes: CreateVolumeOperation[];
+  createVolumes: Planned<CreateVolumeOperation>[];
 }
 
 /** The named (type volume) volumes the service actually mounts. */
@@ -79,7 +79,7 @@ export function eligibleMachines(
     else candidates.push(m);
   }
   const volumes = mountedNamedVolumes(spec);
-  const createVolumes: CreateVolumeOperation[] = [];
+  const createVolumes: Planned<CreateVolumeOperation>[] = [];
   const global = spec.mode === 'global';
 
   if (global) {

@@ -1,4 +1,6 @@
 // Operations as plain data: the plan that is shown is the plan that runs (src/execute runs them).
+// Every operation has an id, stable within its plan (`o1`, `o2`, ... in execution order): events,
+// approvals and the journal of an execution refer to operations by it.
 import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
 
 export interface ContainerRef {
@@ -8,22 +10,25 @@ export interface ContainerRef {
 
 export type UpdateOrderResolved = 'start-first' | 'stop-first';
 
-export interface CreateVolumeOperation {
-  kind: 'create-volume';
+interface OperationBase {
+  /** Stable within the plan: `o1`, `o2`, ... */
+  id: string;
   machineId: string;
+}
+
+export interface CreateVolumeOperation extends OperationBase {
+  kind: 'create-volume';
   volume: VolumeSpec;
 }
 
-export interface RunOperation {
+export interface RunOperation extends OperationBase {
   kind: 'run';
-  machineId: string;
   serviceId: string;
   spec: ServiceSpec;
 }
 
-export interface ReplaceOperation {
+export interface ReplaceOperation extends OperationBase {
   kind: 'replace';
-  machineId: string;
   serviceId: string;
   spec: ServiceSpec;
   old: ContainerRef;
@@ -35,33 +40,30 @@ export interface ReplaceOperation {
 }
 
 /** Resource limits applied in place (Docker's update API): no restart. */
-export interface UpdateOperation {
+export interface UpdateOperation extends OperationBase {
   kind: 'update';
-  machineId: string;
   container: ContainerRef;
   spec: ServiceSpec;
   changes: string[];
 }
 
-export interface StopOperation {
+/** Stops a container and keeps it (a later step removes it once the deploy has succeeded). */
+export interface StopOperation extends OperationBase {
   kind: 'stop';
-  machineId: string;
   container: ContainerRef;
   graceMs: number;
   reason: string;
 }
 
-export interface RemoveOperation {
+/**
+ * Takes a container out of the service: it is stopped during the rollout and removed by the
+ * final cleanup once the whole deploy has succeeded (until then a rollback can start it again).
+ */
+export interface RemoveOperation extends OperationBase {
   kind: 'remove';
-  machineId: string;
   container: ContainerRef;
   graceMs: number;
   reason: string;
-}
-
-export interface SequenceOperation {
-  kind: 'sequence';
-  operations: Operation[];
 }
 
 export type Operation =
@@ -70,10 +72,19 @@ export type Operation =
   | ReplaceOperation
   | UpdateOperation
   | StopOperation
-  | RemoveOperation
-  | SequenceOperation;
+  | RemoveOperation;
 
 export type OperationKind = Operation['kind'];
+
+/** An operation as a strategy makes it, before the plan numbers them. */
+export type Planned<O extends Operation> = Omit<O, 'id'>;
+/** Any operation before the plan numbers it. */
+export type PlannedOperation = Operation extends infer O ? (O extends Operation ? Planned<O> : never) : never;
+
+/** Numbers operations in order: `o1`, `o2`, ... */
+export function withIds(operations: PlannedOperation[], first = 1): Operation[] {
+  return operations.map((op, i) => ({ id: `o${first + i}`, ...op }) as Operation);
+}
 
 /** Resolves ids to the names people know; ids are shown only when no name is known. */
 export interface NameResolver {
@@ -89,7 +100,7 @@ export type SummaryBucket = 'create' | 'replace' | 'update' | 'stop' | 'remove';
  * counts in. Every face (plan text, JSON, the view) reads symbols and counts from here, so a kind
  * can never be left out of a summary.
  */
-export const OPERATION_KINDS: Record<Exclude<OperationKind, 'sequence'>, { symbol: string; bucket: SummaryBucket }> = {
+export const OPERATION_KINDS: Record<OperationKind, { symbol: string; bucket: SummaryBucket }> = {
   'create-volume': { symbol: '+', bucket: 'create' },
   run: { symbol: '+', bucket: 'create' },
   replace: { symbol: '+/-', bucket: 'replace' },
@@ -101,14 +112,13 @@ export const OPERATION_KINDS: Record<Exclude<OperationKind, 'sequence'>, { symbo
 /** The summary buckets in the order a summary names them. */
 export const SUMMARY_BUCKETS: readonly SummaryBucket[] = ['create', 'replace', 'update', 'stop', 'remove'];
 
-function symbolOf(op: Exclude<Operation, SequenceOperation>): string {
+function symbolOf(op: Operation): string {
   if (op.kind === 'replace' && op.order === 'stop-first') return '-/+';
   return OPERATION_KINDS[op.kind].symbol;
 }
 
 /** The human line for one operation, in names: `+/- replace container web-ab12 on m2 (image changed)`. */
 export function formatOperation(op: Operation, names: NameResolver, opts: { machine?: boolean } = {}): string {
-  if (op.kind === 'sequence') return op.operations.map((o) => formatOperation(o, names, opts)).join('\n');
   // In a tree grouped by machine the machine is already said.
   const on = opts.machine === false ? '' : `on ${names.machineName(op.machineId)}`;
   const container = (c: ContainerRef) => names.containerName(c.id) || c.name;
@@ -138,28 +148,22 @@ export function formatOperation(op: Operation, names: NameResolver, opts: { mach
 export function describeOperation(op: Operation): string {
   switch (op.kind) {
     case 'create-volume':
-      return `create-volume ${op.volume.name} machine=${op.machineId}`;
+      return `${op.id} create-volume ${op.volume.name} machine=${op.machineId}`;
     case 'run':
-      return `run service=${op.serviceId} machine=${op.machineId}`;
+      return `${op.id} run service=${op.serviceId} machine=${op.machineId}`;
     case 'replace':
-      return `replace ${op.old.id} (${op.order}) machine=${op.machineId}`;
+      return `${op.id} replace ${op.old.id} (${op.order}) machine=${op.machineId}`;
     case 'update':
-      return `update ${op.container.id} machine=${op.machineId}`;
+      return `${op.id} update ${op.container.id} machine=${op.machineId}`;
     case 'stop':
-      return `stop ${op.container.id} machine=${op.machineId}`;
+      return `${op.id} stop ${op.container.id} machine=${op.machineId}`;
     case 'remove':
-      return `remove ${op.container.id} machine=${op.machineId}`;
-    case 'sequence':
-      return `sequence[${op.operations.map(describeOperation).join(', ')}]`;
+      return `${op.id} remove ${op.container.id} machine=${op.machineId}`;
   }
 }
 
-/** The operations of a tree in execution order, sequences flattened. */
-export function flatten(ops: Operation[]): Exclude<Operation, SequenceOperation>[] {
-  return ops.flatMap((op) => (op.kind === 'sequence' ? flatten(op.operations) : [op]));
-}
-
-export function containerOf(op: Exclude<Operation, SequenceOperation>): ContainerRef | null {
+/** The container an operation acts on (the old one of a replace); null for runs and volumes. */
+export function containerOf(op: Operation): ContainerRef | null {
   switch (op.kind) {
     case 'replace':
       return op.old;

@@ -1,9 +1,11 @@
-// A Plan: plain data (serialisable), with a fingerprint of the state it was made from.
-import { createHash } from 'node:crypto';
+// A Plan: plain data (serialisable), with what it saw of the cluster and a fingerprint of it.
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import type { ServiceMode, ServiceSpec } from '../model/spec.js';
-import type { NameResolver, Operation, SummaryBucket } from './operations.js';
-import { OPERATION_KINDS, SUMMARY_BUCKETS, containerOf, flatten, formatOperation } from './operations.js';
+import { fingerprint, observe, type Observation } from './observed.js';
+import type { NameResolver, Operation, PlannedOperation, SummaryBucket } from './operations.js';
+import { OPERATION_KINDS, SUMMARY_BUCKETS, containerOf, formatOperation, withIds } from './operations.js';
+import { removalRisk, specRisks, type Risk } from './risks.js';
+import { batchOperations, rolloutSettings, type Batch, type RolloutOverrides, type RolloutSettings } from './rollout.js';
 import { CONTAINER_EFFECTS, formatSpecChange, type SpecFieldChange } from './spec-diff.js';
 
 export interface UnseenMachine {
@@ -28,13 +30,26 @@ export interface Plan {
    * table as the operations, so a container change shows here exactly when it is replaced or updated.
    */
   changes: SpecFieldChange[];
-  /** Top-level operations in execution order; approval happens between them. */
+  /** Every operation, with its id, in plan order. */
   operations: Operation[];
+  /** How the operations roll out. */
+  rollout: RolloutSettings;
+  /** The operations grouped into units and batches, in execution order (see rollout.ts). */
+  batches: Batch[];
   /** Machines that are down: whatever runs there cannot be seen and is not changed. */
   unseen: UnseenMachine[];
   warnings: string[];
-  /** Hash of what the plan saw (machines, the service's containers); a stale plan is refused. */
+  /** Settings that hand a container power over its machine, or the removal of the whole service. */
+  risks: Risk[];
+  /** What the plan saw (machines, the service's containers and volumes): a stale plan is refused, saying what changed. */
+  observed: Observation;
+  /** A hash of `observed`. */
   fingerprint: string;
+}
+
+/** An operation of the plan by id; undefined when it has none. */
+export function operationById(plan: Pick<Plan, 'operations'>, id: string): Operation | undefined {
+  return plan.operations.find((o) => o.id === id);
 }
 
 /** Operations counted per summary bucket (see OPERATION_KINDS), and how many machines they touch. */
@@ -42,7 +57,7 @@ export type PlanSummary = Record<SummaryBucket, number> & { machines: number };
 
 /** The one summary every face shows. */
 export function summarize(plan: Pick<Plan, 'operations'>): PlanSummary {
-  const ops = flatten(plan.operations);
+  const ops = plan.operations;
   const summary = { create: 0, replace: 0, update: 0, stop: 0, remove: 0, machines: new Set(ops.map((o) => o.machineId)).size };
   for (const op of ops) summary[OPERATION_KINDS[op.kind].bucket]++;
   return summary;
@@ -88,12 +103,27 @@ export function formatPlan(plan: Plan, names: NameResolver): string {
   if (hasChanges(plan)) {
     const grouped = !plan.isNew && plan.changes.length > 0;
     if (grouped) lines.push('  operations:');
-    for (const op of flatten(plan.operations)) lines.push(`${grouped ? '    ' : '  '}${formatOperation(op, names)}`);
+    for (const op of plan.operations) lines.push(`${grouped ? '    ' : '  '}${formatOperation(op, names)}`);
+    lines.push(`  rollout: ${rolloutLine(plan)}`);
   }
   for (const u of plan.unseen) lines.push(`  ? ${u.name} is down (${u.reason}): its containers cannot be seen and are not changed`);
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
+  for (const r of plan.risks) lines.push(`risk: ${r.setting}: ${r.why}`);
   if (hasChanges(plan)) lines.push(summaryLine(plan));
   return lines.join('\n');
+}
+
+/**
+ * `3 batches · 1 at a time · start-first...`: how the rollout runs, in words. Batches of volumes
+ * and removals are counted with the rest.
+ */
+export function rolloutLine(plan: Pick<Plan, 'rollout' | 'batches'>): string {
+  const r = plan.rollout;
+  const parts = [`${plan.batches.length} batch${plan.batches.length === 1 ? '' : 'es'}`, `${r.parallelism} at a time`];
+  if (r.canary) parts.push('canary first');
+  if (r.delayMs > 0) parts.push(`${r.delayMs / 1000}s between batches`);
+  parts.push(`on failure ${r.failureAction}${r.maxFailureRatio > 0 ? ` (after more than ${Math.round(r.maxFailureRatio * 100)}% failed)` : ''}`);
+  return parts.join(' · ');
 }
 
 /** The JSON contract of `plan --json`. */
@@ -102,9 +132,10 @@ export function planToJson(plan: Plan, names: NameResolver) {
     service: { id: plan.serviceId, name: plan.serviceName, mode: plan.mode, new: plan.isNew },
     action: plan.action,
     changes: plan.changes,
-    operations: flatten(plan.operations).map((op) => {
+    operations: plan.operations.map((op) => {
       const c = containerOf(op);
       return {
+        id: op.id,
         type: op.kind,
         machine: { id: op.machineId, name: names.machineName(op.machineId) },
         container: c ? { id: c.id, name: names.containerName(c.id) || c.name } : null,
@@ -114,9 +145,12 @@ export function planToJson(plan: Plan, names: NameResolver) {
         text: formatOperation(op, names),
       };
     }),
+    rollout: plan.rollout,
+    batches: plan.batches.map((b) => ({ index: b.index, kind: b.kind, units: b.units.map((u) => ({ id: u.id, machine: names.machineName(u.machineId), operations: u.opIds })) })),
     summary: summarize(plan),
     unreachable: plan.unseen.map((u) => ({ machine: { id: u.machineId, name: u.name }, reason: u.reason })),
     warnings: plan.warnings,
+    risks: plan.risks,
     fingerprint: plan.fingerprint,
   };
 }
@@ -132,14 +166,42 @@ export function nameResolver(state: ClusterState): NameResolver {
   };
 }
 
-/** What a plan saw: the machines (up/down, the service's volumes there) and the service's containers. */
-export function fingerprintOf(state: ClusterState, service: ServiceState | undefined, spec: Pick<ServiceSpec, 'volumes'>): string {
-  const h = createHash('sha256');
-  const volumes = new Set((spec.volumes ?? []).map((v) => v.name));
-  for (const m of [...state.machines].sort((a, b) => a.name.localeCompare(b.name))) {
-    h.update(`\n${m.name} ${m.engineId ?? ''} ${m.status} ${m.volumes.map((v) => v.name).filter((v) => volumes.has(v)).sort().join(',')}`);
-  }
-  const containers = [...(service?.containers ?? [])].sort((a, b) => a.id.localeCompare(b.id));
-  for (const c of containers) h.update(`\n${c.id} ${c.state} ${c.service?.specHash ?? ''} ${c.imageId ?? ''} ${JSON.stringify(c.resources ?? {})}`);
-  return h.digest('hex').slice(0, 16);
+
+/** The parts a strategy decides; assemblePlan numbers, batches and fingerprints them. */
+export interface PlanParts {
+  serviceId: string;
+  serviceName: string;
+  mode: ServiceMode;
+  isNew: boolean;
+  action: Plan['action'];
+  spec: ServiceSpec;
+  changes: SpecFieldChange[];
+  operations: PlannedOperation[];
+  unseen: UnseenMachine[];
+  warnings: string[];
+}
+
+/**
+ * A plan from a strategy's parts: operations numbered (`o1`...), grouped into batches by the
+ * rollout settings (the spec's update block, then `overrides`), the risks it takes, and what it saw
+ * of `state` (for `service`; undefined for a new one) with its fingerprint.
+ */
+export function assemblePlan(parts: PlanParts, state: ClusterState, service: ServiceState | undefined, overrides: RolloutOverrides = {}): Plan {
+  const operations = withIds(parts.operations);
+  const rollout = rolloutSettings(parts.spec, overrides);
+  const createsContainers = operations.some((o) => o.kind === 'run' || o.kind === 'replace');
+  const risks = [
+    ...(createsContainers ? specRisks(parts.spec) : []),
+    ...(parts.action === 'remove' && operations.length > 0 ? [removalRisk(parts.serviceName, operations.length)] : []),
+  ];
+  const observed = observe(state, service, parts.spec);
+  return {
+    ...parts,
+    operations,
+    rollout,
+    batches: batchOperations(operations, rollout),
+    risks,
+    observed,
+    fingerprint: fingerprint(observed),
+  };
 }

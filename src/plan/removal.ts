@@ -2,15 +2,20 @@
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
 import { newestSpecOf } from './current-spec.js';
-import type { RemoveOperation } from './operations.js';
+import type { Planned, RemoveOperation } from './operations.js';
 import type { Plan } from './plan.js';
-import { fingerprintOf } from './plan.js';
+import { assemblePlan } from './plan.js';
+import type { RolloutOverrides } from './rollout.js';
 
-export function planRemoval(state: ClusterState, service: ServiceState): Plan {
+/**
+ * Removing a whole service: every container that can be seen goes (in batches, stopped first and
+ * removed once all are stopped); named volumes stay; containers on machines that are down stay.
+ */
+export function planRemoval(state: ClusterState, service: ServiceState, overrides: RolloutOverrides = {}): Plan {
   const machineName = new Map(state.machines.map((m) => [m.id, m.name]));
   const newest = newestSpecOf(service);
-  const operations: RemoveOperation[] = service.containers
-    .map((c): RemoveOperation => ({
+  const operations: Planned<RemoveOperation>[] = service.containers
+    .map((c): Planned<RemoveOperation> => ({
       kind: 'remove',
       machineId: c.machineId,
       container: { id: c.id, name: c.name },
@@ -19,7 +24,7 @@ export function planRemoval(state: ClusterState, service: ServiceState): Plan {
     }))
     .sort((a, b) => (machineName.get(a.machineId) ?? '').localeCompare(machineName.get(b.machineId) ?? '') || a.container.name.localeCompare(b.container.name));
   const unseen = state.machines.filter((m) => m.status === 'down').map((m) => ({ machineId: m.id, name: m.name, reason: m.downReason ?? 'unreachable' }));
-  return {
+  return assemblePlan({
     serviceId: service.id,
     serviceName: service.name,
     mode: service.mode,
@@ -30,6 +35,5 @@ export function planRemoval(state: ClusterState, service: ServiceState): Plan {
     operations,
     unseen,
     warnings: unseen.length > 0 ? [`containers of ${service.name} on ${unseen.map((u) => u.name).join(', ')} cannot be seen and will stay: run rm again when the machine is back`] : [],
-    fingerprint: fingerprintOf(state, service, newest ?? {}),
-  };
+  }, state, service, { parallelism: Math.max(1, operations.length), ...overrides });
 }

@@ -4,9 +4,10 @@ import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
 import { lastDeployedReplicas, newestSpecOf, runningSpecOf } from './current-spec.js';
 import { eligibleMachines, mountedNamedVolumes, type Exclusion } from './eligibility.js';
-import type { Operation, RemoveOperation, StopOperation, UpdateOrderResolved } from './operations.js';
+import type { Planned, PlannedOperation, RemoveOperation, StopOperation, UpdateOrderResolved } from './operations.js';
 import type { Plan } from './plan.js';
-import { fingerprintOf } from './plan.js';
+import { assemblePlan } from './plan.js';
+import type { RolloutOverrides } from './rollout.js';
 import { PlanError } from './plan-error.js';
 import { clashingPorts, describePort } from './ports.js';
 import { maskValue } from './secrets.js';
@@ -23,6 +24,8 @@ export interface RollingOptions {
    * service then runs twice (and a volume exists twice).
    */
   ignoreDown?: boolean;
+  /** Rollout settings that beat the spec's update block (command-line flags). */
+  rollout?: RolloutOverrides;
 }
 
 export interface Strategy {
@@ -91,8 +94,8 @@ export function planRolling(
 
   const pools = new Map<string, Candidate[]>(eligible.map((m) => [m.id, []]));
   const changeFrom = specChangeAgainst(spec);
-  const leftovers: RemoveOperation[] = [];
-  const remove = (c: ContainerState, reason: string): RemoveOperation => ({
+  const leftovers: Planned<RemoveOperation>[] = [];
+  const remove = (c: ContainerState, reason: string): Planned<RemoveOperation> => ({
     kind: 'remove', machineId: c.machineId, container: { id: c.id, name: c.name }, graceMs: stopGraceOf(c), reason,
   });
 
@@ -110,11 +113,11 @@ export function planRolling(
     pool.sort((a, b) => RANK[a.change.status] - RANK[b.change.status] || a.container.created.localeCompare(b.container.created));
   }
 
-  const work: Operation[] = [];
+  const work: PlannedOperation[] = [];
   const place = (m: MachineState, current: Candidate | undefined, extras: Candidate[]) => {
     const stops = extras
       .filter((x) => clashingPorts(spec.ports ?? [], x.container.hostPorts).length > 0)
-      .map((x): StopOperation => ({
+      .map((x): Planned<StopOperation> => ({
         kind: 'stop', machineId: m.id, container: { id: x.container.id, name: x.container.name }, graceMs: stopGraceOf(x.container),
         reason: `holds host port ${clashingPorts(spec.ports ?? [], x.container.hostPorts).map(describePort).join(', ')} the new container needs`,
       }));
@@ -133,7 +136,7 @@ export function planRolling(
     }
   };
 
-  const surplus: RemoveOperation[] = [];
+  const surplus: Planned<RemoveOperation>[] = [];
   if (global) {
     for (const m of [...eligible].sort((a, b) => a.name.localeCompare(b.name))) {
       const [current, ...extras] = pools.get(m.id)!;
@@ -165,9 +168,9 @@ export function planRolling(
     }
   }
 
-  const byMachineName = (a: RemoveOperation, b: RemoveOperation) =>
+  const byMachineName = (a: Planned<RemoveOperation>, b: Planned<RemoveOperation>) =>
     (machineById.get(a.machineId)?.name ?? '').localeCompare(machineById.get(b.machineId)?.name ?? '') || a.container.name.localeCompare(b.container.name);
-  const operations: Operation[] = [...createVolumes, ...work, ...[...surplus, ...leftovers].sort(byMachineName)];
+  const operations: PlannedOperation[] = [...createVolumes, ...work, ...[...surplus, ...leftovers].sort(byMachineName)];
   const unseen = down.map((m) => ({ machineId: m.id, name: m.name, reason: m.downReason ?? 'unreachable' }));
   if (unseen.length > 0 && !isNew) {
     warnings.push(`${names(down)} ${isAre(down.length)} down: containers of ${name} there cannot be seen and are not changed; plan again when ${down.length === 1 ? 'it is' : 'they are'} back`);
@@ -176,7 +179,7 @@ export function planRolling(
     warnings.push(`service ${name} exists under ${service.ids.length} service ids (${service.ids.map((i) => i.slice(0, 12)).join(', ')}), from deploys that could not see each other: here they are one service, and new containers carry ${service.id.slice(0, 12)}`);
   }
   const current = service ? newestSpecOf(service) : undefined;
-  return {
+  return assemblePlan({
     serviceId,
     serviceName: name,
     mode: spec.mode ?? 'replicated',
@@ -187,8 +190,7 @@ export function planRolling(
     operations,
     unseen,
     warnings,
-    fingerprint: fingerprintOf(state, service, spec),
-  };
+  }, state, service, options.rollout);
 }
 
 function stopGraceOf(c: ContainerState): number {

@@ -86,6 +86,10 @@ const DEFAULT_TEXT: Record<string, string> = {
   stop_grace_period: formatDuration(DEFAULT_STOP_GRACE_MS),
   'update.order': 'auto',
   'update.monitor': formatDuration(DEFAULT_MONITOR_MS),
+  'update.parallelism': '1',
+  'update.delay': '0s',
+  'update.failure_action': 'rollback',
+  'update.max_failure_ratio': '0',
 };
 
 /** Words that say what a change of this effect does, for the lines that do not change containers. */
@@ -177,6 +181,10 @@ export function specFields(spec: ServiceSpec): SpecField[] {
     () => {
       put('update.order', 'rollout', notDefault(spec.update?.order, 'auto'));
       put('update.monitor', 'rollout', spec.update?.monitor === undefined || spec.update.monitor === DEFAULT_MONITOR_MS ? undefined : formatDuration(spec.update.monitor));
+      put('update.parallelism', 'rollout', spec.update?.parallelism === undefined || spec.update.parallelism === 1 ? undefined : String(spec.update.parallelism));
+      put('update.delay', 'rollout', spec.update?.delay ? formatDuration(spec.update.delay) : undefined);
+      put('update.failure_action', 'rollout', notDefault(spec.update?.failure_action, 'rollback'));
+      put('update.max_failure_ratio', 'rollout', spec.update?.max_failure_ratio ? String(spec.update.max_failure_ratio) : undefined);
     },
   ];
   for (const step of steps) {

@@ -9,13 +9,13 @@ import type { Client } from '../execute/client.js';
 import { Deployment } from '../execute/deployment.js';
 import { messageOf } from '../execute/errors.js';
 import { PlanError } from '../plan/plan-error.js';
+import type { Application, ApplyDeps } from '../execute/apply.js';
 import type { ApprovalDecision, ApprovalRequest, ExecutionResult } from '../execute/events.js';
 import type { ContainerState } from '../model/cluster.js';
 import { findService } from '../model/cluster.js';
 import { formatSpecError, parseSpec } from '../model/parse-spec.js';
 import type { ServiceSpec } from '../model/spec.js';
 import { specToYaml } from '../model/spec-yaml.js';
-import { flatten } from '../plan/operations.js';
 import { currentSpecOf } from '../plan/current-spec.js';
 import type { Draft, QuickField, Screen } from './state/app-state.js';
 import { selectedContainer, serviceById } from './state/reducer.js';
@@ -29,16 +29,33 @@ export interface ControllerOptions {
   exit: (code: number) => void;
   editor?: string;
   specsDir?: string;
+  /** The deploy lock and the history runs go through (the composition root makes them). */
+  deps?: Omit<ApplyDeps, 'client'>;
   logPollMs?: number;
 }
 
-export type ApprovalChoice = 'one' | 'machine' | 'all' | 'stop';
+/** A key's meaning at an approval: the engine's decision depends on what is asked. */
+export type ApprovalChoice = 'one' | 'machine' | 'all' | 'stop' | 'promote' | 'rollback' | 'resume' | 'abort';
+
+function decisionFor(request: ApprovalRequest, choice: ApprovalChoice): ApprovalDecision | undefined {
+  switch (request.kind) {
+    case 'operation':
+      return ({ one: 'approve', machine: 'approve-machine', all: 'approve-all', stop: 'stop' } as const)[choice as 'one'];
+    case 'canary':
+      return ({ promote: 'promote', one: 'promote', rollback: 'rollback', stop: 'stop' } as const)[choice as 'one'];
+    case 'paused':
+      return ({ resume: 'resume', one: 'resume', rollback: 'rollback', abort: 'abort' } as const)[choice as 'one'];
+  }
+}
 
 export class Controller {
   private nextDraftId = 1;
   /** The deployment behind the plan on screen (a new draft replaces it). */
   private deployment?: { draftId: number; deployment: Deployment };
-  private pendingApproval?: { request: ApprovalRequest; resolve: (d: ApprovalDecision) => void };
+  /** The plan being applied: its controls (answers, interrupt). */
+  private application?: Application;
+  /** Ctrl-C pressed after apply but before the engine handed back its controls. */
+  private interruptsBeforeStart = 0;
   private stopWatching?: () => void;
   private logTimer?: ReturnType<typeof setInterval>;
   private loading?: Promise<void>;
@@ -237,7 +254,7 @@ export class Controller {
 
   // ---- execution -------------------------------------------------------------------------
 
-  /** Starts executing the plan on screen; each operation waits for approval. */
+  /** Starts applying the plan on screen through the engine; each unit waits for approval. */
   apply(): void {
     const s = this.state.screen;
     if (s.kind !== 'plan' || s.draft.planning !== 'ready' || !s.draft.plan?.operations.length) return;
@@ -245,52 +262,84 @@ export class Controller {
     const { deployment } = this.deployment;
     this.dispatch({ type: 'execution-start', draft: s.draft });
     this.dispatch({ type: 'navigate', screen: { kind: 'execute', draft: s.draft, back: s.back } });
+    const failed = (err: unknown): ExecutionResult => ({
+      runId: this.application?.runId ?? '', outcome: 'failed', completed: [], failed: [], undone: [], journal: [], failure: { message: messageOf(err) },
+    });
     deployment
-      .run({
-        onEvent: (event) => this.dispatch({ type: 'execution-event', event }),
-        approve: (request) => this.askApproval(request),
+      .run(this.options.deps ?? {}, {
+        approval: 'each',
+        origin: s.draft.origin,
+        onEvent: (event) => {
+          // A request the user already decided for is answered at once, never shown as a question.
+          if (event.type === 'approval-requested' && this.autoAnswer(event.request)) return;
+          this.dispatch({ type: 'execution-event', event });
+        },
       })
-      .then(
-        (result) => this.finishExecution(result),
-        (err) => this.finishExecution({ ok: false, completed: 0, total: s.draft.plan?.operations.length ?? 0, failure: { message: messageOf(err), index: 0 } }),
-      );
+      .then((application) => {
+        this.application = application;
+        if (this.interruptsBeforeStart > 0) application.interrupt();
+        return application.result;
+      })
+      .then((result) => this.finishExecution(result), (err) => this.finishExecution(failed(err)));
   }
 
   private finishExecution(result: ExecutionResult) {
     this.dispatch({ type: 'execution-finished', result });
+    this.application = undefined;
     void this.refresh();
     if (this.quitAfterRun !== undefined) this.quit(this.quitAfterRun);
   }
 
-  private askApproval(request: ApprovalRequest): Promise<ApprovalDecision> {
+  /**
+   * Answers an operation request the user already decided for (a for all, m for a machine, s to
+   * stop); returns whether it did.
+   */
+  private autoAnswer(request: ApprovalRequest): boolean {
     const ex = this.state.execution;
-    if (!ex || ex.stopping) return Promise.resolve('stop');
-    const machineId = flatten([request.operation])[0]?.machineId;
-    if (ex.auto.kind === 'all' || (ex.auto.kind === 'machine' && ex.auto.machineId === machineId)) return Promise.resolve('approve');
-    this.dispatch({ type: 'execution-await', index: request.index });
-    return new Promise((resolve) => {
-      this.pendingApproval = { request, resolve };
-    });
+    if (!ex || request.kind !== 'operation' || !this.application) return false;
+    const covered = ex.auto.kind === 'all' || (ex.auto.kind === 'machine' && ex.auto.machineId === request.machineId);
+    if (covered) this.answer(request, 'approve');
+    else if (ex.stopping) this.answer(request, 'stop');
+    return covered || ex.stopping;
   }
 
+  private answer(request: ApprovalRequest, decision: ApprovalDecision): void {
+    try {
+      this.application?.answer(request.id, decision);
+    } catch (err) {
+      this.dispatch({ type: 'notice', text: messageOf(err) });
+    }
+  }
+
+  /**
+   * The user's answer to the first request waiting: for an operation, this one / this machine / all
+   * / stop; for a canary, promote / roll back; for a paused rollout, resume / roll back / abort.
+   * With nothing waiting, `all` and `stop` decide for what comes next.
+   */
   approve(choice: ApprovalChoice): void {
-    const pending = this.pendingApproval;
-    if (!pending) {
-      // While an operation runs: decide now for what comes after it.
+    const ex = this.state.execution;
+    const request = ex?.pending[0];
+    if (!ex || !request) {
       if (choice === 'all') this.dispatch({ type: 'execution-auto', auto: { kind: 'all' } });
       if (choice === 'stop' && this.executing) this.dispatch({ type: 'execution-stopping' });
       return;
     }
-    this.pendingApproval = undefined;
-    if (choice === 'stop') {
-      this.dispatch({ type: 'execution-stopping' });
-      pending.resolve('stop');
-      return;
+    const decision = decisionFor(request, choice);
+    if (!decision) return;
+    if (decision === 'approve-machine' && request.kind === 'operation') this.dispatch({ type: 'execution-auto', auto: { kind: 'machine', machineId: request.machineId } });
+    if (decision === 'approve-all') this.dispatch({ type: 'execution-auto', auto: { kind: 'all' } });
+    if (decision === 'stop' && request.kind === 'operation') this.dispatch({ type: 'execution-stopping' });
+    this.answer(request, decision);
+    // Other units of the batch may already wait: what was just decided covers them too.
+    if (decision === 'approve-all' || decision === 'approve-machine' || decision === 'stop') {
+      for (const other of this.state.execution?.pending ?? []) this.autoAnswer(other);
     }
-    const machineId = flatten([pending.request.operation])[0]?.machineId;
-    if (choice === 'machine' && machineId) this.dispatch({ type: 'execution-auto', auto: { kind: 'machine', machineId } });
-    if (choice === 'all') this.dispatch({ type: 'execution-auto', auto: { kind: 'all' } });
-    pending.resolve('approve');
+  }
+
+  /** Ctrl-C during a run: the first stops it (what is under way finishes or undoes itself), the second rolls it back. */
+  interrupt(): void {
+    if (this.application) this.application.interrupt();
+    else this.interruptsBeforeStart++;
   }
 
   get executing(): boolean {
@@ -345,12 +394,12 @@ export class Controller {
     this.quit(code);
   }
 
-  /** Stops after the operation under way (never in the middle of one), then quits. */
+  /** Stops the run (what is under way finishes or undoes itself), then quits. */
   quitAfterCurrent(code: number): void {
     this.quitAfterRun = code;
     this.dispatch({ type: 'modal' });
     this.dispatch({ type: 'execution-stopping' });
-    if (this.pendingApproval) this.approve('stop');
+    this.interrupt();
   }
 
   quit(code: number): void {

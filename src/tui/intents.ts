@@ -95,5 +95,17 @@ export function runIntent(intent: Intent, controller: Controller): void {
     case 'stop-here':
       controller.approve('stop');
       return;
+    case 'promote':
+      controller.approve('promote');
+      return;
+    case 'roll-back':
+      controller.approve('rollback');
+      return;
+    case 'resume':
+      controller.approve('resume');
+      return;
+    case 'abort':
+      controller.approve('abort');
+      return;
   }
 }

@@ -34,9 +34,10 @@ export function keyName(input: string, key: Key): KeyName {
 export type Intent =
   | 'up' | 'down' | 'page-up' | 'page-down' | 'open' | 'back' | 'quit' | 'help' | 'filter' | 'refresh'
   | 'new-service' | 'logs' | 'inspect' | 'follow' | 'edit' | 'edit-image' | 'edit-replicas' | 'edit-env' | 'edit-placement'
-  | 'apply' | 'ignore-down' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here';
+  | 'apply' | 'ignore-down' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here'
+  | 'promote' | 'roll-back' | 'resume' | 'abort';
 
-export type KeyContext = 'cluster' | 'service' | 'plan' | 'execute' | 'approval' | 'finished';
+export type KeyContext = 'cluster' | 'service' | 'plan' | 'execute' | 'approval' | 'canary' | 'paused' | 'finished';
 
 export interface Binding {
   keys: KeyName[];
@@ -61,7 +62,7 @@ const move: Binding[] = [
 
 const common: Binding[] = [
   { keys: ['?'], label: '?', intent: 'help', short: 'help', help: 'help: every key of this screen', footer: true },
-  { keys: ['q', 'ctrl-c'], label: 'q', intent: 'quit', short: 'quit', help: 'quit (asks first while a deploy runs)', footer: true },
+  { keys: ['q', 'ctrl-c'], label: 'q', intent: 'quit', short: 'quit', help: 'quit (asks first while a deploy runs; there ctrl-c stops the run, twice rolls it back)', footer: true },
 ];
 
 export const BINDINGS: Record<KeyContext, Binding[]> = {
@@ -102,9 +103,21 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     { keys: ['s'], label: 's', intent: 'stop-here', short: 'stop here', help: 'stop here (nothing is left half-done)', footer: true },
     ...common,
   ],
+  canary: [
+    { keys: ['p', 'enter'], label: 'p', intent: 'promote', short: 'promote', help: 'promote the canary: roll the change out to the rest', footer: true },
+    { keys: ['b'], label: 'b', intent: 'roll-back', short: 'roll back', help: 'roll the canary back: its old container runs again', footer: true },
+    { keys: ['s'], label: 's', intent: 'stop-here', short: 'stop, keep it', help: 'stop here and leave the canary up (a later deploy promotes it)', footer: true },
+    ...common,
+  ],
+  paused: [
+    { keys: ['c', 'enter'], label: 'c', intent: 'resume', short: 'resume', help: 'resume the rollout with the next batch', footer: true },
+    { keys: ['b'], label: 'b', intent: 'roll-back', short: 'roll back', help: 'roll back every change of this run', footer: true },
+    { keys: ['x'], label: 'x', intent: 'abort', short: 'abort', help: 'abort: leave old (stopped) and new containers as they are', footer: true },
+    ...common,
+  ],
   execute: [
     { keys: ['a'], label: 'a', intent: 'approve-all', short: 'approve the rest', help: 'approve every operation still to come', footer: true },
-    { keys: ['s'], label: 's', intent: 'stop-here', short: 'stop after this', help: 'stop after the operation under way (nothing is left half-done)', footer: true },
+    { keys: ['s'], label: 's', intent: 'stop-here', short: 'stop after this', help: 'stop after the operations under way (nothing is left half-done)', footer: true },
     ...common,
   ],
   finished: [

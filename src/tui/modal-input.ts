@@ -19,7 +19,9 @@ export function handleModalKey(modal: Modal, name: KeyName, controller: Controll
   const set = (m?: Modal) => store.dispatch({ type: 'modal', modal: m });
   const screen = store.getState().screen;
   if (name === 'ctrl-c') {
-    if (modal.kind === 'confirm-quit') controller.quit(130);
+    // A run is never cut off mid-operation: Ctrl-C interrupts it (again: rolls it back).
+    if (controller.executing) controller.interrupt();
+    else if (modal.kind === 'confirm-quit') controller.quit(130);
     else controller.requestQuit(130);
     return;
   }

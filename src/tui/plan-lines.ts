@@ -1,7 +1,7 @@
 // The plan screen's text as lines: the field-level spec change, then the operations per machine.
 // Pure, so the reducer can bound scrolling by the same lines the screen draws.
 import { formatOperation } from '../plan/operations.js';
-import { planHeading, summaryLine } from '../plan/plan.js';
+import { planHeading, rolloutLine, summaryLine } from '../plan/plan.js';
 import { planTree } from '../plan/plan-tree.js';
 import { diffSpecs, formatSpecChange } from '../plan/spec-diff.js';
 import type { Draft } from './state/app-state.js';
@@ -33,13 +33,15 @@ export function planLines(draft: Draft): Line[] {
     lines.push({ text: planHeading(plan), bold: true });
     for (const m of planTree(plan, names)) {
       lines.push({ text: `  ${m.name}${m.down ? `  ${m.down}` : ''}`, colour: m.down ? theme.warn : undefined, bold: !m.down });
-      for (const { operation } of m.operations) {
+      for (const operation of m.operations) {
         const text = formatOperation(operation, names, { machine: false });
         lines.push({ text: `    ${text}`, colour: symbolColour(text) });
       }
     }
   }
+  if (plan.operations.length > 0) lines.push({ text: `rollout: ${rolloutLine(plan)}`, colour: theme.dim });
   for (const w of plan.warnings) lines.push({ text: `warning: ${w}`, colour: theme.warn });
+  for (const r of plan.risks) lines.push({ text: `risk: ${r.setting}: ${r.why}`, colour: theme.bad });
   if (plan.operations.length > 0) lines.push({ text: summaryLine(plan), bold: true });
   return lines;
 }

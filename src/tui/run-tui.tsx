@@ -1,6 +1,8 @@
-// Starts the interactive view on a terminal and returns the exit code when it ends.
+// Starts the interactive view on a terminal and returns the exit code when it ends. The client (and
+// the lock and history runs go through) come from the composition root: the view builds none.
 import { render } from 'ink';
-import { DockerClient } from '../cluster/docker-client.js';
+import type { ApplyDeps } from '../execute/apply.js';
+import type { Client } from '../execute/client.js';
 import { applyCharset } from '../terminal/charset.js';
 import { App } from './components/app.js';
 import { Controller } from './controller.js';
@@ -9,14 +11,15 @@ import { createStore } from './state/store.js';
 
 export interface TuiOptions {
   readonly?: boolean;
+  /** The deploy lock and the history. */
+  deps?: Omit<ApplyDeps, 'client'>;
 }
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
 
-export async function runTui(clusterFile: string | undefined, opts: TuiOptions = {}): Promise<number> {
-  const client = await DockerClient.open(clusterFile);
+export async function runTui(client: Client, opts: TuiOptions = {}): Promise<number> {
   const { stdout, stdin, stderr } = process;
   // Ink lays out by display width and then writes: converting what it writes (each glyph to one
   // ASCII character of the same width) keeps its layout true. A no-op when bin/ already did it.
@@ -46,6 +49,7 @@ export async function runTui(clusterFile: string | undefined, opts: TuiOptions =
       exitCode = code;
       instance?.unmount();
     },
+    ...(opts.deps ? { deps: opts.deps } : {}),
   });
   stdout.write(ALT_SCREEN_ON);
   try {
@@ -58,7 +62,6 @@ export async function runTui(clusterFile: string | undefined, opts: TuiOptions =
     controller.dispose();
     stdout.write(ALT_SCREEN_OFF);
     restoreCharset();
-    await client.close();
   }
   return exitCode;
 }

@@ -13,7 +13,6 @@ import vm from 'node:vm';
 import type { ClusterState, ContainerState, MachineState, ServiceState } from '../../src/model/cluster.js';
 import { findService } from '../../src/model/cluster.js';
 import type { PortSpec, ServiceMode, ServiceSpec, VolumeSpec, MountSpec } from '../../src/model/spec.js';
-import { flatten } from '../../src/plan/operations.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { formatPlan, nameResolver, planToJson } from '../../src/plan/plan.js';
 import { planRolling } from '../../src/plan/rolling.js';
@@ -411,7 +410,7 @@ function runSize(size: (typeof SIZES)[number], seed: number): SizeResult {
 
   const plan = (spec: ServiceSpec): Plan => planRolling(state, service, service.id, spec);
   const planFixed = (): Plan => planRolling(state, fixed, fixed.id, fixedSpec);
-  const kinds = (p: Plan) => flatten(p.operations).map((o) => o.kind);
+  const kinds = (p: Plan) => p.operations.map((o) => o.kind);
   const only = (p: Plan, kind: string, count: number) => kinds(p).length === count && kinds(p).every((k) => k === kind);
   const replacePlan = plan(imageSpec);
   const unchangedPlan = plan(unchangedSpec);

@@ -102,8 +102,9 @@ test('deploy without a terminal and without --yes refuses and changes nothing', 
 test('deploy --yes creates the service; its containers carry the labels; plan then has no changes', { skip }, async () => {
   const r = await dockplan(['deploy', '-f', webSpec(2), '--yes']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
-  assert.match(r.stdout, /\[1\/3\] \+ create volume/);
-  assert.match(r.stdout, /deployed .*: 3 operations done/);
+  assert.match(r.stdout, /^\[o1 m\d\] \+ create volume/m);
+  assert.match(r.stdout, /^\[o2 m\d\]   done in \d+\.\ds$/m, 'each line names its operation and machine');
+  assert.match(r.stdout, new RegExp(`^${WEB}: deployed: 3 of 3 operations done$`, 'm'));
   const all = (await Promise.all(machines().map((m) => containersOf(m.name, WEB)))).flat();
   assert.equal(all.length, 2);
   for (const c of all) {
@@ -159,8 +160,13 @@ test('scale 1 removes one container and keeps the other', { skip }, async () => 
   assert.ok(before.some((c) => c.id === afterScale[0].id), 'the kept container is one of the originals');
 });
 
-test('rm removes every container of the service and keeps its named volume', { skip }, async () => {
-  const r = await dockplan(['rm', WEB, '--yes']);
+test('rm removes every container of the service and keeps its named volume; a whole service needs --allow-risky', { skip }, async () => {
+  const refused = await dockplan(['rm', WEB, '--yes']);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /this plan is risky \(service: removes service .* and its 1 container/);
+  assert.match(refused.stderr, /pass --yes --allow-risky/);
+  assert.equal((await Promise.all(machines().map((m) => containersOf(m.name, WEB)))).flat().length, 1, 'nothing was removed');
+  const r = await dockplan(['rm', WEB, '--yes', '--allow-risky']);
   assert.equal(r.code, 0, r.stdout + r.stderr);
   assert.match(r.stdout, new RegExp(`- remove service ${WEB}`));
   for (const m of machines()) assert.deepEqual(await containersOf(m.name, WEB), []);

@@ -35,21 +35,22 @@ describe('approving operations one by one on the real cluster', { skip }, () => 
     const name = engine.service('appr');
     const asked: ApprovalRequest[] = [];
     const d = await engine.deploy(three(name), {
-      approve: async (req) => {
+      answer: (req) => {
         asked.push(req);
-        return req.index === 0 ? 'approve' : 'stop';
+        return asked.length === 1 ? 'approve' : 'stop';
       },
     });
     assert.equal(d.plan.operations.length, 3);
-    assert.deepEqual(asked.map((a) => [a.index, a.total, a.operation.kind]), [[0, 3, 'run'], [1, 3, 'run']], 'asked for the first two only');
-    assert.equal(asked[0]!.operation, d.plan.operations[0], 'asked about the very operation of the plan');
-    assert.equal(d.result.ok, false);
-    assert.equal(d.result.stoppedAt, 1);
-    assert.equal(d.result.completed, 1);
-    assert.equal(d.result.total, 3);
+    assert.deepEqual(asked.map((a) => (a.kind === 'operation' ? [a.unitId, a.opIds, a.batch] : a.kind)), [['o1', ['o1'], 1], ['o2', ['o2'], 2]], 'asked for the first two units, by their operation ids');
+    assert.equal(d.result.outcome, 'stopped');
+    assert.deepEqual(d.result.completed, ['o1']);
     assert.equal(d.result.failure, undefined, 'stopping is not a failure');
     const types = d.events.map((e) => e.type);
-    assert.deepEqual(types.filter((t) => t !== 'phase'), ['operation-started', 'operation-done', 'stopped', 'finished']);
+    assert.deepEqual(types.filter((t) => t !== 'phase'), [
+      'run-started', 'batch-started', 'approval-requested', 'approval-answered', 'operation-started', 'operation-done', 'batch-done',
+      'batch-started', 'approval-requested', 'approval-answered', 'batch-done', 'finished',
+    ]);
+    assert.ok(d.events.every((e) => e.runId === d.result.runId), 'every event carries the run id');
 
     const all = await containersOfService(name);
     assert.equal(all.length, 1, 'exactly one container was made');
@@ -73,8 +74,8 @@ describe('approving operations one by one on the real cluster', { skip }, () => 
     const first = await deployment.plan();
     const second = await deployment.plan();
     assert.equal(second.plan, first.plan);
-    const result = await deployment.run();
-    assert.equal(result.ok, true, JSON.stringify(result.failure));
+    const result = await (await deployment.run()).result;
+    assert.equal(result.outcome, 'done', JSON.stringify(result.failure));
     await assert.rejects(deployment.run(), /already run/);
     assert.equal((await containersOfService(name)).length, 1, 'the second run did nothing');
   });

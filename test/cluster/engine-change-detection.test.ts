@@ -7,7 +7,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServiceSpec } from '../../src/model/spec.js';
-import { flatten } from '../../src/plan/operations.js';
 import { formatPlan, planToJson } from '../../src/plan/plan.js';
 import { formatSpecChange } from '../../src/plan/spec-diff.js';
 import { dockplan } from '../support/cli-run.js';
@@ -58,7 +57,7 @@ describe('change detection agrees with what Docker runs', { skip }, () => {
     assert.match(cli.stdout, /~ healthcheck.interval: 1s -> 30s/);
     assert.match(cli.stdout, /replace container .* \(healthcheck changed\)/);
     const d = await engine.deployOk(next);
-    assert.deepEqual(flatten(d.plan.operations).map((o) => (o.kind === 'replace' ? o.changes : o.kind)), [['healthcheck']]);
+    assert.deepEqual(d.plan.operations.map((o) => (o.kind === 'replace' ? o.changes : o.kind)), [['healthcheck']]);
     const [c] = await containersOfService(name);
     const hc = (await machine(c!.machine).docker.getContainer(c!.id).inspect()).Config.Healthcheck as { Interval?: number; Timeout?: number };
     assert.equal(hc.Interval, 30e9);
@@ -129,7 +128,7 @@ describe('change detection agrees with what Docker runs', { skip }, () => {
     const rebuilt = await rebuildEverywhere(1);
     const rolled = await engine.deployOk(spec);
     assert.equal(rolled.plan.operations.length, 3, formatPlan(rolled.plan, rolled.names));
-    assert.ok(flatten(rolled.plan.operations).every((o) => o.kind === 'replace' && o.changes.includes('image')));
+    assert.ok(rolled.plan.operations.every((o) => o.kind === 'replace' && o.changes.includes('image')));
     assert.ok(rolled.plan.changes.some((c) => c.field === 'image'), rolled.plan.changes.map((c) => formatSpecChange(c)).join('\n'));
     for (const c of await containersOfService(name)) {
       if (!c.running) continue;

@@ -46,7 +46,7 @@ describe('deploying while a machine is down', { skip }, () => {
       assert.deepEqual(await containersOfService(name, ['m1', 'm2']), [], 'a refused plan creates nothing');
 
       const d = await engine.deploy(spec, {}, { ignoreDown: true });
-      assert.equal(d.result.ok, true, JSON.stringify(d.result.failure));
+      assert.equal(d.result.outcome, 'done', JSON.stringify(d.result.failure));
       assert.deepEqual(d.plan.unseen.map((u) => u.name), ['m3']);
       assert.ok(d.plan.unseen[0]!.reason.length > 0);
       const text = formatPlan(d.plan, d.names);
@@ -111,7 +111,7 @@ describe('deploying while a machine is down', { skip }, () => {
     await stopMachine(first!.machine);
     try {
       const forced = await engine.deploy(spec, {}, { ignoreDown: true });
-      assert.equal(forced.result.ok, true, JSON.stringify(forced.result.failure));
+      assert.equal(forced.result.outcome, 'done', JSON.stringify(forced.result.failure));
     } finally {
       await startMachine(first!.machine);
     }
@@ -130,7 +130,7 @@ describe('deploying while a machine is down', { skip }, () => {
     const removal = planRemoval(state, services[0]!);
     assert.equal(removal.operations.length, 2, 'rm removes both copies');
     const removed = await engine.execute(removal.operations, spec, services[0]!.id);
-    assert.equal(removed.result.ok, true);
+    assert.equal(removed.result.outcome, 'done');
     assert.deepEqual(await containersOfService(name), []);
   });
 });

@@ -49,8 +49,8 @@ describe('health of new containers on the real cluster', { skip }, () => {
   it('a failing healthcheck fails the run as unhealthy and keeps the new container, stopped, with its logs', async () => {
     const name = engine.service('unhealthy');
     const d = await engine.deploy(svc(name, SLEEPER, ...FAILING, ...monitor('2s')));
-    assert.equal(d.result.ok, false);
-    assert.equal(d.result.completed, 0);
+    assert.notEqual(d.result.outcome, 'done');
+    assert.deepEqual(d.result.completed, []);
     const failure = d.result.failure;
     assert.ok(failure);
     assert.match(failure.message, /unhealthy/);
@@ -71,7 +71,7 @@ describe('health of new containers on the real cluster', { skip }, () => {
   it('a crashing container fails the run saying it exited with code 3, and the failure carries its logs', async () => {
     const name = engine.service('crash');
     const d = await engine.deploy(svc(name, CRASHING, ...monitor('2s')));
-    assert.equal(d.result.ok, false);
+    assert.notEqual(d.result.outcome, 'done');
     const failure = d.result.failure;
     assert.ok(failure);
     assert.match(failure.message, /(is restarting|exited).*code 3/);
@@ -98,7 +98,7 @@ describe('health of new containers on the real cluster', { skip }, () => {
       {},
       { pollMs: 1000 },
     );
-    assert.equal(d.result.ok, false, 'a restart during the monitor period is a failure');
+    assert.notEqual(d.result.outcome, 'done', 'a restart during the monitor period is a failure');
     const failure = d.result.failure;
     assert.ok(failure);
     assert.match(failure.message, /restart/);
@@ -119,7 +119,7 @@ describe('health of new containers on the real cluster', { skip }, () => {
     const d = await engine.deploy(svc(name, SLEEPER, ...FAILING, ...monitor('2s')));
     const [op] = d.plan.operations;
     assert.ok(op?.kind === 'replace' && op.order === 'start-first', JSON.stringify(op));
-    assert.equal(d.result.ok, false);
+    assert.notEqual(d.result.outcome, 'done');
     assert.match(d.result.failure?.message ?? '', /unhealthy/);
     assert.equal(stepIndex(d.steps, 'stopping', old.id), -1, 'the old container was never stopped');
 
@@ -149,7 +149,7 @@ describe('health of new containers on the real cluster', { skip }, () => {
     const d = await engine.deploy(svc(name, CRASHING, ...stopFirst));
     const [op] = d.plan.operations;
     assert.ok(op?.kind === 'replace' && op.order === 'stop-first', JSON.stringify(op));
-    assert.equal(d.result.ok, false);
+    assert.notEqual(d.result.outcome, 'done');
     assert.match(d.result.failure?.message ?? '', /is restarting|exited/);
     assert.match(d.result.failure?.message ?? '', new RegExp(`old container ${old.name} was started again`));
     assert.match(d.result.failure?.logs ?? '', /boom/);

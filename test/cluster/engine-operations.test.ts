@@ -167,7 +167,7 @@ describe('engine operations, executed on the real cluster', { skip }, () => {
     const res = await engine.execute([
       { kind: 'stop', machineId: engine.machineId(c.machine), container: { id: c.id, name: c.name }, graceMs: 2000, reason: 'e2e' },
     ], d.plan.spec, d.plan.serviceId);
-    assert.equal(res.result.ok, true, JSON.stringify(res.result.failure));
+    assert.equal(res.result.outcome, 'done', JSON.stringify(res.result.failure));
     assert.deepEqual(res.steps.map((s) => s.phase), ['stopping']);
     const seen = await inspect(c.machine, c.id);
     assert.ok(seen, 'the stopped container still exists');
@@ -187,8 +187,10 @@ describe('engine operations, executed on the real cluster', { skip }, () => {
     const res = await engine.execute([
       { kind: 'remove', machineId: engine.machineId(c.machine), container: { id: c.id, name: c.name }, graceMs: 2000, reason: 'e2e' },
     ], d.plan.spec, d.plan.serviceId);
-    assert.equal(res.result.ok, true, JSON.stringify(res.result.failure));
-    assert.deepEqual(res.steps.map((s) => s.phase), ['stopping', 'removing']);
+    assert.equal(res.result.outcome, 'done', JSON.stringify(res.result.failure));
+    assert.deepEqual(res.steps.map((s) => s.phase), ['stopping', 'removing'], 'stopped during the rollout, removed by the cleanup once the deploy succeeded');
+    const cleanup = res.events.find((e) => e.type === 'cleanup');
+    assert.ok(cleanup?.type === 'cleanup' && cleanup.removed.some((r) => r.id === c.id), '... and removed by the cleanup once the deploy succeeded');
     assert.equal(await inspect(c.machine, c.id), undefined, 'the container is gone');
     assert.deepEqual(await containersOfService(name), []);
     assert.ok(await volumeOn(c.machine, volume), 'the named volume stays');
@@ -199,42 +201,36 @@ describe('engine operations, executed on the real cluster', { skip }, () => {
     const res = await engine.execute([
       { kind: 'create-volume', machineId: engine.machineId('m2'), volume: { name: volume, type: 'volume', labels: { purpose: 'e2e' } } },
     ], { name: 'e2e-none', image: 'local/busybox:1' });
-    assert.equal(res.result.ok, true, JSON.stringify(res.result.failure));
+    assert.equal(res.result.outcome, 'done', JSON.stringify(res.result.failure));
     assert.deepEqual(await volumeOn('m2', volume), { purpose: 'e2e', 'dockplan.managed': 'true' });
     assert.equal(await volumeOn('m1', volume), undefined);
     assert.equal(await volumeOn('m3', volume), undefined);
   });
 
-  it('a sequence runs its operations in order and stops at the first one that fails', async () => {
+  it('volumes are created first, in their own batch; a failure there rolls the rollout back before any container runs, keeping the volume', async () => {
     const name = engine.service('seq');
     const volume = engine.volume('seq');
     const spec: ServiceSpec = { ...quick(name), mode: 'replicated' };
     const m3 = engine.machineId('m3');
     const res = await engine.execute([
-      {
-        kind: 'sequence',
-        operations: [
-          { kind: 'create-volume', machineId: m3, volume: { name: volume, type: 'volume' } },
-          { kind: 'run', machineId: m3, serviceId: 'e2e-seq-service', spec },
-          { kind: 'create-volume', machineId: m3, volume: { name: `${volume}-bind`, type: 'bind', source: '/tmp' } },
-          { kind: 'run', machineId: m3, serviceId: 'e2e-seq-service', spec },
-        ],
-      },
+      { kind: 'create-volume', machineId: m3, volume: { name: volume, type: 'volume' } },
+      { kind: 'run', machineId: m3, serviceId: 'e2e-seq-service', spec },
+      { kind: 'create-volume', machineId: m3, volume: { name: `${volume}-bind`, type: 'bind', source: '/tmp' } },
+      { kind: 'run', machineId: m3, serviceId: 'e2e-seq-service', spec },
     ], spec, 'e2e-seq-service');
-    assert.equal(res.result.ok, false);
-    assert.equal(res.result.completed, 0, 'the one top-level operation failed');
-    assert.equal(res.result.failure?.index, 0);
+    assert.deepEqual(res.plan.batches.map((b) => [b.kind, b.units.map((u) => u.id)]), [['volumes', ['o1', 'o3']], ['update', ['o2']], ['update', ['o4']]]);
+    assert.equal(res.result.outcome, 'rolled-back');
+    assert.deepEqual(res.result.failed, ['o3']);
     assert.match(res.result.failure?.message ?? '', /only named volumes/);
-    const phases = res.steps.map((s) => s.phase);
-    assert.deepEqual(phases.filter((p) => p === 'creating-volume').length, 2);
-    assert.ok(phases.indexOf('creating-volume') < phases.indexOf('starting'), phases.join(' '));
-    assert.ok(phases.lastIndexOf('creating-volume') > phases.indexOf('running'), phases.join(' '));
+    assert.deepEqual(res.steps.map((s) => s.phase), ['creating-volume', 'creating-volume'], 'no container was created');
+    assert.ok(await volumeOn('m3', volume), 'the volume stays: a deploy never removes one');
+    assert.deepEqual(await containersOfService(name), []);
+  });
 
-    assert.ok(await volumeOn('m3', volume), 'the first operation ran');
-    const all = await containersOfService(name);
-    assert.equal(all.length, 1, 'the run after the failure never happened');
-    assert.equal(all[0]?.machine, 'm3');
-    assert.equal(all[0]?.running, true);
-    assert.equal(all[0]?.labels['dockplan.service.id'], 'e2e-seq-service');
+  it('a run records itself on the containers it makes (dockplan.deploy.id)', async () => {
+    const name = engine.service('depid');
+    const d = await engine.deployOk(quick(name));
+    const [c] = await containersOfService(name);
+    assert.equal(c?.labels['dockplan.deploy.id'], d.result.runId);
   });
 });

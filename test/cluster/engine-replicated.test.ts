@@ -100,7 +100,7 @@ describe('replicated services on the real cluster', { skip }, () => {
     it('redeploying the unchanged spec plans zero operations and changes nothing', async () => {
       const d = await engine.deployOk(replicated(name, 2, '2'));
       assert.deepEqual(d.plan.operations, []);
-      assert.equal(d.result.completed, 0);
+      assert.deepEqual(d.result.completed, []);
       const all = await containersOfService(name);
       assert.deepEqual(sortedIds(all), sortedIds(two));
       assert.ok(all.every((c) => c.running));

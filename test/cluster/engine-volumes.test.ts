@@ -2,7 +2,7 @@
 // and never removed, not even when the whole service is removed. Checked through Docker.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { executePlan } from '../../src/execute/executor.js';
+import { applyPlan } from '../../src/execute/apply.js';
 import { findService } from '../../src/model/cluster.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { nameResolver } from '../../src/plan/plan.js';
@@ -93,8 +93,8 @@ describe('named volumes on the real cluster', { skip }, () => {
     assert.ok(service);
     const plan = planRemoval(state, service);
     assert.deepEqual(plan.operations.map((o) => o.kind), ['remove']);
-    const result = await executePlan(plan, engine.client, { names: nameResolver(state) });
-    assert.equal(result.ok, true, JSON.stringify(result.failure));
+    const result = await applyPlan(plan, { client: engine.client }, { names: nameResolver(state), approval: 'all', pollMs: 100 }).result;
+    assert.equal(result.outcome, 'done', JSON.stringify(result.failure));
 
     assert.deepEqual(await containersOfService(name), [], 'no container of the service is left anywhere');
     assert.ok(await volumeOn(home, volume), 'the named volume is still there');

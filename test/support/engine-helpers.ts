@@ -9,14 +9,15 @@ import { randomBytes } from 'node:crypto';
 import { DockerClient } from '../../src/cluster/docker-client.js';
 import { demuxLogs } from '../../src/cluster/container-state.js';
 import { Deployment, type DeploymentOptions } from '../../src/execute/deployment.js';
-import type { DeployEvent, ExecutionHooks, ExecutionResult, Phase } from '../../src/execute/events.js';
-import { executePlan } from '../../src/execute/executor.js';
+import type { Application } from '../../src/execute/apply.js';
+import type { ApprovalDecision, ApprovalRequest, DeployEvent, ExecutionResult, Phase } from '../../src/execute/events.js';
+import { Execution, type ApprovalPolicy } from '../../src/execute/execution.js';
 import { findService } from '../../src/model/cluster.js';
 import { formatSpecError, parseSpec } from '../../src/model/parse-spec.js';
 import type { ServiceMode, ServiceSpec } from '../../src/model/spec.js';
-import type { NameResolver, Operation } from '../../src/plan/operations.js';
+import type { NameResolver, PlannedOperation } from '../../src/plan/operations.js';
 import type { Plan } from '../../src/plan/plan.js';
-import { nameResolver } from '../../src/plan/plan.js';
+import { assemblePlan, nameResolver } from '../../src/plan/plan.js';
 import { clusterFile, machine, machineUp, machines, SERVICE_NAME_LABEL, waitFor } from '../cluster/harness.js';
 
 export const ALL_MACHINES = ['m1', 'm2', 'm3'] as const;
@@ -167,6 +168,14 @@ export interface PhaseStep {
   detail?: string;
 }
 
+/** How a test takes part in a run: its answers to approval requests, and every event. */
+export interface DeployHooks {
+  /** The decision for each request; without it everything is approved (a canary promoted, a pause rolled back). */
+  answer?: (request: ApprovalRequest) => ApprovalDecision;
+  approval?: ApprovalPolicy;
+  onEvent?: (event: DeployEvent) => void;
+}
+
 export interface Deployed {
   plan: Plan;
   names: NameResolver;
@@ -226,19 +235,35 @@ export class Engine {
     return id;
   }
 
-  /** Plans and runs one deployment, recording its events. Does not assert success. */
-  async deploy(spec: ServiceSpec, hooks: ExecutionHooks = {}, options: DeploymentOptions = {}): Promise<Deployed> {
+  /**
+   * Plans and runs one deployment through the engine's entry point, recording its events. Approval
+   * requests go to `hooks.answer` (approving everything without it). Does not assert success.
+   */
+  async deploy(spec: ServiceSpec, hooks: DeployHooks = {}, options: DeploymentOptions = {}): Promise<Deployed> {
     const deployment = new Deployment(this.client, spec, options);
     const { plan, names } = await deployment.plan();
     const events: DeployEvent[] = [];
     const started = Date.now();
-    const result = await deployment.run({
-      ...hooks,
+    let app: Application | undefined;
+    const waiting: ApprovalRequest[] = [];
+    const answer = (request: ApprovalRequest) => {
+      const decision = hooks.answer ? hooks.answer(request) : request.kind === 'canary' ? 'promote' : request.kind === 'paused' ? 'rollback' : 'approve';
+      app!.answer(request.id, decision);
+    };
+    app = await deployment.run({}, {
+      approval: hooks.approval ?? (hooks.answer ? 'each' : 'all'),
+      pollMs: 100,
       onEvent: (e) => {
         events.push(e);
         hooks.onEvent?.(e);
+        if (e.type === 'approval-requested') {
+          if (app) setImmediate(() => answer(e.request));
+          else waiting.push(e.request);
+        }
       },
     });
+    for (const r of waiting) setImmediate(() => answer(r));
+    const result = await app.result;
     return { plan, names, result, events, steps: this.steps(events, names), runMs: Date.now() - started };
   }
 
@@ -248,32 +273,23 @@ export class Engine {
   }
 
   /** Like deploy(), and the run must succeed. */
-  async deployOk(spec: ServiceSpec, hooks: ExecutionHooks = {}): Promise<Deployed> {
+  async deployOk(spec: ServiceSpec, hooks: DeployHooks = {}): Promise<Deployed> {
     const d = await this.deploy(spec, hooks);
-    assert.equal(d.result.ok, true, `deploy of ${spec.name} failed: ${JSON.stringify(d.result.failure)}`);
+    assert.equal(d.result.outcome, 'done', `deploy of ${spec.name} failed: ${JSON.stringify(d.result.failure ?? d.result.reason)}`);
     return d;
   }
 
   /** Executes a hand-made plan of the given operations (for operations the planner rarely makes). */
-  async execute(operations: Operation[], spec: ServiceSpec, serviceId = 'e2e-manual'): Promise<Deployed> {
+  async execute(operations: PlannedOperation[], spec: ServiceSpec, serviceId = 'e2e-manual'): Promise<Deployed> {
     const state = await this.client.loadState();
     const names = nameResolver(state);
-    const plan: Plan = {
-      serviceId,
-      serviceName: spec.name ?? '',
-      mode: spec.mode ?? 'replicated',
-      isNew: false,
-      action: 'update',
-      spec,
-      changes: [],
-      operations,
-      unseen: [],
-      warnings: [],
-      fingerprint: '',
-    };
+    const plan = assemblePlan({
+      serviceId, serviceName: spec.name ?? '', mode: spec.mode ?? 'replicated', isNew: false, action: 'update',
+      spec, changes: [], operations, unseen: [], warnings: [],
+    }, state, findService(state, spec.name ?? ''), { parallelism: 1, monitorMs: spec.update?.monitor ?? 5_000 });
     const events: DeployEvent[] = [];
     const started = Date.now();
-    const result = await executePlan(plan, this.client, { names, onEvent: (e) => events.push(e) });
+    const result = await new Execution(plan, this.client, { names, approval: 'all', pollMs: 100, onEvent: (e) => events.push(e) }).run();
     return { plan, names, result, events, steps: this.steps(events, names), runMs: Date.now() - started };
   }
 

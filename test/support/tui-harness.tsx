@@ -201,8 +201,8 @@ export function loggerSpec(name: string, replicas: number): string {
 export async function deploy(specText: string): Promise<void> {
   const client = await DockerClient.open(clusterFile());
   try {
-    const result = await new Deployment(client, specOf(specText)).run();
-    if (!result.ok) throw new Error(`deploy failed: ${JSON.stringify(result.failure ?? result)}`);
+    const result = await (await new Deployment(client, specOf(specText)).run()).result;
+    if (result.outcome !== 'done') throw new Error(`deploy failed: ${JSON.stringify(result.failure ?? result.reason ?? result.outcome)}`);
   } finally {
     await client.close();
   }

@@ -207,10 +207,10 @@ describe('the cluster and service screens on the real cluster', { skip }, () => 
       assert.doesNotMatch(tui.frame(), /^CHANGES/m);
       assertFits(tui, columns, rows, `plan scrolled ${columns}x${rows}`);
       await tui.press(ENTER);
-      await tui.waitFor('Approve operation 1 of 18');
+      await tui.waitFor(/^Approve operation o1 on m\d \(batch 1 of 18\)/m);
       assertFits(tui, columns, rows, `approval ${columns}x${rows}`);
       await tui.press('s');
-      await tui.waitFor('Stopped before operation 1 of 18');
+      await tui.waitFor('stopped: 0 of 18 operations done');
       assertFits(tui, columns, rows, `stopped ${columns}x${rows}`);
     };
     await check(80, 24);

@@ -116,13 +116,13 @@ describe('editing a spec in $EDITOR on the real cluster', { skip }, () => {
     assert.match(frame, /^  ~ healthcheck\.test: \[CMD, true\] -> \[CMD-SHELL, exit 1\]$/m);
     assert.match(frame, new RegExp(`^    \\+/- replace container ${old.name} \\(healthcheck changed\\)$`, 'm'));
     await tui.press(ENTER);
-    await tui.waitFor('Approve operation 1 of 1');
+    await tui.waitFor(/^Approve operation o1 on m\d \(batch 1 of 1\)/m);
     await tui.press('a');
     frame = await tui.waitFor('✗ container', 20_000);
     const failed = tui.store.getState().execution?.outcome?.failure?.container?.name;
     assert.ok(failed && failed !== old.name, JSON.stringify(tui.store.getState().execution?.outcome));
     assert.match(frame, new RegExp(`✗ container ${failed} on ${old.machine} is unhealthy: its healthcheck failed`));
-    assert.match(frame, /^\s+failed\s+\d+\.\ds  \+\/- replace container/m);
+    assert.match(frame, /^\s+m\d\s+failed\s+\d+\.\ds  \+\/- replace container/m);
     assert.match(frame, new RegExp(`last log lines of ${failed}:`));
     assert.match(frame, new RegExp(`\\| hello from ${name}`));
     assert.match(frame, /\| tick 1/);

@@ -49,7 +49,7 @@ describe('a new service from a spec file on the real cluster', { skip }, () => {
     assert.match(frame, /^1 create · across 1 machine$/m);
     assert.deepEqual(Object.values(await containersByMachine(name)).flat(), [], 'planning creates nothing');
     await tui.press(ENTER);
-    await tui.waitFor('Approve operation 1 of 1');
+    await tui.waitFor(/^Approve operation o1 on m\d \(batch 1 of 1\)/m);
     const machine = tui.store.getState().execution!.rows[0]!.machineName;
     await tui.press(ENTER);
     await tui.waitFor('✓ deployed: 1 of 1 operations done', 15_000);

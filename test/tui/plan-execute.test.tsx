@@ -12,22 +12,26 @@ const skip = skipReason();
 
 type PerMachine = Record<string, string[]>;
 
-/** The execution rows in operation order: index, machine and the container it made (once made). */
+/** The execution rows in plan order: operation id, machine and the container it made (once made). */
 function rows(tui: Tui) {
   const ex = tui.store.getState().execution;
   assert.ok(ex, 'no execution in the store');
-  return [...ex.rows].sort((a, b) => a.index - b.index);
+  return [...ex.rows].sort((a, b) => Number(a.opId.slice(1)) - Number(b.opId.slice(1)));
 }
 
-/** Every value the store's `execution.awaiting` took, in order: the operations the user was asked about. */
-function recordPrompts(tui: Tui): number[] {
-  const asked: number[] = [];
+/** The operations the user was asked about, in order: every approval request the view showed first. */
+function recordPrompts(tui: Tui): string[] {
+  const asked: string[] = [];
   tui.store.subscribe(() => {
-    const index = tui.store.getState().execution?.awaiting;
-    if (index !== undefined && asked[asked.length - 1] !== index) asked.push(index);
+    const request = tui.store.getState().execution?.pending[0];
+    if (request?.kind === 'operation' && asked[asked.length - 1] !== request.unitId) asked.push(request.unitId);
   });
   return asked;
 }
+
+/** The approval line for operation `opId` on `machine`, batch `batch` of `of`. */
+const approveLine = (opId: string, machine: string, batch: number, of: number) =>
+  new RegExp(`^Approve operation ${opId} on ${machine} \\(batch ${batch} of ${of}\\)\\?`, 'm');
 
 function count(per: PerMachine): Record<string, number> {
   return Object.fromEntries(Object.entries(per).map(([m, names]) => [m, names.length]));
@@ -147,15 +151,15 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
     const asked = recordPrompts(tui);
     await scale(tui, name, 3);
     await tui.press(ENTER);
-    await tui.waitFor(/^Approve operation 1 of 2 on m\d\?/m);
+    await tui.waitFor(/^Approve operation o1 on m\d \(batch 1 of 2\)\?/m);
     assert.match(tui.frame(), /step by step/);
     const plan = rows(tui);
     assert.equal(plan.length, 2);
     assert.ok(plan.every((r) => r.status === 'pending' && r.text === `+ run container ${name}`), JSON.stringify(plan));
     for (const [i, row] of plan.entries()) {
-      await tui.waitFor(new RegExp(`^Approve operation ${i + 1} of 2 on ${row.machineName}\\?`, 'm'), 15_000);
+      await tui.waitFor(approveLine(row.opId, row.machineName, i + 1, 2), 15_000);
       // Only this row is marked as the next one; the earlier ones are done.
-      assert.match(tui.frame(), new RegExp(`^  ▶ pending\\s+\\+ run container ${name}$`, 'm'));
+      assert.match(tui.frame(), new RegExp(`^  ▶ ${row.machineName}\\s+pending\\s+\\+ run container ${name}$`, 'm'));
       assert.equal((tui.frame().match(/done\s+\d+\.\ds  \+ run container/g) ?? []).length, i);
       await tui.press(ENTER);
       await tui.waitFor(() => rows(tui)[i]!.status === 'done', 15_000);
@@ -164,7 +168,7 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
       await tui.waitFor(new RegExp(`done\\s+\\d+\\.\\ds  \\+ run container ${name} \\[${made}\\]`));
     }
     await tui.waitFor('✓ deployed: 2 of 2 operations done', 15_000);
-    assert.deepEqual(asked, [0, 1]);
+    assert.deepEqual(asked, ['o1', 'o2']);
     // Docker: each machine has what it had plus the container the plan put there, running.
     const expected: PerMachine = structuredClone(before);
     for (const row of rows(tui)) expected[row.machineName] = [...(expected[row.machineName] ?? []), row.container!].sort();
@@ -179,12 +183,12 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
     const asked = recordPrompts(tui);
     await scale(tui, name, 3);
     await tui.press(ENTER);
-    await tui.waitFor('Approve operation 1 of 2');
+    await tui.waitFor(/^Approve operation o1 on/m);
     await tui.press(ENTER);
-    await tui.waitFor((f) => tui.store.getState().execution?.awaiting === undefined && /starting|creating|running/.test(f), 15_000);
+    await tui.waitFor((f) => tui.store.getState().execution?.pending.length === 0 && /starting|creating|running/.test(f), 15_000);
     await tui.press('a');
     await tui.waitFor('✓ deployed: 2 of 2 operations done', 20_000);
-    assert.deepEqual(asked, [0], 'asked only about the first operation');
+    assert.deepEqual(asked, ['o1'], 'asked only about the first operation');
     assert.equal(Object.values(await containersByMachine(name, { running: true })).flat().length, 3);
   });
 
@@ -195,22 +199,22 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
     const asked = recordPrompts(tui);
     await scale(tui, name, 5);
     await tui.press(ENTER);
-    await tui.waitFor('Approve operation 1 of 4');
+    await tui.waitFor(/^Approve operation o1 on m\d \(batch 1 of 4\)\?/m);
     const plan = rows(tui);
     const first = plan[0]!.machineName;
-    const laterOnFirst = plan.filter((r) => r.index > 1 && r.machineName === first).map((r) => r.index);
+    const laterOnFirst = plan.filter((r) => r.opId !== 'o1' && r.opId !== 'o2' && r.machineName === first).map((r) => r.opId);
     // The planner spreads 4 new replicas over 3 machines: the first machine gets another one later.
     assert.ok(laterOnFirst.length > 0 && plan[1]!.machineName !== first, JSON.stringify(plan.map((r) => r.machineName)));
     await tui.press('m');
-    await tui.waitFor(/^Approve operation 2 of 4 on m\d\?/m, 15_000);
+    await tui.waitFor(/^Approve operation o2 on m\d/m, 15_000);
     assert.match(tui.frame(), /approving one machine/);
     await tui.press(ENTER);
-    await tui.waitFor(/^Approve operation 3 of 4 on m\d\?/m, 15_000);
+    await tui.waitFor(/^Approve operation o3 on m\d/m, 15_000);
     assert.notEqual(rows(tui)[2]!.machineName, first, 'an operation of the machine approved with m was asked about');
     await tui.press('a');
     await tui.waitFor('✓ deployed: 4 of 4 operations done', 20_000);
     assert.match(tui.frame(), /approving all/);
-    assert.deepEqual(asked, [0, 1, 2], 'asked exactly about the first three operations');
+    assert.deepEqual(asked, ['o1', 'o2', 'o3'], 'asked exactly about the first three operations');
     const expected: PerMachine = structuredClone(before);
     for (const row of rows(tui)) expected[row.machineName] = [...(expected[row.machineName] ?? []), row.container!].sort();
     assert.deepEqual(await containersByMachine(name, { running: true }), expected);
@@ -223,12 +227,13 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
     const tui = await render();
     await scale(tui, name, 3);
     await tui.press(ENTER);
-    await tui.waitFor('Approve operation 1 of 2');
+    await tui.waitFor(/^Approve operation o1 on/m);
     await tui.press(ENTER);
-    await tui.waitFor('Approve operation 2 of 2', 15_000);
+    await tui.waitFor(/^Approve operation o2 on/m, 15_000);
     await tui.press('s');
-    const frame = await tui.waitFor('Stopped before operation 2 of 2: 1 done, nothing half-done', 15_000);
-    assert.match(frame, /^\s+pending\s+\+ run container/m);
+    const frame = await tui.waitFor('stopped: 1 of 2 operations done', 15_000);
+    assert.match(frame, /plan again to finish/);
+    assert.match(frame, /^\s+m\d\s+pending\s+\+ run container/m);
     const [done, notRun] = rows(tui);
     assert.equal(done!.status, 'done');
     assert.equal(notRun!.status, 'pending');
@@ -237,24 +242,38 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
     assert.deepEqual(await containersByMachine(name), expected);
   });
 
-  it('Ctrl-C while an approval is pending asks "Quit?" instead of exiting; n keeps going, y stops there and exits with 130', async () => {
+  it('q while an approval is pending asks "Quit?"; n keeps going, y stops the run there and exits with 130', async () => {
     const name = await service('quit', 1);
     const before = await containersByMachine(name);
     const tui = await render();
     await scale(tui, name, 3);
     await tui.press(ENTER);
-    await tui.waitFor('Approve operation 1 of 2');
-    await tui.press(CTRL_C);
+    await tui.waitFor(/^Approve operation o1 on/m);
+    await tui.press('q');
     await tui.waitFor('A deploy is running. Quit?');
     assert.equal(tui.exitCode(), undefined);
     await tui.press('n');
-    await tui.waitFor((f) => !f.includes('Quit?') && f.includes('Approve operation 1 of 2'));
-    await tui.press(CTRL_C);
+    await tui.waitFor((f) => !f.includes('Quit?') && /^Approve operation o1 on/m.test(f));
+    await tui.press('q');
     await tui.waitFor('A deploy is running. Quit?');
     await tui.press('y');
     const deadline = Date.now() + 15_000;
     while (tui.exitCode() === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     assert.equal(tui.exitCode(), 130);
+    assert.deepEqual(await containersByMachine(name), before, 'nothing was started');
+  });
+
+  it('Ctrl-C during a run interrupts it as on the command line: the run stops, says so, and the view stays', async () => {
+    const name = await service('intr', 1);
+    const before = await containersByMachine(name);
+    const tui = await render();
+    await scale(tui, name, 3);
+    await tui.press(ENTER);
+    await tui.waitFor(/^Approve operation o1 on/m);
+    await tui.press(CTRL_C);
+    const frame = await tui.waitFor('interrupted: 0 of 2 operations done', 15_000);
+    assert.match(frame, /plan again to finish/);
+    assert.equal(tui.exitCode(), undefined, 'the view stays open');
     assert.deepEqual(await containersByMachine(name), before, 'nothing was started');
   });
 });

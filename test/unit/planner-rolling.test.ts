@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { ServiceState } from '../../src/model/cluster.js';
 import { findService } from '../../src/model/cluster.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
-import { flatten, formatOperation } from '../../src/plan/operations.js';
+import { formatOperation } from '../../src/plan/operations.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { formatPlan, nameResolver, planToJson, summaryLine } from '../../src/plan/plan.js';
 import { PlanError } from '../../src/plan/plan-error.js';
@@ -19,7 +19,7 @@ function plan(state: ClusterState, spec: ServiceSpec, opts = {}): Plan {
 /** "kind@machine" for every operation, in order. */
 function shape(p: Plan, state: ClusterState): string[] {
   const names = nameResolver(state);
-  return flatten(p.operations).map((o) => `${o.kind}@${names.machineName(o.machineId)}`);
+  return p.operations.map((o) => `${o.kind}@${names.machineName(o.machineId)}`);
 }
 
 test('replicated: a new service spreads its replicas across machines', () => {
@@ -69,9 +69,9 @@ test('replicated: a spec change replaces in place on the same machines', () => {
   const state = cluster(m1, m2, m3);
   const p = plan(state, { ...spec, image: 'local/busybox:2' });
   assert.deepEqual(shape(p, state), ['replace@m1', 'replace@m3']);
-  const replaced = flatten(p.operations).map((o) => (o.kind === 'replace' ? o.old.id : ''));
+  const replaced = p.operations.map((o) => (o.kind === 'replace' ? o.old.id : ''));
   assert.deepEqual(replaced.sort(), [a.id, b.id].sort());
-  const op = flatten(p.operations)[0];
+  const op = p.operations[0];
   assert.equal(formatOperation(op, nameResolver(state)), `+/- replace container ${a.name} on m1 (image changed)`);
 });
 
@@ -225,7 +225,7 @@ test('update order: explicit order wins over the automatic rules', () => {
   const m1 = machine('m1');
   container(m1, spec);
   const state = cluster(m1);
-  const op = flatten(plan(state, { ...spec, image: 'x:2', replicas: 1 }).operations)[0];
+  const op = plan(state, { ...spec, image: 'x:2', replicas: 1 }).operations[0];
   assert.equal(op.kind === 'replace' && `${op.order}: ${op.orderReason}`, 'stop-first: set in update.order');
 });
 
@@ -234,7 +234,7 @@ test('update order: a host-port clash forces stop-first', () => {
   const m1 = machine('m1');
   container(m1, spec);
   const state = cluster(m1);
-  const op = flatten(plan(state, { ...spec, image: 'x:2', replicas: 1 }).operations)[0];
+  const op = plan(state, { ...spec, image: 'x:2', replicas: 1 }).operations[0];
   assert.equal(op.kind === 'replace' && op.order, 'stop-first');
 });
 
@@ -251,13 +251,13 @@ test('update order: one replica with a named volume is stop-first; two replicas 
   const one = webSpec({ replicas: 1, ...volumes });
   const m1 = machine('m1', { volumes: [{ name: 'data', driver: 'local' }] });
   container(m1, one);
-  const op = flatten(plan(cluster(m1), { ...one, image: 'x:2' }).operations)[0];
+  const op = plan(cluster(m1), { ...one, image: 'x:2' }).operations[0];
   assert.equal(op.kind === 'replace' && `${op.order}: ${op.orderReason}`, 'stop-first: one writer per named volume data');
 
   const two = webSpec({ replicas: 2, ...volumes });
   const m2 = machine('m1', { volumes: [{ name: 'data', driver: 'local' }] });
   container(m2, two); container(m2, two);
-  const ops = flatten(plan(cluster(m2), { ...two, image: 'x:2' }).operations);
+  const ops = plan(cluster(m2), { ...two, image: 'x:2' }).operations;
   assert.deepEqual(ops.map((o) => o.kind === 'replace' && o.order), ['start-first', 'start-first']);
 });
 
@@ -265,7 +265,7 @@ test('update order: no clash and no volume is start-first', () => {
   const spec = webSpec({ replicas: 1 });
   const m1 = machine('m1');
   container(m1, spec);
-  const op = flatten(plan(cluster(m1), { ...spec, image: 'x:2' }).operations)[0];
+  const op = plan(cluster(m1), { ...spec, image: 'x:2' }).operations[0];
   assert.equal(op.kind === 'replace' && op.order, 'start-first');
 });
 

@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import type { ClusterState, ServiceState } from '../../src/model/cluster.js';
 import { findService } from '../../src/model/cluster.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
-import { flatten } from '../../src/plan/operations.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { formatPlan, nameResolver, summarize, summaryLine } from '../../src/plan/plan.js';
 import { planRemoval } from '../../src/plan/removal.js';
@@ -21,7 +20,7 @@ function plan(state: ClusterState, spec: ServiceSpec, opts: RollingOptions = {})
 
 function shape(p: Plan, state: ClusterState): string[] {
   const names = nameResolver(state);
-  return flatten(p.operations).map((o) => `${o.kind}@${names.machineName(o.machineId)}`);
+  return p.operations.map((o) => `${o.kind}@${names.machineName(o.machineId)}`);
 }
 
 function refusal(fn: () => unknown): string {

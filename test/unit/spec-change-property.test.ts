@@ -10,7 +10,6 @@ import type { HealthcheckSpec, ResourcesSpec, ServiceSpec } from '../../src/mode
 import { resourcesInForce } from '../../src/cluster/container-state.js';
 import { resourceUpdate } from '../../src/cluster/resources.js';
 import type { Operation } from '../../src/plan/operations.js';
-import { flatten } from '../../src/plan/operations.js';
 import { containerCreateOptions } from '../../src/cluster/container-config.js';
 import { planRolling } from '../../src/plan/rolling.js';
 import { evalContainerSpecChange } from '../../src/plan/spec-change.js';
@@ -138,7 +137,7 @@ function carryOut(machines: MachineState[], operations: Operation[]): void {
     const m = on(machineId);
     m.containers = m.containers.filter((c) => c.id !== containerId);
   };
-  for (const op of flatten(operations)) {
+  for (const op of operations) {
     switch (op.kind) {
       case 'run':
         deployed(on(op.machineId), op.spec, op.serviceId);

@@ -77,7 +77,7 @@ test('compose names point to where the setting lives here', () => {
 
 test('an unknown key with nothing close lists the keys that are allowed', () => {
   assert.deepEqual(errorsOf(yaml('image: local/busybox:1', 'update: {zzz: 1}')), [
-    'svc.yaml:2:10: update.zzz: unknown key; expected one of order, monitor',
+    'svc.yaml:2:10: update.zzz: unknown key; expected one of order, monitor, parallelism, delay, failure_action, max_failure_ratio',
   ]);
 });
 

@@ -26,7 +26,16 @@ export function keyContext(state: AppState): KeyContext {
       return 'plan';
     case 'execute':
       if (state.execution?.outcome) return 'finished';
-      return state.execution?.awaiting !== undefined ? 'approval' : 'execute';
+      switch (state.execution?.pending[0]?.kind) {
+        case 'operation':
+          return 'approval';
+        case 'canary':
+          return 'canary';
+        case 'paused':
+          return 'paused';
+        default:
+          return 'execute';
+      }
   }
 }
 
@@ -34,7 +43,8 @@ function handleKey(name: KeyName, controller: Controller): void {
   const now = controller.store.getState();
   if (now.notice) controller.store.dispatch({ type: 'notice' });
   if (now.modal) return handleModalKey(now.modal, name, controller);
-  if (name === 'ctrl-c') return controller.requestQuit(130);
+  // During a run Ctrl-C is an interrupt, as on the command line: the first stops, the second rolls back.
+  if (name === 'ctrl-c') return controller.executing ? controller.interrupt() : controller.requestQuit(130);
   const binding = findBinding(keyContext(now), name);
   if (!binding) return;
   if (binding.mutating && now.readonly) {

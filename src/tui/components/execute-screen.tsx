@@ -3,6 +3,8 @@ import { useEffect, useState } from 'react';
 import { displayLine, displayLines, fitWidth } from '../../terminal/text.js';
 import type { Draft, ExecutionRow, ExecutionView } from '../state/app-state.js';
 import { symbolColour, theme } from '../theme.js';
+import { restoreLines } from '../../execute/run-text.js';
+import { ExecutionStatus } from './execution-status.js';
 import { listWindow } from './list-window.js';
 
 const STATUS_WORDS: Record<string, string> = {
@@ -19,13 +21,16 @@ const STATUS_WORDS: Record<string, string> = {
   stopping: 'stopping',
   removing: 'removing',
   'restarting-old': 'restarting old',
+  'rolling-back': 'rolling back',
   done: 'done',
   failed: 'failed',
+  'rolled-back': 'rolled back',
 };
 
 function statusColour(status: string): string | undefined {
   if (status === 'done' || status === 'healthy') return theme.ok;
   if (status === 'failed' || status === 'unhealthy') return theme.bad;
+  if (status === 'rolled-back') return theme.warn;
   if (status === 'pending') return theme.dim;
   return theme.accent;
 }
@@ -49,41 +54,39 @@ export function elapsed(row: Pick<ExecutionRow, 'elapsedMs' | 'startedAt'>, now:
   return ms === undefined ? '' : `${(Math.max(0, ms) / 1000).toFixed(1)}s`;
 }
 
-/** Every operation with its live status; the approval question; the outcome. */
+/** Every operation with its live status, grouped by batch; the question waiting; rollback; the outcome. */
 export function ExecuteScreen({ draft, view, rows, columns }: { draft: Draft; view: ExecutionView; rows: number; columns: number }) {
   const running = !view.outcome;
   const now = useNow(running);
-  const awaiting = view.rows.find((r) => r.index === view.awaiting);
+  const request = view.pending[0];
+  const focusOps = request?.kind === 'operation' ? request.opIds : [];
   const failure = view.outcome?.failure;
+  const restored = view.outcome?.restored ?? view.rollback?.restored;
   // The container's own output: one row per record inside the box (its border and padding take 4 columns).
-  const logLines = failure?.logs ? displayLines(failure.logs, Math.max(3, Math.floor(rows / 3))).map((l) => fitWidth(`  | ${l}`, columns - 4)) : [];
-  // Room for the operations: what is left after the title, the question or outcome, and the failure box.
-  const room = Math.max(3, rows - 4 - (failure ? logLines.length + 6 : 0));
-  const window = operationWindow(view, room);
+  const logLines = failure?.logs ? displayLines(failure.logs, Math.max(3, Math.floor(rows / 4))).map((l) => fitWidth(`  | ${l}`, columns - 4)) : [];
+  // Room for the operations: what is left after the title, the question or outcome, rollback lines and the failure box.
+  const room = Math.max(3, rows - 5 - (restored ? restored.length + 1 : 0) - (failure ? logLines.length + 6 : 0));
+  const window = operationWindow(view, room, focusOps);
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">DEPLOY {draft.plan?.serviceName} <Text color={theme.dim}>· {draft.origin} · {auto(view)}</Text></Text>
       {window.lines.map((line) => line.row ? (
-        <Text key={line.key} wrap="truncate" inverse={line.row.index === view.awaiting}>
-          {line.row.index === view.awaiting ? '  ▶ ' : '    '}
-          <Text color={statusColour(line.row.status)}>{(STATUS_WORDS[line.row.status] ?? line.row.status).padEnd(17)}</Text>
+        <Text key={line.key} wrap="truncate" inverse={focusOps.includes(line.row.opId)}>
+          {focusOps.includes(line.row.opId) ? '  ▶ ' : '    '}{line.row.machineName.padEnd(6)} <Text color={statusColour(line.row.status)}>{(STATUS_WORDS[line.row.status] ?? line.row.status).padEnd(17)}</Text>
           {elapsed(line.row, now).padStart(6)}  <Text color={symbolColour(line.row.text)}>{line.row.text}</Text>
           {line.row.container && !line.row.text.includes(line.row.container) ? <Text color={theme.dim}> [{line.row.container}]</Text> : null}
         </Text>
       ) : (
-        <Text key={line.key} bold>  {line.machine}</Text>
+        <Text key={line.key} bold color={line.current ? theme.accent : undefined}>  {line.batch}</Text>
       ))}
       {window.hidden ? <Text color={theme.dim}>  {window.hidden}</Text> : null}
       <Text> </Text>
-      {awaiting ? (
-        <Text color={theme.accent} wrap="wrap">
-          Approve operation {awaiting.index + 1} of {view.total} on {awaiting.machineName}? enter: this one · m: the rest of {awaiting.machineName} · a: all remaining · s: stop here
-        </Text>
-      ) : null}
-      {view.stopping && running ? <Text color={theme.warn}>stopping after the operation under way…</Text> : null}
-      {view.outcome?.ok ? <Text color={theme.ok}>✓ deployed: {view.outcome.completed} of {view.total} operations done · esc goes back</Text> : null}
-      {view.outcome && !view.outcome.ok && view.outcome.stoppedAt !== undefined ? (
-        <Text color={theme.warn}>Stopped before operation {view.outcome.stoppedAt + 1} of {view.total}: {view.outcome.completed} done, nothing half-done · esc goes back, plan again to finish</Text>
+      <ExecutionStatus view={view} draft={draft} />
+      {restored ? (
+        <Box flexDirection="column">
+          <Text bold>ROLLBACK <Text color={theme.dim}>{view.rollback?.reason}</Text></Text>
+          {restoreLines(restored, draft.names ?? { machineName: (id) => id, containerName: () => '' }).map((l, i) => <Text key={i} wrap="truncate" color={l.includes('COULD NOT') ? theme.bad : undefined}>  {l}</Text>)}
+        </Box>
       ) : null}
       {failure ? (
         <Box flexDirection="column" borderStyle="round" borderColor={theme.bad} paddingX={1}>
@@ -108,24 +111,27 @@ function auto(view: ExecutionView): string {
 
 interface Line {
   key: string;
-  machine?: string;
+  /** A batch heading: `batch 2 of 3 (canary)`. */
+  batch?: string;
+  current?: boolean;
   row?: ExecutionRow;
 }
 
-/** The rows grouped under their machine, windowed around the operation that matters now. */
-function operationWindow(view: ExecutionView, room: number): { lines: Line[]; hidden?: string } {
+/** The rows grouped under their batch, windowed around the operation that matters now. */
+function operationWindow(view: ExecutionView, room: number, focusOps: string[]): { lines: Line[]; hidden?: string } {
   const lines: Line[] = [];
-  let machine: string | undefined;
+  let batch: number | undefined;
   for (const row of view.rows) {
-    if (row.machineName !== machine) {
-      machine = row.machineName;
-      lines.push({ key: `m-${machine}-${lines.length}`, machine });
+    if (row.batch !== batch) {
+      batch = row.batch;
+      const kind = view.batches.find((b) => b.index === row.batch)?.kind;
+      lines.push({ key: `b-${row.batch}`, batch: `batch ${row.batch} of ${view.batches.length}${kind && kind !== 'update' ? ` (${kind})` : ''}`, current: row.batch === view.batch });
     }
-    lines.push({ key: `r-${row.index}-${lines.length}`, row });
+    lines.push({ key: `r-${row.opId}`, row });
   }
   if (lines.length <= room) return { lines };
-  const focus = view.awaiting ?? view.rows.find((r) => r.status !== 'done' && r.status !== 'pending')?.index ?? view.rows.find((r) => r.status === 'pending')?.index;
-  const at = Math.max(0, lines.findIndex((l) => l.row?.index === focus));
+  const focus = focusOps[0] ?? view.rows.find((r) => r.status !== 'done' && r.status !== 'pending')?.opId ?? view.rows.find((r) => r.status === 'pending')?.opId;
+  const at = Math.max(0, lines.findIndex((l) => l.row?.opId === focus));
   const { start, end } = listWindow(lines.length, at, room - 1);
   return { lines: lines.slice(start, end), hidden: `${start} line(s) above, ${lines.length - end} below` };
 }

@@ -57,7 +57,7 @@ export function ModalView({ modal, context, readonly }: { modal: Modal; context:
     case 'confirm-quit':
       return (
         <Box borderStyle="round" borderColor={theme.warn} paddingX={1}>
-          <Text color={theme.warn}>A deploy is running. Quit? y: stop after the operation under way (never half-done), then quit · n: keep going</Text>
+          <Text color={theme.warn}>A deploy is running. Quit? y: stop it (what is under way finishes or undoes itself), then quit · n: keep going</Text>
         </Box>
       );
   }
@@ -81,6 +81,6 @@ export function modalHeight(modal: Modal, columns: number): number {
     case 'spec-errors':
       return Math.min(modal.errors.length, 12) + 4;
     case 'confirm-quit':
-      return 2 + wrapped('A deploy is running. Quit? y: stop after the operation under way (never half-done), then quit · n: keep going');
+      return 2 + wrapped('A deploy is running. Quit? y: stop it (what is under way finishes or undoes itself), then quit · n: keep going');
   }
 }

@@ -1,5 +1,6 @@
 // Everything the interactive view shows, as plain data. Screens and modals are unions, never flags.
-import type { FailureDetail, Phase } from '../../execute/events.js';
+import type { ApprovalRequest, FailureDetail, MachineRestore, Outcome, Phase } from '../../execute/events.js';
+import type { BatchKind } from '../../plan/rollout.js';
 import type { ClusterState } from '../../model/cluster.js';
 import type { ServiceSpec } from '../../model/spec.js';
 import type { NameResolver } from '../../plan/operations.js';
@@ -53,8 +54,9 @@ export type Modal =
 export type RowStatus = Phase;
 
 export interface ExecutionRow {
-  /** Top-level operation index: the unit of approval. */
-  index: number;
+  opId: string;
+  /** The batch it runs in (1-based). */
+  batch: number;
   machineId: string;
   machineName: string;
   text: string;
@@ -67,14 +69,23 @@ export interface ExecutionRow {
 export type AutoApprove = { kind: 'none' } | { kind: 'machine'; machineId: string } | { kind: 'all' };
 
 export interface ExecutionView {
+  runId?: string;
   rows: ExecutionRow[];
   total: number;
-  /** The top-level operation waiting for the user's approval. */
-  awaiting?: number;
+  batches: { index: number; kind: BatchKind }[];
+  /** The batch under way (1-based); 0 before the first. */
+  batch: number;
+  /** Approval requests waiting for the user, oldest first: the keys answer the first. */
+  pending: ApprovalRequest[];
   auto: AutoApprove;
   /** A stop was asked: nothing new starts. */
   stopping: boolean;
-  outcome?: { ok: boolean; completed: number; stoppedAt?: number; failure?: FailureDetail & { index: number } };
+  /** Ctrl-C presses during the run: 1 stops, 2 rolls back. */
+  interrupts: number;
+  /** Waiting for the service's deploy lock, held by this holder. */
+  lockHolder?: string;
+  rollback?: { reason: string; restored?: MachineRestore[] };
+  outcome?: { outcome: Outcome; completed: number; failure?: FailureDetail & { opId?: string }; reason?: string; restored?: MachineRestore[] };
 }
 
 export interface LogView {

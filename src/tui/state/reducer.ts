@@ -3,11 +3,10 @@ import type { DeployEvent, ExecutionResult } from '../../execute/events.js';
 import type { ClusterState, ContainerState, ServiceState } from '../../model/cluster.js';
 import { servicesOf } from '../../model/cluster.js';
 import type { NameResolver } from '../../plan/operations.js';
-import { formatOperation } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
-import { planTree } from '../../plan/plan-tree.js';
 import { planLines } from '../plan-lines.js';
-import type { AppState, AutoApprove, Draft, ExecutionRow, ExecutionView, InspectView, LogView, Modal, Screen } from './app-state.js';
+import type { AppState, AutoApprove, Draft, InspectView, LogView, Modal, Screen } from './app-state.js';
+import { applyExecutionEvent, finishExecution, startExecution } from './execution-view.js';
 
 export type Action =
   | { type: 'cluster-loading' }
@@ -21,7 +20,6 @@ export type Action =
   | { type: 'draft-failed'; draftId: number; error: string; forcible?: boolean }
   | { type: 'execution-start'; draft: Draft }
   | { type: 'execution-event'; event: DeployEvent }
-  | { type: 'execution-await'; index: number }
   | { type: 'execution-auto'; auto: AutoApprove }
   | { type: 'execution-stopping' }
   | { type: 'execution-finished'; result: ExecutionResult }
@@ -61,18 +59,13 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'execution-start':
       return { ...state, execution: startExecution(action.draft) };
     case 'execution-event':
-      return state.execution ? { ...state, execution: applyEvent(state.execution, action.event) } : state;
-    case 'execution-await':
-      return state.execution ? { ...state, execution: { ...state.execution, awaiting: action.index } } : state;
+      return state.execution ? { ...state, execution: applyExecutionEvent(state.execution, action.event) } : state;
     case 'execution-auto':
-      return state.execution ? { ...state, execution: { ...state.execution, auto: action.auto, awaiting: undefined } } : state;
+      return state.execution ? { ...state, execution: { ...state.execution, auto: action.auto } } : state;
     case 'execution-stopping':
-      return state.execution ? { ...state, execution: { ...state.execution, stopping: true, awaiting: undefined } } : state;
+      return state.execution ? { ...state, execution: { ...state.execution, stopping: true } } : state;
     case 'execution-finished':
-      return state.execution ? {
-        ...state,
-        execution: { ...state.execution, awaiting: undefined, outcome: { ok: action.result.ok, completed: action.result.completed, stoppedAt: action.result.stoppedAt, failure: action.result.failure } },
-      } : state;
+      return state.execution ? { ...state, execution: finishExecution(state.execution, action.result) } : state;
     case 'logs':
       return { ...state, logs: action.logs, inspect: action.logs ? undefined : state.inspect };
     case 'inspect':
@@ -87,42 +80,6 @@ export function reducer(state: AppState, action: Action): AppState {
 function updateDraft(screen: Screen, draftId: number, update: (d: Draft) => Draft): Screen {
   if ((screen.kind === 'plan' || screen.kind === 'execute') && screen.draft.id === draftId) return { ...screen, draft: update(screen.draft) };
   return screen;
-}
-
-function startExecution(draft: Draft): ExecutionView {
-  const rows: ExecutionRow[] = [];
-  if (draft.plan && draft.names) {
-    for (const machine of planTree(draft.plan, draft.names)) {
-      for (const { index, operation } of machine.operations) {
-        rows.push({ index, machineId: machine.machineId, machineName: machine.name, text: formatOperation(operation, draft.names, { machine: false }), status: 'pending' });
-      }
-    }
-  }
-  return { rows, total: draft.plan?.operations.length ?? 0, auto: { kind: 'none' }, stopping: false };
-}
-
-function applyEvent(view: ExecutionView, event: DeployEvent): ExecutionView {
-  const now = Date.now();
-  const forIndex = (index: number, update: (r: ExecutionRow) => ExecutionRow) => ({
-    ...view,
-    rows: view.rows.map((r) => (r.index === index ? update(r) : r)),
-  });
-  switch (event.type) {
-    case 'operation-started':
-      return { ...forIndex(event.index, (r) => ({ ...r, status: 'pending', startedAt: now })), awaiting: undefined };
-    case 'phase':
-      return forIndex(event.index, (r) => (r.machineId === event.machineId
-        ? { ...r, status: event.phase, container: event.container?.name || r.container }
-        : r));
-    case 'operation-done':
-      return forIndex(event.index, (r) => ({ ...r, status: 'done', elapsedMs: event.elapsedMs }));
-    case 'operation-failed':
-      return forIndex(event.index, (r) => ({ ...r, status: 'failed', elapsedMs: event.elapsedMs }));
-    case 'stopped':
-      return { ...view, awaiting: undefined };
-    case 'finished':
-      return view;
-  }
 }
 
 // ---- selectors ------------------------------------------------------------------------------

@@ -1,0 +1,81 @@
+// plan / deploy / scale / rm: make a plan, show it, and (for the mutating ones) run it through the
+// engine's one entry point (see ../run-plan.ts).
+import type { DeploymentClient, PlannedDeployment } from '../../execute/deployment.js';
+import { Deployment } from '../../execute/deployment.js';
+import { observeService } from '../../execute/observe.js';
+import type { ServiceSpec } from '../../model/spec.js';
+import { currentSpecOf } from '../../plan/current-spec.js';
+import { formatPlan, hasChanges, nameResolver, planToJson } from '../../plan/plan.js';
+import { planRemoval } from '../../plan/removal.js';
+import type { RolloutOverrides } from '../../plan/rollout.js';
+import { jsonText } from '../json-output.js';
+import { runPlanned, type RunContext, type RunFlags } from '../run-plan.js';
+import { readSpecFile } from '../spec-file.js';
+import { UserError } from '../user-error.js';
+
+export interface PlanFlags {
+  json?: boolean;
+  recreate?: boolean;
+  detailedExitcode?: boolean;
+  /** Create elsewhere what a machine that is down may hold (RollingOptions.ignoreDown). */
+  ignoreDown?: boolean;
+  /** Rollout settings from the command line (--parallelism, --canary, ...). */
+  rollout?: RolloutOverrides;
+}
+
+export type DeployFlags = PlanFlags & RunFlags;
+
+/** The deployment a spec makes with these flags. */
+function deploymentOf(client: DeploymentClient, spec: ServiceSpec, flags: PlanFlags): Deployment {
+  return new Deployment(client, spec, {
+    forceRecreate: flags.recreate, ignoreDown: flags.ignoreDown, ...(flags.rollout ? { rollout: flags.rollout } : {}),
+  });
+}
+
+/** `plan -f SPEC`: the plan as text or JSON; with --detailed-exitcode, 2 when it changes anything. */
+export async function planCommand(ctx: RunContext & { client: DeploymentClient }, file: string, flags: PlanFlags): Promise<{ code: number; planned: PlannedDeployment }> {
+  const spec = await readSpecFile(file);
+  const planned = await deploymentOf(ctx.client, spec, flags).plan();
+  ctx.write(flags.json ? jsonText(planToJson(planned.plan, planned.names), 2) : formatPlan(planned.plan, planned.names));
+  return { code: flags.detailedExitcode && hasChanges(planned.plan) ? 2 : 0, planned };
+}
+
+/** `deploy -f SPEC`. */
+export async function deployCommand(ctx: RunContext & { client: DeploymentClient }, file: string, flags: DeployFlags): Promise<number> {
+  const spec = await readSpecFile(file);
+  return deploySpec(ctx, spec, flags, `deploy -f ${file}`);
+}
+
+/** Plans `spec` and runs the plan. */
+export async function deploySpec(ctx: RunContext & { client: DeploymentClient }, spec: ServiceSpec, flags: DeployFlags, origin: string): Promise<number> {
+  const planned = await deploymentOf(ctx.client, spec, flags).plan();
+  return runPlanned(planned, ctx, flags, origin);
+}
+
+async function serviceState(client: DeploymentClient, name: string) {
+  const { state, service } = await observeService(client, name);
+  if (!service) {
+    const down = state.machines.filter((m) => m.status === 'down').map((m) => m.name);
+    const note = down.length ? ` (${down.join(', ')} ${down.length === 1 ? 'is' : 'are'} down and could not be searched)` : '';
+    throw new UserError(`no service named ${name} on the cluster${note}: see dockplan ls`);
+  }
+  return { state, service };
+}
+
+/** `scale SERVICE N`: the running spec (its image pin kept) with another replica count. */
+export async function scaleCommand(ctx: RunContext & { client: DeploymentClient }, name: string, replicasText: string, flags: DeployFlags): Promise<number> {
+  const replicas = Number(replicasText);
+  if (!/^\d+$/.test(replicasText.trim()) || !Number.isSafeInteger(replicas)) throw new UserError(`scale ${name}: replicas must be a whole number >= 0, got "${replicasText}"`);
+  const { state, service } = await serviceState(ctx.client, name);
+  if (service.mode === 'global') throw new UserError(`scale ${name}: it is a global service (one container per machine); use placement to choose machines`);
+  const spec = currentSpecOf(service, state);
+  if (!spec) throw new UserError(`scale ${name}: its containers carry no readable spec; deploy it again from its spec file`);
+  return deploySpec(ctx, { ...spec, replicas }, flags, `scale ${name} ${replicas}`);
+}
+
+/** `rm SERVICE`: every container that can be seen goes; named volumes stay. */
+export async function rmCommand(ctx: RunContext & { client: DeploymentClient }, name: string, flags: DeployFlags): Promise<number> {
+  const { state, service } = await serviceState(ctx.client, name);
+  const plan = planRemoval(state, service, flags.rollout);
+  return runPlanned({ plan, names: nameResolver(state), state }, ctx, flags, `rm ${name}`);
+}

@@ -1,0 +1,168 @@
+// The plain face of applying a plan, shared by deploy, scale, rm, apply and rollback: show the plan,
+// ask (naming the cluster; the service name typed back for a risky plan), apply it through the
+// engine's one entry point, turn Ctrl-C and SIGTERM into interrupts, answer the canary and pause
+// questions on a terminal, print what happened, and return the exit code.
+import { applyPlan, type ApplyDeps } from '../execute/apply.js';
+import type { ApprovalDecision, ApprovalRequest, DeployEvent, ExecutionResult } from '../execute/events.js';
+import type { ClusterState } from '../model/cluster.js';
+import type { NameResolver } from '../plan/operations.js';
+import type { Plan } from '../plan/plan.js';
+import { formatPlan, hasChanges, planToJson } from '../plan/plan.js';
+import { displayLines, fitWidth } from '../terminal/text.js';
+import { canAsk, choose, confirmOrRefuse, confirmRisky } from './confirm.js';
+import { EXIT, exitCodeOf } from './exit-codes.js';
+import { jsonText } from './json-output.js';
+import { restoreLines } from '../execute/run-text.js';
+import { jsonProgress, plainProgress } from './progress.js';
+
+/** What every mutating command accepts. */
+export interface RunFlags {
+  yes?: boolean;
+  json?: boolean;
+  allowRisky?: boolean;
+  /** How long to wait for a held deploy lock (ms). */
+  lockWaitMs?: number;
+  /** Said to whoever the lock refuses while this run holds it. */
+  message?: string;
+}
+
+export interface RunContext extends Omit<ApplyDeps, 'client'> {
+  client: ApplyDeps['client'] & { describe(): string };
+  write: (line: string) => void;
+}
+
+/** A plan ready to run, with the names to print it in and (when known) the state it was made from. */
+export interface PlanToRun {
+  plan: Plan;
+  names: NameResolver;
+  state?: Pick<ClusterState, 'machines'>;
+}
+
+/**
+ * Runs `planned` (see the file comment) and returns the exit code: 0 done (or nothing to do, or a
+ * canary left up), 1 failed / rolled back / refused by the user, 3 lock held, 4 stale, 130
+ * interrupted. `origin` says where the plan came from, for the history.
+ */
+export async function runPlanned(planned: PlanToRun, ctx: RunContext, flags: RunFlags, origin: string): Promise<number> {
+  const { plan, names } = planned;
+  const out = ctx.write;
+  if (flags.json) out(jsonText({ type: 'plan', plan: planToJson(plan, names) }));
+  else out(formatPlan(plan, names));
+  if (!hasChanges(plan)) return EXIT.ok;
+  const verb = plan.action === 'remove' ? 'Remove' : 'Deploy';
+  if (plan.risks.length > 0) {
+    if (!(await confirmRisky(plan.serviceName, plan.risks.map((r) => `${r.setting}: ${r.why}`), flags))) {
+      out('the name did not match: nothing changed');
+      return EXIT.error;
+    }
+  } else if (!(await confirmOrRefuse(`${verb} ${plan.serviceName} on ${ctx.client.describe()}?`, flags))) {
+    out('nothing changed');
+    return EXIT.error;
+  }
+
+  const progress = flags.json ? jsonProgress(out) : plainProgress(plan, names, out);
+  const questions: ApprovalRequest[] = [];
+  let wake: (() => void) | undefined;
+  const onEvent = (e: DeployEvent) => {
+    progress(e);
+    if (e.type === 'approval-requested') {
+      questions.push(e.request);
+      wake?.();
+    }
+  };
+  const app = applyPlan(plan, { client: ctx.client, ...(ctx.lock ? { lock: ctx.lock } : {}), ...(ctx.history ? { history: ctx.history } : {}) }, {
+    names, approval: 'all', onEvent, origin,
+    ...(flags.lockWaitMs !== undefined ? { lockWaitMs: flags.lockWaitMs } : {}),
+    ...(flags.message ? { message: flags.message } : {}),
+  });
+  const onSignal = () => app.interrupt();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let finished = false;
+  const asking = new AbortController();
+  // Questions the execution asks even when everything was approved: a canary, a pause.
+  const answering = (async () => {
+    while (!finished) {
+      const request = questions.shift();
+      if (!request) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        continue;
+      }
+      try {
+        app.answer(request.id, await decide(request, plan, names, flags, asking.signal));
+      } catch {
+        // answered meanwhile (an interrupt declines what waits), or the run ended while asking
+      }
+    }
+  })();
+  let result: ExecutionResult;
+  try {
+    result = await app.result;
+  } finally {
+    finished = true;
+    wake?.();
+    asking.abort();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  await answering;
+  if (!flags.json) explain(result, planned, out);
+  return exitCodeOf(result.outcome);
+}
+
+/** The answer to a question the execution asks: on a terminal the person's; without one the safe one. */
+async function decide(request: ApprovalRequest, plan: Plan, names: NameResolver, flags: RunFlags, signal: AbortSignal): Promise<ApprovalDecision> {
+  const interactive = canAsk() && !flags.json;
+  switch (request.kind) {
+    case 'canary':
+      if (!interactive) return 'stop';
+      return choose(`canary batch on ${names.machineName(request.machineId)} is up and healthy: promote it to the rest, or roll it back?`, ['promote', 'rollback', 'stop'] as const, signal);
+    case 'paused':
+      if (!interactive) return 'abort';
+      return choose(`${plan.serviceName} is paused after a failed batch (${request.reason}): resume, roll back, or abort (leave both)?`, ['resume', 'rollback', 'abort'] as const, signal);
+    case 'operation':
+      return 'approve';
+  }
+}
+
+/** After the run: what failed and its logs, what a rollback restored, and what to run next. */
+function explain(result: ExecutionResult, planned: PlanToRun, out: (line: string) => void): void {
+  const { plan, names } = planned;
+  const f = result.failure;
+  if (f?.logs !== undefined) {
+    out(`last log lines of ${f.container?.name ?? 'the container'}:`);
+    // One row per record, controls neutralised; cut to the terminal's width when there is one.
+    const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+    const lines = displayLines(f.logs).map((l) => (width ? fitWidth(`  | ${l}`, width) : `  | ${l}`));
+    out(lines.join('\n') || '  | (no output)');
+  }
+  if (f?.container) {
+    const host = planned.state?.machines.find((m) => m.id === f.machineId)?.host;
+    out(`the failed container ${f.container.name} is kept, stopped, for inspection${host ? `: docker -H ${host} inspect ${f.container.name}` : ''}`);
+  }
+  if (result.restored) {
+    out('rollback, per machine:');
+    for (const line of restoreLines(result.restored, names)) out(`  ${line}`);
+  }
+  const service = plan.serviceName;
+  switch (result.outcome) {
+    case 'canary':
+      out(`the canary is up and was not promoted. To promote it: deploy the same spec again (a fresh plan rolls out the rest). To undo it: dockplan rollback ${service}`);
+      break;
+    case 'aborted':
+      out(`left paused: old containers stopped and kept, new ones running. To resume: deploy the same spec again. To roll back: dockplan rollback ${service}`);
+      break;
+    case 'interrupted':
+    case 'stopped':
+      out(`${result.completed.length} of ${plan.operations.length} operations done; the rest did not start. Plan again to see what is left: a fresh plan finishes the work`);
+      break;
+    case 'failed':
+    case 'rolled-back':
+      if (f?.container) out('fix the spec and deploy again: the next plan removes the stopped container');
+      break;
+    case 'done':
+    case 'stale':
+    case 'locked':
+      break;
+  }
+}

@@ -1,0 +1,390 @@
+// Runs the very Plan that was shown, batch by batch: the units of a batch run concurrently, each
+// after its approval; a failed unit undoes itself; past the failure budget the rollout follows its
+// failure_action (rollback, pause, continue); a canary batch waits to be promoted; replaced
+// containers are kept, stopped, until everything succeeded, then removed. Everything it does is an
+// event (with the run id, the operation id and the time) and an entry in its journal.
+import { randomBytes } from 'node:crypto';
+import type { ContainerRef, NameResolver, Operation } from '../plan/operations.js';
+import type { Plan } from '../plan/plan.js';
+import type { Batch, RolloutUnit } from '../plan/rollout.js';
+import type { ExecutorClient } from './client.js';
+import { ContainerFailedError, messageOf } from './errors.js';
+import type {
+  ApprovalDecision, ApprovalRequest, DeployEvent, Effect, EventBody, ExecutionResult, FailureDetail, MachineRestore, Outcome, Phase,
+} from './events.js';
+import { APPROVAL_CHOICES } from './events.js';
+import { OperationFailure, executeOperation, undoEffects } from './run-operation.js';
+
+/**
+ * Who must approve what: `each` unit (one container change), each `machine` once (its first unit's
+ * approval covers the rest of it), or `all` at once (nothing is asked; `--yes`). A canary batch is
+ * always followed by its promote question, whatever the policy.
+ */
+export type ApprovalPolicy = 'each' | 'machine' | 'all';
+
+export interface ExecuteOptions {
+  names: NameResolver;
+  approval: ApprovalPolicy;
+  onEvent?: (event: DeployEvent) => void;
+  /** A run id chosen by the caller (the apply entry point, for the lock and history); random otherwise. */
+  runId?: string;
+  /** How many log lines of a failed container to attach. */
+  logLines?: number;
+  pollMs?: number;
+  random?: () => number;
+  /** Waits between batches; for tests. */
+  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/** The controls of a running execution, for the faces: answer approvals, interrupt. */
+export interface ExecutionControl {
+  readonly runId: string;
+  /** The approval requests waiting for an answer now. */
+  pending(): ApprovalRequest[];
+  /** Answers a pending request; throws when there is no such request or the decision does not fit it. */
+  answer(requestId: string, decision: ApprovalDecision): void;
+  /**
+   * Ctrl-C / SIGTERM. The first call stops the rollout: nothing new starts, health waits under way
+   * end and their operations undo themselves, pending approvals are declined. The second rolls back
+   * every change of this run.
+   */
+  interrupt(): void;
+}
+
+interface PendingApproval {
+  request: ApprovalRequest;
+  resolve: (decision: ApprovalDecision) => void;
+}
+
+interface UnitOutcome {
+  unit: RolloutUnit;
+  status: 'done' | 'failed' | 'skipped';
+}
+
+const defaultSleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
+export class Execution implements ExecutionControl {
+  readonly runId: string;
+  private readonly ops: Map<string, Operation>;
+  private readonly approvals = new Map<string, PendingApproval>();
+  private nextRequest = 1;
+  private approved: { all: boolean; machines: Set<string> };
+  private stopRequested = false;
+  private interrupts = 0;
+  private readonly interruptController = new AbortController();
+  private started = false;
+  /** Effects per operation, in the order they happened. */
+  private readonly journal: { opId: string; effect: Effect }[] = [];
+  /** Units that completed and were not undone, in completion order. */
+  private readonly completedUnits: RolloutUnit[] = [];
+  private readonly completedOps: string[] = [];
+  private readonly failedOps: string[] = [];
+  private readonly undoneOps: string[] = [];
+  private firstFailure?: FailureDetail & { opId?: string };
+
+  constructor(
+    readonly plan: Plan,
+    private readonly client: ExecutorClient,
+    private readonly options: ExecuteOptions,
+  ) {
+    this.runId = options.runId ?? newRunId();
+    this.ops = new Map(plan.operations.map((o) => [o.id, o]));
+    this.approved = { all: options.approval === 'all', machines: new Set() };
+  }
+
+  pending(): ApprovalRequest[] {
+    return [...this.approvals.values()].map((p) => p.request);
+  }
+
+  answer(requestId: string, decision: ApprovalDecision): void {
+    const pending = this.approvals.get(requestId);
+    if (!pending) throw new Error(`no approval request ${requestId} is waiting (it was answered, or the run has moved on)`);
+    if (!APPROVAL_CHOICES[pending.request.kind].includes(decision)) {
+      throw new Error(`${decision} does not answer a ${pending.request.kind} request; choose one of ${APPROVAL_CHOICES[pending.request.kind].join(', ')}`);
+    }
+    this.approvals.delete(requestId);
+    this.emit({ type: 'approval-answered', requestId, decision });
+    pending.resolve(decision);
+  }
+
+  interrupt(): void {
+    this.interrupts++;
+    this.emit({ type: 'interrupt', rollback: this.interrupts > 1 });
+    this.stopRequested = true;
+    if (this.interrupts === 1) this.interruptController.abort(new Error('interrupted'));
+    // Nothing new may start: decline what waits for an answer.
+    for (const [id, p] of [...this.approvals]) {
+      this.approvals.delete(id);
+      const decision: ApprovalDecision = p.request.kind === 'operation' ? 'stop' : p.request.kind === 'canary' ? 'rollback' : 'abort';
+      this.emit({ type: 'approval-answered', requestId: id, decision });
+      p.resolve(decision);
+    }
+  }
+
+  /** Executes the plan once; a second call is an error. Never throws for a failed deploy: the result says. */
+  async run(): Promise<ExecutionResult> {
+    if (this.started) throw new Error(`run ${this.runId} of ${this.plan.serviceName} has already started: plan again`);
+    this.started = true;
+    this.emit({ type: 'run-started', service: this.plan.serviceName, operations: this.plan.operations.length, batches: this.plan.batches.length });
+    const total = this.plan.operations.length;
+    const updateUnits = Math.max(1, this.plan.batches.filter((b) => b.kind === 'update' || b.kind === 'canary').reduce((n, b) => n + b.units.length, 0));
+    let unitsRun = 0;
+    let unitsFailed = 0;
+    let outcome: Outcome | undefined;
+    let reason: string | undefined;
+    let restored: MachineRestore[] | undefined;
+
+    for (const [i, batch] of this.plan.batches.entries()) {
+      if (this.stopRequested) break;
+      if (i > 0 && this.plan.rollout.delayMs > 0 && batch.kind !== 'removals') {
+        await (this.options.sleep ?? defaultSleep)(this.plan.rollout.delayMs, this.interruptController.signal);
+        if (this.stopRequested) break;
+      }
+      this.emit({ type: 'batch-started', batch: batch.index, kind: batch.kind, units: batch.units.map((u) => u.id) });
+      const results = await Promise.all(batch.units.map((u) => this.runUnit(u, batch)));
+      this.emit({ type: 'batch-done', batch: batch.index });
+      const ran = results.filter((r) => r.status !== 'skipped');
+      unitsRun += ran.length;
+      unitsFailed += ran.filter((r) => r.status === 'failed').length;
+
+      if (this.stopRequested) break;
+      // As Swarm's updater: failures over every unit the rollout updates, against max_failure_ratio.
+      if (unitsFailed > 0 && unitsFailed / updateUnits > this.plan.rollout.maxFailureRatio) {
+        const action = this.plan.rollout.failureAction;
+        if (action === 'rollback') {
+          restored = await this.rollback(`${unitsFailed} of ${unitsRun} container change${unitsRun === 1 ? '' : 's'} failed and failure_action is rollback`);
+          outcome = 'rolled-back';
+          break;
+        }
+        if (action === 'pause') {
+          const decision = await this.ask({ kind: 'paused', batch: batch.index, reason: this.firstFailure?.message ?? 'a container change failed' });
+          if (decision === 'rollback') {
+            restored = await this.rollback('rolled back by the user after a failed batch');
+            outcome = 'rolled-back';
+            break;
+          }
+          if (decision === 'abort') {
+            outcome = 'aborted';
+            reason = 'paused after a failed batch and left as it is: old containers stopped and kept, new ones running';
+            break;
+          }
+          // resume: the failures so far are accepted
+          unitsFailed = 0;
+          unitsRun = 0;
+        }
+        // continue: go on
+      }
+      if (batch.kind === 'canary' && !this.stopRequested) {
+        const decision = await this.ask({ kind: 'canary', machineId: batch.units[0]!.machineId, batch: batch.index });
+        if (decision === 'rollback') {
+          restored = await this.rollback('the canary was rolled back');
+          outcome = 'rolled-back';
+          break;
+        }
+        if (decision !== 'promote') {
+          outcome = 'canary';
+          reason = 'the canary batch is up and was not promoted';
+          break;
+        }
+      }
+    }
+
+    if (!outcome && this.interrupts > 0) {
+      if (this.interrupts > 1) restored = await this.rollback('interrupted twice: every change of this run is rolled back');
+      outcome = 'interrupted';
+    } else if (!outcome && this.stopRequested) {
+      outcome = 'stopped';
+    }
+    if (!outcome) {
+      await this.cleanup();
+      outcome = this.failedOps.length > 0 ? 'failed' : 'done';
+    }
+    const result: ExecutionResult = {
+      runId: this.runId,
+      outcome,
+      completed: [...this.completedOps],
+      failed: [...this.failedOps],
+      undone: [...this.undoneOps],
+      journal: [...this.journal],
+      ...(this.firstFailure ? { failure: this.firstFailure } : {}),
+      ...(restored ? { restored } : {}),
+      ...(reason ? { reason } : {}),
+    };
+    this.emit({ type: 'finished', outcome, completed: this.completedOps.length, total, ...(reason ? { reason } : {}) });
+    return result;
+  }
+
+  // ---- units ---------------------------------------------------------------------------------
+
+  private async runUnit(unit: RolloutUnit, batch: Batch): Promise<UnitOutcome> {
+    if (this.stopRequested) return { unit, status: 'skipped' };
+    if (!(await this.approve(unit, batch))) return { unit, status: 'skipped' };
+    if (this.stopRequested) return { unit, status: 'skipped' };
+    const unitEffects: { opId: string; effect: Effect }[] = [];
+    for (const opId of unit.opIds) {
+      const op = this.ops.get(opId)!;
+      this.emit({ type: 'operation-started', opId });
+      const started = Date.now();
+      try {
+        const effects = await executeOperation(op, {
+          client: this.client,
+          names: this.options.names,
+          monitorMs: this.plan.rollout.monitorMs,
+          pollMs: this.options.pollMs,
+          random: this.options.random,
+          signal: this.interruptController.signal,
+          deployId: this.runId,
+          phase: this.phaseOf(opId),
+        });
+        for (const effect of effects) unitEffects.push({ opId, effect });
+        this.journal.push(...effects.map((effect) => ({ opId, effect })));
+        this.emit({ type: 'operation-done', opId, elapsedMs: Date.now() - started, effects });
+      } catch (err) {
+        const failure = err instanceof OperationFailure ? err : new OperationFailure(err, [], [], []);
+        this.journal.push(...failure.effects.map((effect) => ({ opId, effect })), ...failure.undoEffects.map((effect) => ({ opId, effect })));
+        // The unit's earlier operations (a stop that freed a port) are undone too.
+        const earlier = await undoEffects(unitEffects.map((e) => e.effect), this.undoContext(opId));
+        this.journal.push(...earlier.effects.map((effect) => ({ opId, effect })));
+        const effects = [...failure.effects, ...failure.undoEffects, ...earlier.effects];
+        if (this.interruptController.signal.aborted && failure.undoFailures.length === 0 && earlier.failures.length === 0) {
+          // Interrupted in its health wait: the unit undid itself; it neither failed nor completed.
+          this.emit({ type: 'operation-undone', opId, effects });
+          this.undoneOps.push(...unit.opIds.slice(0, unit.opIds.indexOf(opId) + 1));
+          return { unit, status: 'skipped' };
+        }
+        const detail = await this.describe(failure.cause, [...failure.undoFailures, ...earlier.failures], [...failure.undoEffects, ...earlier.effects]);
+        this.firstFailure ??= { ...detail, opId };
+        this.failedOps.push(opId);
+        this.emit({ type: 'operation-failed', opId, elapsedMs: Date.now() - started, failure: detail, effects });
+        return { unit, status: 'failed' };
+      }
+    }
+    this.completedUnits.push(unit);
+    this.completedOps.push(...unit.opIds);
+    return { unit, status: 'done' };
+  }
+
+  /** Whether the unit may run: by the policy, by earlier answers, or by asking. */
+  private async approve(unit: RolloutUnit, batch: Batch): Promise<boolean> {
+    if (this.approved.all || this.approved.machines.has(unit.machineId)) return true;
+    const decision = await this.ask({ kind: 'operation', unitId: unit.id, opIds: unit.opIds, machineId: unit.machineId, batch: batch.index });
+    switch (decision) {
+      case 'approve':
+        if (this.options.approval === 'machine') this.approved.machines.add(unit.machineId);
+        return true;
+      case 'approve-machine':
+        this.approved.machines.add(unit.machineId);
+        return true;
+      case 'approve-all':
+        this.approved.all = true;
+        return true;
+      default:
+        this.stopRequested = true;
+        return false;
+    }
+  }
+
+  private ask(body: ApprovalRequest extends infer R ? (R extends ApprovalRequest ? Omit<R, 'id'> : never) : never): Promise<ApprovalDecision> {
+    const request = { id: `a${this.nextRequest++}`, ...body } as ApprovalRequest;
+    return new Promise((resolve) => {
+      this.approvals.set(request.id, { request, resolve });
+      this.emit({ type: 'approval-requested', request });
+    });
+  }
+
+  // ---- rollback and cleanup ----------------------------------------------------------------
+
+  /**
+   * Restores every unit this run completed, last first, machines in parallel: containers it
+   * started are stopped and kept, containers it stopped are started again, limits set back.
+   */
+  private async rollback(why: string): Promise<MachineRestore[]> {
+    this.emit({ type: 'rollback-started', reason: why });
+    const byMachine = new Map<string, RolloutUnit[]>();
+    for (const unit of [...this.completedUnits].reverse()) byMachine.set(unit.machineId, [...(byMachine.get(unit.machineId) ?? []), unit]);
+    const restored = await Promise.all([...byMachine].map(async ([machineId, units]): Promise<MachineRestore> => {
+      const result: MachineRestore = { machineId, restarted: [], stopped: [], failed: [] };
+      for (const unit of units) {
+        const effects = this.journal.filter((e) => unit.opIds.includes(e.opId)).map((e) => e.effect);
+        const undo = await undoEffects(effects, this.undoContext(unit.id));
+        for (const e of undo.effects) {
+          if (e.kind === 'container-started-again') result.restarted.push(e.container);
+          if (e.kind === 'container-stopped') result.stopped.push(e.container);
+        }
+        result.failed.push(...undo.failures);
+        this.journal.push(...undo.effects.map((effect) => ({ opId: unit.id, effect })));
+        for (const opId of unit.opIds) {
+          this.emit({ type: 'operation-undone', opId, effects: undo.effects });
+          this.undoneOps.push(opId);
+        }
+      }
+      return result;
+    }));
+    this.completedUnits.length = 0;
+    const undone = new Set(this.undoneOps);
+    this.completedOps.splice(0, this.completedOps.length, ...this.completedOps.filter((id) => !undone.has(id)));
+    this.emit({ type: 'rollback-done', restored });
+    return restored;
+  }
+
+  /** After success: the containers this run stopped for good (replaced, removed) are removed. */
+  private async cleanup(): Promise<void> {
+    const removable: { opId: string; machineId: string; container: ContainerRef }[] = [];
+    for (const { opId, effect } of this.journal) {
+      const op = this.ops.get(opId);
+      if (effect.kind !== 'container-stopped' || !op) continue;
+      const gone = (op.kind === 'replace' && effect.container.id === op.old.id) || op.kind === 'remove';
+      if (gone) removable.push({ opId, machineId: effect.machineId, container: effect.container });
+    }
+    if (removable.length === 0) return;
+    const removed: ContainerRef[] = [];
+    const failed: string[] = [];
+    await Promise.all(removable.map(async ({ opId, machineId, container }) => {
+      try {
+        this.phaseOf(opId)('removing', machineId, container);
+        await this.client.removeContainer(machineId, container.id);
+        removed.push(container);
+        this.journal.push({ opId: 'cleanup', effect: { kind: 'container-removed', machineId, container } });
+      } catch (err) {
+        failed.push(`remove container ${container.name} on ${this.options.names.machineName(machineId)}: ${messageOf(err)}`);
+      }
+    }));
+    this.emit({ type: 'cleanup', removed, failed });
+  }
+
+  private undoContext(opId: string) {
+    return { client: this.client, names: this.options.names, phase: this.phaseOf(opId) };
+  }
+
+  private phaseOf(opId: string) {
+    return (phase: Phase, machineId: string, container?: ContainerRef, detail?: string) =>
+      this.emit({ type: 'phase', opId, phase, machineId, ...(container ? { container } : {}), ...(detail ? { detail } : {}) });
+  }
+
+  private async describe(err: unknown, undoFailures: string[], undone: Effect[] = []): Promise<FailureDetail> {
+    const restarted = undone.flatMap((e) => (e.kind === 'container-started-again' ? [e.container.name] : []));
+    const suffix = (restarted.length ? `; the old container ${restarted.join(', ')} was started again` : '')
+      + (undoFailures.length ? `; and undoing it failed: ${undoFailures.join('; ')}` : '');
+    if (!(err instanceof ContainerFailedError)) return { message: `${messageOf(err)}${suffix}` };
+    const logs = await this.client.containerLogs(err.machineId, err.container.id, this.options.logLines ?? 20).catch((e) => `(logs unavailable: ${messageOf(e)})`);
+    return { message: `${err.message}${suffix}`, machineId: err.machineId, container: err.container, logs };
+  }
+
+  private emit(body: EventBody): void {
+    this.options.onEvent?.({ runId: this.runId, at: new Date().toISOString(), ...body } as DeployEvent);
+  }
+}
+
+/** A run id: `r` + the time + 4 random hex chars, sortable by start. */
+export function newRunId(): string {
+  const t = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `r${t}-${randomBytes(2).toString('hex')}`;
+}

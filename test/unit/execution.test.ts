@@ -1,0 +1,307 @@
+// The executor's branches over the in-memory cluster: batches, approvals by id, rollback, pause,
+// canary, interrupts, cleanup, stale plans. What ends up running is checked in the memory cluster.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { applyPlan, type Application } from '../../src/execute/apply.js';
+import { Deployment } from '../../src/execute/deployment.js';
+import type { ApprovalRequest, DeployEvent, ExecutionResult } from '../../src/execute/events.js';
+import type { ApprovalPolicy } from '../../src/execute/execution.js';
+import type { ServiceSpec } from '../../src/model/spec.js';
+import type { RolloutOverrides } from '../../src/plan/rollout.js';
+import { MemoryCluster } from '../support/memory-client.js';
+
+const spec = (extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
+  name: 'web', image: 'local/busybox:1', replicas: 3, command: ['sleep', '1000'], healthcheck: { test: ['CMD', 'true'] }, ...extra,
+});
+const v2 = (extra: Partial<ServiceSpec> = {}) => spec({ env: { VERSION: '2' }, ...extra });
+const FAST: RolloutOverrides = { monitorMs: 5 };
+
+interface Run {
+  app: Application;
+  events: DeployEvent[];
+  result: Promise<ExecutionResult>;
+}
+
+/** Plans `s` on the cluster and applies it; `answer` decides each approval request. */
+async function start(cluster: MemoryCluster, s: ServiceSpec, opts: { rollout?: RolloutOverrides; approval?: ApprovalPolicy; answer?: (r: ApprovalRequest, app: Application) => void } = {}): Promise<Run> {
+  const { plan, names } = await new Deployment(cluster, s, { rollout: { ...FAST, ...opts.rollout } }).plan();
+  const events: DeployEvent[] = [];
+  let app: Application | undefined;
+  const queued: ApprovalRequest[] = [];
+  app = applyPlan(plan, { client: cluster }, {
+    names, approval: opts.approval ?? 'all', pollMs: 1,
+    onEvent: (e) => {
+      events.push(e);
+      if (e.type !== 'approval-requested') return;
+      if (app) setImmediate(() => opts.answer?.(e.request, app!));
+      else queued.push(e.request);
+    },
+  });
+  for (const r of queued) setImmediate(() => opts.answer?.(r, app!));
+  return { app, events, result: app.result };
+}
+
+async function deployed(cluster: MemoryCluster, s: ServiceSpec, opts: Parameters<typeof start>[2] = {}): Promise<ExecutionResult> {
+  return (await start(cluster, s, opts)).result;
+}
+
+const running = (cluster: MemoryCluster, name = 'web') => cluster.containersOf(name).filter((c) => c.state === 'running');
+const versions = (cluster: MemoryCluster) => running(cluster).map((c) => c.spec.env?.VERSION ?? '1').sort();
+
+test('a new service runs in batches of one; every event carries the run id, the time, and its operation id', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  const r = await start(cluster, spec());
+  const result = await r.result;
+  assert.equal(result.outcome, 'done');
+  assert.deepEqual(result.completed, ['o1', 'o2', 'o3']);
+  assert.deepEqual(cluster.runningByMachine('web'), { m1: 1, m2: 1, m3: 1 });
+  assert.ok(r.events.every((e) => e.runId === result.runId && !Number.isNaN(Date.parse(e.at))));
+  assert.deepEqual(r.events.filter((e) => e.type === 'batch-started').length, 3);
+  const done = r.events.filter((e) => e.type === 'operation-done');
+  assert.deepEqual(done.map((e) => e.type === 'operation-done' && e.opId), ['o1', 'o2', 'o3']);
+  for (const e of done) if (e.type === 'operation-done') assert.deepEqual(e.effects.map((x) => x.kind), ['container-created', 'container-started']);
+  assert.deepEqual(result.journal.map((j) => `${j.opId}:${j.effect.kind}`), [
+    'o1:container-created', 'o1:container-started', 'o2:container-created', 'o2:container-started', 'o3:container-created', 'o3:container-started',
+  ]);
+});
+
+test('replaced containers are stopped and kept until the whole deploy succeeded, then removed by the cleanup', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  const stoppedDuring: number[] = [];
+  cluster.beforeCall = (call) => {
+    if (call.kind === 'remove') stoppedDuring.push(cluster.containersOf('web').filter((c) => c.state === 'exited').length);
+  };
+  const r = await start(cluster, v2(), { rollout: { parallelism: 3 } });
+  const result = await r.result;
+  assert.equal(result.outcome, 'done');
+  assert.deepEqual(versions(cluster), ['2', '2', '2']);
+  assert.equal(cluster.containersOf('web').length, 3, 'the old ones are gone');
+  assert.deepEqual(stoppedDuring, [3, 3, 3], 'all three old containers were kept stopped until the cleanup removed them together');
+  const cleanup = r.events.find((e) => e.type === 'cleanup');
+  assert.ok(cleanup && cleanup.type === 'cleanup' && cleanup.removed.length === 3);
+  assert.equal(r.events.filter((e) => e.type === 'batch-started').length, 1, 'parallelism 3: one batch');
+});
+
+test('start-first never has fewer running than before; stop-first has at most parallelism down at once', async () => {
+  for (const order of ['start-first', 'stop-first'] as const) {
+    const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+    await deployed(cluster, spec({ replicas: 6 }));
+    let least = Infinity;
+    cluster.beforeCall = () => {
+      least = Math.min(least, running(cluster).length);
+    };
+    const result = await deployed(cluster, v2({ replicas: 6, update: { order } }), { rollout: { parallelism: 2 } });
+    assert.equal(result.outcome, 'done');
+    assert.equal(least, order === 'start-first' ? 6 : 4, order);
+  }
+});
+
+test('a failed health gate at replica 2 of 3 rolls back every machine: old ones run again, new ones stopped and kept, exit not done', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  const old = running(cluster).map((c) => c.id).sort();
+  let started = 0;
+  cluster.health = (c) => (c.spec.env?.VERSION === '2' && ++started === 2 ? 'unhealthy' : 'healthy');
+  const r = await start(cluster, v2());
+  const result = await r.result;
+  assert.equal(result.outcome, 'rolled-back');
+  assert.deepEqual(running(cluster).map((c) => c.id).sort(), old, 'exactly the old containers run again');
+  const kept = cluster.containersOf('web').filter((c) => c.spec.env?.VERSION === '2');
+  assert.equal(kept.length, 2, 'the first new one (rolled back) and the failed one are kept');
+  assert.ok(kept.every((c) => c.state === 'exited'));
+  assert.equal(result.failed.length, 1);
+  assert.match(result.failure!.message, /is unhealthy/);
+  assert.ok(result.failure!.logs?.includes('log of'), 'the failed container\'s logs come with the failure');
+  const restored = result.restored!;
+  assert.equal(restored.length, 1, 'only the machine with a completed replace had something to restore');
+  assert.equal(restored[0]!.restarted.length, 1);
+  assert.equal(restored[0]!.stopped.length, 1);
+  assert.deepEqual(result.completed, []);
+  assert.ok(r.events.some((e) => e.type === 'rollback-done'));
+});
+
+test('failure_action pause asks, by id, to resume, roll back or abort; each answer does what it says', async () => {
+  for (const [answer, expected] of [['resume', 'failed'], ['rollback', 'rolled-back'], ['abort', 'aborted']] as const) {
+    const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+    await deployed(cluster, spec());
+    let n = 0;
+    cluster.health = (c) => (c.spec.env?.VERSION === '2' && ++n === 1 ? 'unhealthy' : 'healthy');
+    const asked: ApprovalRequest[] = [];
+    const result = await deployed(cluster, v2({ update: { failure_action: 'pause' } }), {
+      answer: (request, app) => {
+        asked.push(request);
+        app.answer(request.id, answer);
+      },
+    });
+    assert.deepEqual(asked.map((a) => a.kind), ['paused'], answer);
+    assert.equal(result.outcome, expected, answer);
+    if (answer === 'resume') assert.deepEqual(versions(cluster), ['1', '2', '2'], 'the failed replica keeps its old container, the rest rolled on');
+    if (answer === 'rollback') assert.deepEqual(versions(cluster), ['1', '1', '1']);
+    if (answer === 'abort') assert.deepEqual(versions(cluster), ['1', '1', '1'], 'the failure undid itself; nothing else ran');
+  }
+});
+
+test('failure_action continue and max_failure_ratio: failures within the budget do not stop the rollout', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  let n = 0;
+  cluster.health = (c) => (c.spec.env?.VERSION === '2' && ++n === 1 ? 'unhealthy' : 'healthy');
+  const result = await deployed(cluster, v2({ update: { max_failure_ratio: 0.5 } }));
+  assert.equal(result.outcome, 'failed', 'a failure happened, within budget');
+  assert.deepEqual(versions(cluster), ['1', '2', '2']);
+  assert.equal(result.completed.length, 2);
+});
+
+test('canary: the first batch runs on one machine, then waits; promote rolls out the rest, rollback undoes it', async () => {
+  for (const answer of ['promote', 'rollback', 'stop'] as const) {
+    const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+    await deployed(cluster, spec());
+    let seen: Record<string, number> = {};
+    const result = await deployed(cluster, v2(), {
+      rollout: { canary: true, parallelism: 2 },
+      answer: (request, app) => {
+        assert.equal(request.kind, 'canary');
+        seen = Object.fromEntries(Object.entries(cluster.runningByMachine('web')));
+        assert.equal(versions(cluster).filter((v) => v === '2').length, 1, 'one canary container');
+        app.answer(request.id, answer);
+      },
+    });
+    assert.ok(Object.keys(seen).length > 0);
+    if (answer === 'promote') {
+      assert.equal(result.outcome, 'done');
+      assert.deepEqual(versions(cluster), ['2', '2', '2']);
+    } else if (answer === 'rollback') {
+      assert.equal(result.outcome, 'rolled-back');
+      assert.deepEqual(versions(cluster), ['1', '1', '1']);
+    } else {
+      assert.equal(result.outcome, 'canary');
+      assert.deepEqual(versions(cluster), ['1', '1', '2']);
+    }
+  }
+});
+
+test('approvals by id: each unit asks; approve-machine covers the rest of its machine; stop ends before the next', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  await deployed(cluster, spec({ replicas: 4 }));
+  const asked: string[] = [];
+  const result = await deployed(cluster, v2({ replicas: 4 }), {
+    approval: 'each',
+    answer: (request, app) => {
+      assert.equal(request.kind, 'operation');
+      if (request.kind !== 'operation') return;
+      asked.push(`${request.unitId}@${request.machineId}`);
+      app.answer(request.id, asked.length === 1 ? 'approve-machine' : asked.length === 2 ? 'approve' : 'stop');
+    },
+  });
+  assert.equal(result.outcome, 'stopped');
+  // o1 (m1, approve-machine), o2 (m2, approve), o3 (m1: covered), o4 (m2: stop)
+  assert.deepEqual(asked, ['o1@m1', 'o2@m2', 'o4@m2']);
+  assert.deepEqual(result.completed, ['o1', 'o2', 'o3']);
+  assert.deepEqual(versions(cluster), ['1', '2', '2', '2']);
+});
+
+test('an answer that does not fit its request is refused, naming the choices', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  const r = await start(cluster, spec({ replicas: 1 }), {
+    approval: 'each',
+    answer: (request, app) => {
+      assert.throws(() => app.answer(request.id, 'promote'), /promote does not answer a operation request; choose one of approve, approve-machine, approve-all, stop/);
+      assert.throws(() => app.answer('a999', 'approve'), /no approval request a999 is waiting/);
+      app.answer(request.id, 'approve');
+    },
+  });
+  assert.equal((await r.result).outcome, 'done');
+});
+
+test('interrupt: the first stops (a health wait under way ends and its replace undoes itself); the second rolls back this run', async () => {
+  for (const presses of [1, 2]) {
+    const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+    await deployed(cluster, spec());
+    let app: Application | undefined;
+    let starts = 0;
+    cluster.health = (c) => (c.spec.env?.VERSION === '2' && ++starts === 2 ? 'starting' : 'healthy');
+    cluster.beforeCall = (call) => {
+      // the second new container is waiting for health: interrupt then
+      if (call.kind === 'inspect' && starts === 2 && app) {
+        const a = app;
+        app = undefined;
+        for (let i = 0; i < presses; i++) a.interrupt();
+      }
+    };
+    const r = await start(cluster, v2({ healthcheck: { test: ['CMD', 'true'], interval: 60_000, retries: 3 } }), { rollout: { monitorMs: 60_000 } });
+    app = r.app;
+    const result = await r.result;
+    assert.equal(result.outcome, 'interrupted', `${presses}`);
+    if (presses === 1) {
+      assert.deepEqual(versions(cluster), ['1', '1', '2'], 'the first replace stays, the one under way undid itself, the third never started');
+      assert.deepEqual(result.completed, ['o1']);
+    } else {
+      assert.deepEqual(versions(cluster), ['1', '1', '1'], 'everything this run changed is rolled back');
+      assert.ok(result.restored);
+    }
+    assert.equal(running(cluster).length, 3, 'never fewer running than before');
+  }
+});
+
+test('stop-first prepares first: a failed create leaves the old container untouched and running', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  await deployed(cluster, spec({ replicas: 1 }));
+  const old = running(cluster)[0]!;
+  cluster.failWhen = (call) => (call.kind === 'create' ? new Error('disk full') : undefined);
+  const result = await deployed(cluster, v2({ replicas: 1, update: { order: 'stop-first' } }));
+  assert.equal(result.outcome, 'rolled-back');
+  assert.match(result.failure!.message, /disk full/);
+  assert.equal(old.state, 'running');
+  assert.ok(!cluster.calls.some((c) => c.kind === 'stop'), 'the old container was never stopped');
+});
+
+test('a machine that goes down mid-deploy: its operation fails naming it; the other machines follow failure_action', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  cluster.beforeCall = (call) => {
+    if (call.kind === 'create' && call.machineId === 'm2') cluster.setUp('m2', false);
+  };
+  const result = await deployed(cluster, v2());
+  assert.equal(result.outcome, 'rolled-back');
+  assert.match(result.failure!.message, /m2: connection refused/);
+  cluster.setUp('m2', true);
+  assert.deepEqual(versions(cluster), ['1', '1', '1']);
+});
+
+test('a scale-down stops the surplus during the rollout and removes it in the cleanup', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  const r = await start(cluster, spec({ replicas: 1 }));
+  assert.equal((await r.result).outcome, 'done');
+  assert.equal(cluster.containersOf('web').length, 1);
+  const kinds = cluster.calls.slice(-4).map((c) => c.kind);
+  assert.deepEqual(kinds, ['stop', 'stop', 'remove', 'remove']);
+});
+
+test('an in-place update is undone by a rollback: the limits go back', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  await deployed(cluster, spec({ replicas: 2, resources: { memory: 64 << 20 } }));
+  cluster.failWhen = (call) => (call.kind === 'update' && call.machineId === 'm2' ? new Error('cgroup refused') : undefined);
+  const result = await deployed(cluster, spec({ replicas: 2, resources: { memory: 128 << 20 } }));
+  assert.equal(result.outcome, 'rolled-back');
+  assert.deepEqual(running(cluster).map((c) => c.resources.memory), [64 << 20, 64 << 20]);
+});
+
+test('a plan made before the cluster changed is refused, saying what changed, and runs nothing', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  await deployed(cluster, spec({ replicas: 2 }));
+  const { plan, names } = await new Deployment(cluster, v2({ replicas: 2 }), { rollout: FAST }).plan();
+  cluster.setUp('m2', false);
+  const calls = cluster.calls.length;
+  const result = await applyPlan(plan, { client: cluster }, { names, approval: 'all' }).result;
+  assert.equal(result.outcome, 'stale');
+  assert.match(result.reason!, /machine m2 was up, now down/);
+  assert.equal(cluster.calls.filter((c) => c.kind !== 'inspect').length, calls - cluster.calls.slice(0, calls).filter((c) => c.kind === 'inspect').length, 'nothing but reads');
+});
+
+test('every container a run creates carries the run id as dockplan.deploy.id', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  const result = await deployed(cluster, spec({ replicas: 1 }));
+  assert.equal(cluster.containersOf('web')[0]!.labels['dockplan.deploy.id'], result.runId);
+});

@@ -118,6 +118,8 @@ export function serviceFromLabels(labels: Record<string, string> | null | undefi
   if (spec) out.spec = spec;
   const hash = labels[LABEL.specHash];
   if (hash) out.specHash = hash;
+  const deployId = labels[LABEL.deployId];
+  if (deployId) out.deployId = deployId;
   return out;
 }
 

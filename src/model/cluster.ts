@@ -44,6 +44,8 @@ export interface ContainerServiceLabels {
   /** The resolved spec stored on the container, undefined if the label could not be read. */
   spec?: ServiceSpec;
   specHash?: string;
+  /** The run that created the container (label dockplan.deploy.id); absent on containers made before runs were recorded. */
+  deployId?: string;
 }
 
 export interface VolumeState {

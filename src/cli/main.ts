@@ -7,9 +7,13 @@ import { messageOf } from '../execute/errors.js';
 import type { FailureAction } from '../model/spec.js';
 import { parseDuration } from '../model/units.js';
 import type { RolloutOverrides } from '../plan/rollout.js';
+import { FileHistoryStore } from '../store/history-file.js';
+import { applyFileCommand } from './commands/apply-file.js';
 import { deployCommand, planCommand, rmCommand, scaleCommand, type DeployFlags } from './commands/deploy.js';
+import { historyCommand } from './commands/history.js';
 import { lsCommand } from './commands/ls.js';
 import { machinesCommand } from './commands/machines.js';
+import { rollbackCommand } from './commands/rollback.js';
 import { EXIT } from './exit-codes.js';
 import type { RunContext } from './run-plan.js';
 import { UserError } from './user-error.js';
@@ -22,6 +26,11 @@ async function openClient(clusterFile: string | undefined): Promise<Client> {
 }
 
 type Action = (ctx: RunContext & { client: Client }) => Promise<number>;
+
+/** The deploy history on this machine ($XDG_STATE_HOME/dockplan), its records naming this cluster. */
+function openHistory(client: Client): FileHistoryStore {
+  return new FileHistoryStore({ cluster: client.describe() });
+}
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -76,7 +85,12 @@ function rolloutOf(o: RolloutFlagValues): RolloutOverrides {
 
 /** The options of a mutating command: confirmation, lock, risk, plus the rollout flags. */
 function withRunFlags(cmd: Command): Command {
-  return withRolloutFlags(cmd)
+  return withApplyFlags(withRolloutFlags(cmd));
+}
+
+/** Confirmation, lock and risk: what running any plan accepts (a saved plan's rollout is fixed). */
+function withApplyFlags(cmd: Command): Command {
+  return cmd
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .option('--allow-risky', 'with --yes: go ahead with a risky plan (privileged, the Docker socket, removing a service, ...)')
     .option('--lock-wait <duration>', 'wait this long for the service\'s deploy lock instead of refusing at once', durationOption)
@@ -101,7 +115,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const withClient = async (action: Action) => {
     const client = await openClient(program.opts<{ cluster?: string }>().cluster);
     try {
-      exitCode = await action({ client, write });
+      exitCode = await action({ client, write, history: openHistory(client) });
     } finally {
       await client.close();
     }
@@ -129,8 +143,9 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--recreate', 'replace every container even when up to date')
     .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
     .option('--json', 'the plan as JSON')
+    .option('-o, --output <file>', 'also save the plan to this file (mode 0600: it holds the spec) for dockplan apply')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
-    .action((o) => withClient(async (ctx) => (await planCommand(ctx, o.file, { ...deployFlags(o), detailedExitcode: o.detailedExitcode })).code));
+    .action((o) => withClient(async (ctx) => (await planCommand(ctx, o.file, { ...deployFlags(o), detailedExitcode: o.detailedExitcode, output: o.output })).code));
 
   withRunFlags(program.command('deploy').description('plan, confirm, and execute a spec'))
     .requiredOption('-f, --file <spec>', 'service spec file (YAML)')
@@ -146,6 +161,20 @@ export async function runCli(argv: string[]): Promise<number> {
   withRunFlags(program.command('rm').description('remove a service: its containers go, its named volumes stay'))
     .argument('<service>')
     .action((service, o) => withClient((ctx) => rmCommand(ctx, service, deployFlags(o))));
+
+  withApplyFlags(program.command('apply').description('run a plan saved by plan -o, as it was shown; refused (exit 4) when the cluster changed since'))
+    .argument('<planfile>')
+    .action((file, o) => withClient((ctx) => applyFileCommand(ctx, file, deployFlags(o))));
+
+  withRunFlags(program.command('rollback').description('deploy an earlier deploy\'s spec again (its image pinned): the last successful one before what runs now, or --to'))
+    .argument('<service>')
+    .option('--to <deploy-id>', 'the deploy to go back to (see dockplan history SERVICE)')
+    .action((service, o) => withClient((ctx) => rollbackCommand(ctx, service, { ...deployFlags(o), to: o.to })));
+
+  program.command('history').description('the deploys of a service recorded on this machine, newest first, marking what runs now')
+    .argument('<service>')
+    .option('--json', 'machine-readable output')
+    .action((service, o) => withClient((ctx) => historyCommand(ctx, service, o)));
 
   program.action(async () => {
     const o = program.opts<{ cluster?: string; readonly?: boolean }>();
@@ -177,7 +206,7 @@ async function runInteractive(clusterFile: string | undefined, readonly: boolean
   const client = await openClient(clusterFile);
   try {
     const { runTui } = await import('../tui/run-tui.js');
-    return await runTui(client, { readonly });
+    return await runTui(client, { readonly, deps: { history: openHistory(client) } });
   } finally {
     await client.close();
   }

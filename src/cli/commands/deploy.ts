@@ -11,6 +11,7 @@ import type { RolloutOverrides } from '../../plan/rollout.js';
 import { jsonText } from '../json-output.js';
 import { runPlanned, type RunContext, type RunFlags } from '../run-plan.js';
 import { readSpecFile } from '../spec-file.js';
+import { savePlan, writePlanFile } from '../../store/plan-file.js';
 import { UserError } from '../user-error.js';
 
 export interface PlanFlags {
@@ -21,6 +22,8 @@ export interface PlanFlags {
   ignoreDown?: boolean;
   /** Rollout settings from the command line (--parallelism, --canary, ...). */
   rollout?: RolloutOverrides;
+  /** `plan -o FILE`: also save the plan there, for `dockplan apply FILE`. */
+  output?: string;
 }
 
 export type DeployFlags = PlanFlags & RunFlags;
@@ -32,11 +35,15 @@ function deploymentOf(client: DeploymentClient, spec: ServiceSpec, flags: PlanFl
   });
 }
 
-/** `plan -f SPEC`: the plan as text or JSON; with --detailed-exitcode, 2 when it changes anything. */
+/** `plan -f SPEC [-o FILE]`: the plan as text or JSON (and saved to FILE); with --detailed-exitcode, 2 when it changes anything. */
 export async function planCommand(ctx: RunContext & { client: DeploymentClient }, file: string, flags: PlanFlags): Promise<{ code: number; planned: PlannedDeployment }> {
   const spec = await readSpecFile(file);
   const planned = await deploymentOf(ctx.client, spec, flags).plan();
   ctx.write(flags.json ? jsonText(planToJson(planned.plan, planned.names), 2) : formatPlan(planned.plan, planned.names));
+  if (flags.output) {
+    await writePlanFile(flags.output, savePlan(planned.plan, planned.state, ctx.client.describe()));
+    if (!flags.json) ctx.write(`saved the plan to ${flags.output}: dockplan apply ${flags.output} runs it, unless the cluster changes meanwhile`);
+  }
   return { code: flags.detailedExitcode && hasChanges(planned.plan) ? 2 : 0, planned };
 }
 

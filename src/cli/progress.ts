@@ -65,6 +65,8 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
         write(`${plan.serviceName}: ${OUTCOME_WORDS[e.outcome] ?? e.outcome}: ${e.completed} of ${e.total} operations done${e.reason ? ` (${e.reason})` : ''}`);
         break;
       case 'lock-acquired':
+        if (e.warning) write(`warning: ${e.warning}`);
+        break;
       case 'batch-done':
       case 'approval-requested':
       case 'approval-answered':

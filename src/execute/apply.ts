@@ -65,7 +65,7 @@ export function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): A
   const startedAt = new Date().toISOString();
   let execution: Execution | undefined;
   let interrupted = false;
-  const emit = (body: { type: 'lock-waiting'; holder: string } | { type: 'lock-acquired' }) =>
+  const emit = (body: { type: 'lock-waiting'; holder: string } | { type: 'lock-acquired'; warning?: string }) =>
     options.onEvent?.({ runId, at: new Date().toISOString(), ...body });
   const refused = (outcome: Outcome, reason: string): ExecutionResult => {
     options.onEvent?.({ runId, at: new Date().toISOString(), type: 'finished', outcome, completed: 0, total: plan.operations.length, reason });
@@ -99,9 +99,10 @@ export function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): A
         onWait: (h) => emit({ type: 'lock-waiting', holder: describeHolder(h) }),
       });
       if ('heldBy' in held) {
+        if (interrupted) return refused('interrupted', 'interrupted while waiting for the deploy lock');
         return refused('locked', `the deploy lock of ${plan.serviceName} is held by ${describeHolder(held.heldBy)}: wait for it, pass --lock-wait, or, if that run crashed, dockplan lock release ${plan.serviceName}`);
       }
-      emit({ type: 'lock-acquired' });
+      emit({ type: 'lock-acquired', ...(held.warning ? { warning: held.warning } : {}) });
     }
     try {
       if (interrupted) return refused('interrupted', 'interrupted before anything ran');

@@ -127,7 +127,7 @@ interface Stamp {
 export type DeployEvent = Stamp & (
   | { type: 'run-started'; service: string; operations: number; batches: number }
   | { type: 'lock-waiting'; holder: string }
-  | { type: 'lock-acquired' }
+  | { type: 'lock-acquired'; warning?: string }
   | { type: 'batch-started'; batch: number; kind: BatchKind; units: string[] }
   | { type: 'batch-done'; batch: number }
   | { type: 'approval-requested'; request: ApprovalRequest }

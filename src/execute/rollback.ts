@@ -56,7 +56,7 @@ export function rollbackTarget(records: readonly DeployRecord[], name: string, s
   }
   const target = [...before].reverse().find((r) => r.outcome === 'done' && r.action !== 'remove');
   if (!target) {
-    const which = current ? `deploy ${current}, the one its containers run` : 'the deploy its containers run';
+    const which = current ? `deploy ${current} (the one its containers run)` : 'the deploy its containers run';
     throw new RollbackError(`no successful deploy of ${name} before ${which} is in the history on this machine: ${see(name)} and pass --to DEPLOY_ID`);
   }
   return target;

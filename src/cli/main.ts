@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Client } from '../execute/client.js';
 import { messageOf } from '../execute/errors.js';
+import { ClusterDeployLock } from '../execute/lock.js';
 import type { FailureAction } from '../model/spec.js';
 import { parseDuration } from '../model/units.js';
 import type { RolloutOverrides } from '../plan/rollout.js';
@@ -11,6 +12,7 @@ import { FileHistoryStore } from '../store/history-file.js';
 import { applyFileCommand } from './commands/apply-file.js';
 import { deployCommand, planCommand, rmCommand, scaleCommand, type DeployFlags } from './commands/deploy.js';
 import { historyCommand } from './commands/history.js';
+import { lockReleaseCommand, lockStatusCommand } from './commands/lock.js';
 import { lsCommand } from './commands/ls.js';
 import { machinesCommand } from './commands/machines.js';
 import { rollbackCommand } from './commands/rollback.js';
@@ -115,7 +117,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const withClient = async (action: Action) => {
     const client = await openClient(program.opts<{ cluster?: string }>().cluster);
     try {
-      exitCode = await action({ client, write, history: openHistory(client) });
+      exitCode = await action({ client, write, history: openHistory(client), lock: new ClusterDeployLock(client) });
     } finally {
       await client.close();
     }
@@ -176,6 +178,16 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--json', 'machine-readable output')
     .action((service, o) => withClient((ctx) => historyCommand(ctx, service, o)));
 
+  const lock = program.command('lock').description('the deploy lock of a service: who holds it, and releasing the lock of a run that crashed');
+  lock.command('status').description('who holds the deploy lock (of SERVICE, or of every service), on which machines, since when')
+    .argument('[service]')
+    .option('--json', 'machine-readable output')
+    .action((service, o) => withClient((ctx) => lockStatusCommand(ctx, service, o)));
+  lock.command('release').description('remove the deploy lock of SERVICE on every machine that answers (for a run that crashed)')
+    .argument('<service>')
+    .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
+    .action((service, o) => withClient((ctx) => lockReleaseCommand(ctx, service, o)));
+
   program.action(async () => {
     const o = program.opts<{ cluster?: string; readonly?: boolean }>();
     exitCode = await runInteractive(o.cluster, o.readonly === true);
@@ -206,7 +218,7 @@ async function runInteractive(clusterFile: string | undefined, readonly: boolean
   const client = await openClient(clusterFile);
   try {
     const { runTui } = await import('../tui/run-tui.js');
-    return await runTui(client, { readonly, deps: { history: openHistory(client) } });
+    return await runTui(client, { readonly, deps: { history: openHistory(client), lock: new ClusterDeployLock(client) } });
   } finally {
     await client.close();
   }

@@ -361,8 +361,12 @@ export class DockerClient implements Client {
 
   async claimVolume(machineId: string, name: string, labels: Record<string, string>): Promise<Record<string, string>> {
     // Docker answers a create of an existing volume with that volume, whose labels say who won.
+    // dockerode's createVolume drops that answer (it resolves a handle), so the endpoint is dialled.
     const volume = await this.call(machineId, `claim volume ${name}`, this.timeouts.change, (docker, abortSignal) =>
-      docker.createVolume({ Name: name, Driver: 'local', Labels: labels, abortSignal } as Docker.VolumeCreateOptions) as Promise<{ Labels?: Record<string, string> | null }>,
+      new Promise<{ Labels?: Record<string, string> | null }>((resolve, reject) => {
+        const dial = { path: '/volumes/create?', method: 'POST', options: { Name: name, Driver: 'local', Labels: labels }, abortSignal, statusCodes: { 200: true, 201: true, 500: 'server error' } };
+        docker.modem.dial(dial as never, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as { Labels?: Record<string, string> | null })));
+      }),
     );
     return { ...(volume?.Labels ?? {}) };
   }

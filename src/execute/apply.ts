@@ -1,6 +1,6 @@
 // The one entry point that applies a plan, whoever asks (deploy, scale, rm, apply, rollback, the
-// view): the stale check, then the service's deploy lock, then the execution, then the history
-// record. It returns at once with the controls (approvals, interrupt) and the result to await.
+// view): the service's deploy lock, then the stale check under it, then the execution, then the
+// history record. It returns at once with the controls (approvals, interrupt) and the result to await.
 import { hostname, userInfo } from 'node:os';
 import type { NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
@@ -54,8 +54,9 @@ export function currentOperator(): string {
 }
 
 /**
- * Applies `plan`: refuses it (outcome `stale`, saying what changed) when the cluster moved on since
- * it was made, or (outcome `locked`, naming the holder) when another run holds the service's lock;
+ * Applies `plan`: refuses it (outcome `locked`, naming the holder) when another run holds the
+ * service's lock, or (outcome `stale`, saying what changed) when the cluster moved on since it was
+ * made;
  * otherwise executes it under the lock and records the run in the history. Never throws for a
  * refused or failed run: the result says; an unexpected error rejects `result`.
  */
@@ -87,8 +88,6 @@ export function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): A
   };
 
   const result = (async (): Promise<ExecutionResult> => {
-    const changes = await changesSincePlan(deps.client, plan);
-    if (changes.length > 0) return refused('stale', staleReason(plan, changes));
     if (interrupted) return refused('interrupted', 'interrupted before anything ran');
     let held: Awaited<ReturnType<DeployLock['acquire']>> | undefined;
     if (deps.lock) {
@@ -106,11 +105,11 @@ export function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): A
     }
     try {
       if (interrupted) return refused('interrupted', 'interrupted before anything ran');
-      // Another run may have finished while this one waited for the lock.
-      if (held) {
-        const since = await changesSincePlan(deps.client, plan);
-        if (since.length > 0) return refused('stale', staleReason(plan, since));
-      }
+      // Checked under the lock: a run refused by the lock is told who holds it (not that its plan
+      // went stale because that run is changing the service), and a run that finished while this
+      // one waited is seen.
+      const changes = await changesSincePlan(deps.client, plan);
+      if (changes.length > 0) return refused('stale', staleReason(plan, changes));
       execution = new Execution(plan, deps.client, { ...options, runId });
       const outcome = await execution.run();
       await record(outcome);

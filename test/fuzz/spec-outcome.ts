@@ -125,7 +125,8 @@ function firstDifference(a: unknown, b: unknown, path = 'plan'): string {
       if (!isDeepStrictEqual(x, y)) return firstDifference(x, y, `${path}.${k}`);
     }
   }
-  return `${path}: ${String(a)} (${typeof a}) becomes ${JSON.stringify(b) ?? 'nothing'} through JSON`;
+  const shown = (v: unknown) => (Object.is(v, -0) ? '-0' : typeof v === 'string' ? visible(v) : String(v));
+  return `${path}: ${shown(a)} (${typeof a}) becomes ${b === undefined ? 'nothing' : shown(b)} through JSON`;
 }
 
 /**

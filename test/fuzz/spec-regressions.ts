@@ -26,6 +26,7 @@ const yamlSyntaxError = (p: Problem) => 'in' in p && p.in === 'error' && p.error
 const C0 = /[\u0000-\u0008\u000b-\u001f]/;
 const tooSlow = (p: Problem) => isRule(p, 'slow', 'timeout', 'out-of-memory');
 
+/** Every kept case, in the order they were found; each one is a test of its own. */
 export const KEPT_CASES: readonly KeptCase[] = [
   {
     name: 'an unknown key named like an Object method is an unknown key, not a crash',
@@ -98,6 +99,15 @@ export const KEPT_CASES: readonly KeptCase[] = [
     recognise: (p) => p.rule === 'raw-control' && 'in' in p && p.in === 'refusal',
   },
   {
+    name: 'replicas: -0 is read as 0, so the plan survives JSON',
+    found:
+      'r.integer (src/model/yaml-reader.ts) accepts -0 (a safe integer >= 0) and keeps its sign; the plan carries ' +
+      'replicas -0, which JSON writes as 0, so a plan read back from JSON is not the plan that was made',
+    text: 'image: local/busybox:1\nreplicas: -0\n',
+    situation: NEW,
+    recognise: (p) => p.rule === 'plan-json' && p.detail.includes(': -0 (number)'),
+  },
+  {
     name: 'a huge replica count is refused, not planned one operation at a time',
     found:
       'replicas takes any safe integer (src/model/parse-spec.ts, r.integer(at, 0)) and planRolling (src/plan/rolling.ts) ' +
@@ -115,5 +125,15 @@ export const KEPT_CASES: readonly KeptCase[] = [
     text: `{image: x}\nx-deep: ${'{a: '.repeat(20_000)}1${'}'.repeat(20_000)}\n`,
     situation: NEW,
     recognise: (p, text) => tooSlow(p) && /(?:\{a: |\[|\{|- ){1000}/.test(text),
+  },
+  {
+    name: 'a very long unknown value gets its did-you-mean quickly',
+    found:
+      'closest() (src/model/did-you-mean.ts) computes the full edit distance between the value and every candidate, a ' +
+      'new row array per character: a 100,000-character capability takes about 3 s against the 42 capability names ' +
+      '(and the message then quotes all 100,000 characters)',
+    text: `image: local/busybox:1\ncap_add: ["SYS_PTRACE ${'z'.repeat(100_000)}"]\n`,
+    situation: NEW,
+    recognise: (p, text) => tooSlow(p) && text.split('\n').some((line) => line.length >= 10_000),
   },
 ];

@@ -99,6 +99,7 @@ const SNIPPETS = [
   '\n\t', ': :', '::', ' &a ', ' *a ', '---', '...',
 ];
 
+/** One edit of a file's text; `line` and `pos` are taken modulo the file's lines and length. */
 export type TextEdit =
   | { op: 'duplicate-line'; line: number }
   | { op: 'delete-line'; line: number }
@@ -118,6 +119,7 @@ export type TextEdit =
   | { op: 'x-key'; line: number; value: string }
   | { op: 'duplicate-key'; key: string; source: string };
 
+/** Any text edit, inserts and written values twice as likely as the rest. */
 export const textEdit: fc.Arbitrary<TextEdit> = fc.oneof(
   fc.record({ op: fc.constant('duplicate-line' as const), line: fc.nat() }),
   fc.record({ op: fc.constant('delete-line' as const), line: fc.nat() }),
@@ -249,11 +251,13 @@ export function applyTextEdit(text: string, edit: TextEdit): { text: string; ste
 /** Cuts the bytes at `at` (per 10,000 of the length), or inside the `nth` multi-byte character. */
 export type Cut = { op: 'cut'; at: number } | { op: 'cut-mid-utf8'; nth: number };
 
+/** A cut anywhere, or inside a multi-byte character. */
 export const cut: fc.Arbitrary<Cut> = fc.oneof(
   fc.record({ op: fc.constant('cut' as const), at: fc.nat(10_000) }),
   fc.record({ op: fc.constant('cut-mid-utf8' as const), nth: fc.nat() }),
 );
 
+/** The bytes up to the cut, what was done, and its tag (`cut-mid-utf8` when it split a character). */
 export function applyCut(bytes: Uint8Array, c: Cut): { bytes: Uint8Array; step: string; tag: string } {
   if (c.op === 'cut') {
     const end = Math.floor((bytes.length * c.at) / 10_000);

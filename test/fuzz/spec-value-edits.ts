@@ -88,6 +88,7 @@ const anyValue: fc.Arbitrary<Json> = fc.letrec<{ value: Json }>((tie) => ({
 })).value;
 
 
+/** One edit of a spec's values; `at` picks a value of the tree, modulo their number. */
 export type ValueEdit =
   | { op: 'enlarge'; at: number; value: number }
   | { op: 'delete'; at: number }
@@ -98,6 +99,7 @@ export type ValueEdit =
 /** Numbers a whole-number field takes that no cluster has the room for. */
 const HUGE = [1e4, 1e5, 1e6, 2 ** 31, 2 ** 32, 1e15, Number.MAX_SAFE_INTEGER];
 
+/** Any value edit, a value of another type most likely. */
 export const valueEdit: fc.Arbitrary<ValueEdit> = fc.oneof(
   { arbitrary: fc.record({ op: fc.constant('enlarge' as const), at: fc.nat(), value: fc.constantFrom(...HUGE) }), weight: 1 },
   { arbitrary: fc.record({ op: fc.constant('delete' as const), at: fc.nat() }), weight: 3 },
@@ -186,6 +188,7 @@ export interface Layout {
   indent: number;
 }
 
+/** Any layout: block or flow, every string style, indents of 1, 2 and 4. */
 export const layout: fc.Arbitrary<Layout> = fc.record({
   collectionStyle: fc.constantFrom('any' as const, 'block' as const, 'flow' as const),
   defaultStringType: fc.constantFrom('PLAIN' as const, 'QUOTE_DOUBLE' as const, 'QUOTE_SINGLE' as const, 'BLOCK_LITERAL' as const, 'BLOCK_FOLDED' as const),

@@ -5,6 +5,14 @@ import { applyCharset } from '../src/terminal/charset.js';
 // Library deprecation notices (docker-modem's URL parsing over ssh://) mean nothing to an operator.
 process.noDeprecation = true;
 
+// A reader that goes away (`dockplan deploy ... | head`) must not kill a deploy half way: output
+// to a closed pipe is dropped, and the run finishes and leaves its history.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+  });
+}
+
 // Outside a UTF-8 locale every byte written is ASCII: one decision, here, for every command and the view.
 applyCharset(process.env, process.stdout, process.stderr);
 

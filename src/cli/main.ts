@@ -7,6 +7,7 @@ import { messageOf } from '../execute/errors.js';
 import { ClusterDeployLock } from '../execute/lock.js';
 import type { FailureAction } from '../model/spec.js';
 import { parseDuration } from '../model/units.js';
+import { maskText } from '../plan/secrets.js';
 import type { RolloutOverrides } from '../plan/rollout.js';
 import { FileHistoryStore } from '../store/history-file.js';
 import { applyFileCommand } from './commands/apply-file.js';
@@ -198,7 +199,7 @@ export async function runCli(argv: string[]): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.error;
-    process.stderr.write(`error: ${messageOf(err)}\n`);
+    process.stderr.write(`error: ${maskText(messageOf(err))}\n`);
     if (process.env.DOCKPLAN_DEBUG && err instanceof Error && !(err instanceof UserError)) process.stderr.write(`${err.stack}\n`);
     return EXIT.error;
   }

@@ -53,9 +53,15 @@ interface Machine {
   connectError?: string;
 }
 
+/** Why a machine could not be used: in words, and, for an alias, the machine that reaches its engine. */
+interface Unreached {
+  reason: string;
+  sameEngineAs?: string;
+}
+
 /** A machine's probe: info always, the full listing only for loadState. */
 interface Probe {
-  info: { ID: string; ServerVersion?: string; Containers?: number; SystemTime?: string };
+  info: { ID: string; ServerVersion?: string; Containers?: number; SystemTime?: string; LoggingDriver?: string };
   containers?: ListedContainer[];
   volumes?: VolumeState[];
 }
@@ -117,11 +123,14 @@ export class DockerClient implements Client {
     const machines = this.machines.map((m, i): MachineState => {
       const probe = probes[i]!;
       const base = { id: m.name, name: m.name, host: m.host, ...(m.engineId ? { engineId: m.engineId } : {}) };
-      if ('reason' in probe) return { ...base, status: 'down', downReason: probe.reason, containers: [], volumes: [] };
+      if ('reason' in probe) {
+        return { ...base, status: 'down', downReason: probe.reason, ...(probe.sameEngineAs ? { sameEngineAs: probe.sameEngineAs } : {}), containers: [], volumes: [] };
+      }
       const containers = (probe.containers ?? []).map((c) => containerFromListing(c, m.name));
       for (const c of containers) this.containerNames.set(c.id, c.name);
       const state: MachineState = { ...base, status: 'up', containers, volumes: probe.volumes ?? [] };
       if (probe.info.ServerVersion) state.engineVersion = probe.info.ServerVersion;
+      if (probe.info.LoggingDriver) state.logDriver = probe.info.LoggingDriver;
       return state;
     });
     const state: ClusterState = { machines };
@@ -135,8 +144,8 @@ export class DockerClient implements Client {
    * reach one engine, the first in the cluster file is up and the later ones are down, naming it:
    * which probe answers first must not decide which machine is down.
    */
-  private async probeAll(full: boolean): Promise<(Probe | { reason: string })[]> {
-    const probes: (Probe | { reason: string })[] = await Promise.all(this.machines.map((m) => this.probe(m, full)));
+  private async probeAll(full: boolean): Promise<(Probe | Unreached)[]> {
+    const probes: (Probe | Unreached)[] = await Promise.all(this.machines.map((m) => this.probe(m, full)));
     const groups = new Map<string, number[]>();
     probes.forEach((probe, i) => {
       if ('reason' in probe) return;
@@ -147,8 +156,9 @@ export class DockerClient implements Client {
       const candidates = members.map((i) => this.identityCandidate(this.machines[i]!, probes[i] as Probe));
       const owners = await this.identity.owners(engineId, candidates);
       for (const i of members) {
-        const reason = sharedEngineReason(this.machines[i]!.name, engineId, owners.get(this.machines[i]!.name));
-        if (reason) probes[i] = { reason };
+        const owner = owners.get(this.machines[i]!.name);
+        const reason = sharedEngineReason(this.machines[i]!.name, engineId, owner);
+        if (reason) probes[i] = { reason, ...(owner?.kind === 'same' ? { sameEngineAs: owner.sameAs } : {}) };
       }
     }));
     return probes;

@@ -10,6 +10,7 @@ import { PlanError } from '../plan/plan-error.js';
 import { resolveServiceSpec } from '../plan/resolve-spec.js';
 import type { Strategy } from '../plan/rolling.js';
 import { RollingStrategy } from '../plan/rolling.js';
+import { inPlacement } from '../plan/eligibility.js';
 import type { RolloutOverrides } from '../plan/rollout.js';
 import { applyPlan, type Application, type ApplyDeps, type ApplyOptions } from './apply.js';
 import type { ContainerClient, DNSClient, ExecutorClient, ImageClient, MachineClient } from './client.js';
@@ -85,7 +86,9 @@ export class Deployment {
     // resolves the image now, by its pull policy.
     let imageWarnings: string[] = [];
     if (!resolved.image_ref) {
-      const resolution = await new ImageDigestResolver(this.client, up).resolve(resolved.image, resolved.pull_policy);
+      // Only the machines the service may run on say what the tag means (and which lack it).
+      const placed = state.machines.filter((m) => m.status === 'up' && inPlacement(resolved, m)).map((m) => m.id);
+      const resolution = await new ImageDigestResolver(this.client, placed.length ? placed : up).resolve(resolved.image, resolved.pull_policy);
       resolved.image_ref = resolution.ref;
       imageWarnings = resolution.warnings;
     }

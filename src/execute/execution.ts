@@ -14,6 +14,7 @@ import type {
 } from './events.js';
 import { APPROVAL_CHOICES } from './events.js';
 import { OperationFailure, executeOperation, undoEffects } from './run-operation.js';
+import { maskText } from '../plan/secrets.js';
 
 /**
  * Who must approve what: `each` unit (one container change), each `machine` once (its first unit's
@@ -373,9 +374,10 @@ export class Execution implements ExecutionControl {
     const restarted = undone.flatMap((e) => (e.kind === 'container-started-again' ? [e.container.name] : []));
     const suffix = (restarted.length ? `; the old container ${restarted.join(', ')} was started again` : '')
       + (undoFailures.length ? `; and undoing it failed: ${undoFailures.join('; ')}` : '');
-    if (!(err instanceof ContainerFailedError)) return { message: `${messageOf(err)}${suffix}` };
+    // An engine's error can quote what it was given (a volume's mount options, passwords included).
+    if (!(err instanceof ContainerFailedError)) return { message: maskText(`${messageOf(err)}${suffix}`) };
     const logs = await this.client.containerLogs(err.machineId, err.container.id, this.options.logLines ?? 20).catch((e) => `(logs unavailable: ${messageOf(e)})`);
-    return { message: `${err.message}${suffix}`, machineId: err.machineId, container: err.container, logs };
+    return { message: maskText(`${err.message}${suffix}`), machineId: err.machineId, container: err.container, logs };
   }
 
   private emit(body: EventBody): void {

@@ -139,7 +139,9 @@ async function startAndGate(op: RunOperation | ReplaceOperation, container: Cont
   try {
     await ctx.client.startContainer(op.machineId, container.id);
   } catch (err) {
-    throw new ContainerFailedError(`start container ${container.name} on ${ctx.names.machineName(op.machineId)}: ${messageOf(err)}`, op.machineId, container);
+    // An engine error already reads "start container X on m1: cause": keep only the cause.
+    const cause = (err as { reason?: unknown }).reason;
+    throw new ContainerFailedError(`start container ${container.name} on ${ctx.names.machineName(op.machineId)}: ${typeof cause === 'string' ? cause : messageOf(err)}`, op.machineId, container);
   }
   effects.push({ kind: 'container-started', machineId: op.machineId, container });
   await waitUntilUp(ctx.client, op.machineId, ctx.names.machineName(op.machineId), container, op.spec, {

@@ -70,7 +70,14 @@ export interface MachineState {
   status: MachineStatus;
   /** Why the machine is down, in words. */
   downReason?: string;
+  /**
+   * Set when the machine is down only because it reaches the same engine as this other machine
+   * (one engine listed twice): nothing on it is unseen, since that machine sees it.
+   */
+  sameEngineAs?: string;
   engineVersion?: string;
+  /** The engine's default log driver (`docker info` LoggingDriver): what a spec without logging gets. */
+  logDriver?: string;
   /** All containers on the machine (managed or not) and its named volumes. Empty when down. */
   containers: ContainerState[];
   volumes: VolumeState[];
@@ -92,6 +99,15 @@ export const LABEL = {
   /** The run that created the container (a deploy id, see `dockplan history`). */
   deployId: 'dockplan.deploy.id',
 } as const;
+
+/**
+ * Machines whose containers cannot be seen: down, except a machine that is only an alias of
+ * another machine that is up (one engine listed twice: that machine sees everything on it).
+ */
+export function unseenMachines(state: Pick<ClusterState, 'machines'>): MachineState[] {
+  const up = new Set(state.machines.filter((m) => m.status === 'up').map((m) => m.name));
+  return state.machines.filter((m) => m.status === 'down' && !(m.sameEngineAs !== undefined && up.has(m.sameEngineAs)));
+}
 
 /**
  * A service as seen on the cluster: its containers on all machines (up ones only). A service name

@@ -1,5 +1,6 @@
 // What a service runs now: read back from its containers' labels, corrected by what Docker reports
 // about them (the limits in force, the image the container was created from).
+import { unseenMachines } from '../model/cluster.js';
 import type { ClusterState, ContainerState, ServiceState } from '../model/cluster.js';
 import type { ServiceSpec } from '../model/spec.js';
 
@@ -60,8 +61,22 @@ export function lastDeployedReplicas(service: ServiceState): number | undefined 
 }
 
 /**
+ * A container that counts as a replica: running, restarting or paused. dockplan creates every
+ * container with restart policy unless-stopped, so Docker restarts one that crashes: a container
+ * that stays exited (or was never started) was stopped on purpose: kept for inspection after a
+ * failed deploy, or taken out of service.
+ */
+function active(c: ContainerState): boolean {
+  return c.state === 'running' || c.state === 'restarting' || c.state === 'paused';
+}
+
+/**
  * Desired containers. Global: one per machine its placement allows (down ones included: a
- * container there is expected, only unseen). Replicated: see currentSpecOf.
+ * container there is expected, only unseen). Replicated: labels cannot change after a container is
+ * created, so a scale-down leaves the old count on the containers that stay; the count is the
+ * active containers, capped by the replicas their newest label asks for (two deploys that could
+ * not see each other show as surplus). With none active, the newest label's count; while a machine
+ * is down, the last deployed count is the better guess.
  */
 export function desiredReplicas(service: ServiceState, state: ClusterState): number {
   if (service.mode === 'global') {
@@ -69,6 +84,11 @@ export function desiredReplicas(service: ServiceState, state: ClusterState): num
     const allowed = state.machines.filter((m) => placement.length === 0 || placement.includes(m.name) || (m.engineId !== undefined && placement.includes(m.engineId)));
     return Math.max(1, allowed.length);
   }
-  const someDown = state.machines.some((m) => m.status === 'down');
-  return someDown ? lastDeployedReplicas(service) ?? service.containers.length : service.containers.length;
+  const last = lastDeployedReplicas(service);
+  if (unseenMachines(state).length > 0) return last ?? service.containers.length;
+  const running = service.containers.filter(active);
+  if (running.length === 0) return last ?? 0;
+  const newest = running.filter((c) => c.service?.spec).sort((a, b) => b.created.localeCompare(a.created))[0];
+  const asked = newest?.service?.spec ? newest.service.spec.replicas ?? 1 : running.length;
+  return Math.min(running.length, asked);
 }

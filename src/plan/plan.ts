@@ -92,12 +92,15 @@ export function planHeading(plan: Plan): string {
 export function formatPlan(plan: Plan, names: NameResolver): string {
   const lines: string[] = [];
   if (!hasChanges(plan)) {
-    lines.push(`= service ${plan.serviceName} is up to date: no changes`);
+    lines.push(plan.changes.length === 0
+      ? `= service ${plan.serviceName} is up to date: no changes`
+      : `= service ${plan.serviceName} is up to date: nothing to do on any container`);
   } else {
     lines.push(planHeading(plan));
   }
   if (!plan.isNew && plan.changes.length > 0) {
-    lines.push('  changes:');
+    // Settings that change no container are kept on the containers' labels only by the next rollout.
+    lines.push(hasChanges(plan) ? '  changes:' : '  changes (no container needs them now; the next rollout records them):');
     for (const c of plan.changes) lines.push(`    ${formatSpecChange(c)}`);
   }
   if (hasChanges(plan)) {
@@ -130,7 +133,8 @@ export function rolloutLine(plan: Pick<Plan, 'rollout' | 'batches'>): string {
 export function planToJson(plan: Plan, names: NameResolver) {
   return {
     service: { id: plan.serviceId, name: plan.serviceName, mode: plan.mode, new: plan.isNew },
-    action: plan.action,
+    /** `none` when there is nothing to do. */
+    action: hasChanges(plan) ? plan.action : 'none',
     changes: plan.changes,
     operations: plan.operations.map((op) => {
       const c = containerOf(op);

@@ -1,4 +1,5 @@
 // Removing a whole service: every container goes; named volumes stay.
+import { unseenMachines } from '../model/cluster.js';
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
 import { newestSpecOf } from './current-spec.js';
@@ -23,7 +24,7 @@ export function planRemoval(state: ClusterState, service: ServiceState, override
       reason: `service ${service.name} is removed; its named volumes stay`,
     }))
     .sort((a, b) => (machineName.get(a.machineId) ?? '').localeCompare(machineName.get(b.machineId) ?? '') || a.container.name.localeCompare(b.container.name));
-  const unseen = state.machines.filter((m) => m.status === 'down').map((m) => ({ machineId: m.id, name: m.name, reason: m.downReason ?? 'unreachable' }));
+  const unseen = unseenMachines(state).map((m) => ({ machineId: m.id, name: m.name, reason: m.downReason ?? 'unreachable' }));
   return assemblePlan({
     serviceId: service.id,
     serviceName: service.name,

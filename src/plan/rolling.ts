@@ -1,4 +1,5 @@
 // The rolling strategy: a pure function of (desired spec, observed cluster) -> plan.
+import { unseenMachines } from '../model/cluster.js';
 import type { ClusterState, ContainerState, MachineState, ServiceState } from '../model/cluster.js';
 import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
@@ -13,7 +14,7 @@ import { clashingPorts, describePort } from './ports.js';
 import { maskValue } from './secrets.js';
 import type { SpecChange } from './spec-change.js';
 import { specChangeAgainst } from './spec-change.js';
-import { diffSpecs } from './spec-diff.js';
+import { diffSpecs, type FieldContext } from './spec-diff.js';
 
 export interface RollingOptions {
   /** Replace every running container even when it is up to date. */
@@ -79,7 +80,7 @@ export function planRolling(
 ): Plan {
   const name = spec.name ?? '';
   const containers = service?.containers ?? [];
-  const down = state.machines.filter((m) => m.status === 'down');
+  const down = unseenMachines(state);
   const isNew = !service || containers.length === 0;
   const global = spec.mode === 'global';
   const warnings: string[] = [];
@@ -93,7 +94,8 @@ export function planRolling(
   const hostPorts = (spec.ports ?? []).filter((p) => p.mode === 'host' && p.published !== undefined);
 
   const pools = new Map<string, Candidate[]>(eligible.map((m) => [m.id, []]));
-  const changeFrom = specChangeAgainst(spec);
+  const context = fieldContextOf(state);
+  const changeFrom = specChangeAgainst(spec, context);
   const leftovers: Planned<RemoveOperation>[] = [];
   const remove = (c: ContainerState, reason: string): Planned<RemoveOperation> => ({
     kind: 'remove', machineId: c.machineId, container: { id: c.id, name: c.name }, graceMs: stopGraceOf(c), reason,
@@ -186,11 +188,18 @@ export function planRolling(
     isNew,
     action: isNew ? 'create' : 'update',
     spec,
-    changes: diffSpecs(current, spec),
+    changes: diffSpecs(current, spec, context),
     operations,
     unseen,
     warnings,
   }, state, service, options.rollout);
+}
+
+/** The engines' defaults the field table needs: the log driver, when every engine that is up agrees. */
+export function fieldContextOf(state: ClusterState): FieldContext {
+  const drivers = new Set(state.machines.filter((m) => m.status === 'up').map((m) => m.logDriver));
+  const [only] = drivers;
+  return drivers.size === 1 && only ? { logDriver: only } : {};
 }
 
 function stopGraceOf(c: ContainerState): number {

@@ -1,7 +1,7 @@
 // EvalContainerSpecChange: how a running container's spec relates to the desired one. Computed from
 // the same field table as the spec diff (spec-diff.ts), so the plan and CHANGES always agree.
 import type { ServiceSpec } from '../model/spec.js';
-import { CONTAINER_EFFECTS, specFields, type SpecField, type SpecFieldChange } from './spec-diff.js';
+import { CONTAINER_EFFECTS, specFields, type FieldContext, type SpecField, type SpecFieldChange } from './spec-diff.js';
 
 export type ContainerSpecStatus = 'up-to-date' | 'needs-update' | 'needs-recreate';
 
@@ -25,15 +25,15 @@ const IN_PLACE_LIFTABLE: ReadonlySet<string> = new Set(['resources.memory_reserv
  * `recreate` or `in-place` count (see spec-diff.ts): replicas, placement, pull_policy and update
  * settings never change a container; a named volume's options change the volume, not the container.
  */
-export function evalContainerSpecChange(current: ServiceSpec, desired: ServiceSpec): SpecChange {
-  return specChangeAgainst(desired)(current);
+export function evalContainerSpecChange(current: ServiceSpec, desired: ServiceSpec, context: FieldContext = {}): SpecChange {
+  return specChangeAgainst(desired, context)(current);
 }
 
 /** evalContainerSpecChange with the desired side prepared once, for comparing many containers. */
-export function specChangeAgainst(desired: ServiceSpec): (current: ServiceSpec) => SpecChange {
-  const wanted = containerFields(specFields(desired));
+export function specChangeAgainst(desired: ServiceSpec, context: FieldContext = {}): (current: ServiceSpec) => SpecChange {
+  const wanted = containerFields(specFields(desired, context));
   return (current) => {
-    const have = containerFields(specFields(current));
+    const have = containerFields(specFields(current, context));
     const differing: { field: string; effect: SpecFieldChange['effect']; lifted: boolean }[] = [];
     for (const [field, w] of wanted) {
       const h = have.get(field);

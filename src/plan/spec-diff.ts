@@ -52,9 +52,9 @@ export interface SpecField {
  * the spec file's key order; env, sysctls, ulimits, logging options and volume options one change
  * per key (the new spec's key order, then keys only the old one has).
  */
-export function diffSpecs(old: ServiceSpec | undefined, next: ServiceSpec): SpecFieldChange[] {
-  const before = old ? specFields(old) : [];
-  const after = specFields(next);
+export function diffSpecs(old: ServiceSpec | undefined, next: ServiceSpec, context: FieldContext = {}): SpecFieldChange[] {
+  const before = old ? specFields(old, context) : [];
+  const after = specFields(next, context);
   const beforeByField = new Map(before.map((e) => [e.field, e]));
   const afterFields = new Set(after.map((e) => e.field));
   const changes: SpecFieldChange[] = [];
@@ -84,6 +84,7 @@ const DEFAULT_TEXT: Record<string, string> = {
   replicas: '1',
   pull_policy: 'missing',
   stop_grace_period: formatDuration(DEFAULT_STOP_GRACE_MS),
+  'resources.shm_size': formatSize(DEFAULT_SHM_SIZE),
   'update.order': 'auto',
   'update.monitor': formatDuration(DEFAULT_MONITOR_MS),
   'update.parallelism': '1',
@@ -115,11 +116,17 @@ export function formatSpecChange(c: SpecFieldChange, opts: { notes?: boolean } =
   }
 }
 
+/** What the engines default to, where that is theirs to decide. */
+export interface FieldContext {
+  /** The log driver every engine uses when a container names none (`docker info` LoggingDriver). */
+  logDriver?: string;
+}
+
 /**
  * The spec's fields that are set to something other than their default, in the file's order.
  * The one place that says how a field reads, how it compares and what changing it does.
  */
-export function specFields(spec: ServiceSpec): SpecField[] {
+export function specFields(spec: ServiceSpec, context: FieldContext = {}): SpecField[] {
   const out: SpecField[] = [];
   let group = 0;
   /** Adds one field when it is set and not its default. */
@@ -174,7 +181,9 @@ export function specFields(spec: ServiceSpec): SpecField[] {
     () => map(spec.ulimits, (key, value) => put(`ulimits.${key}`, 'recreate', ulimitText(value))),
     () => put('devices', 'recreate', spec.devices?.length ? listOf(spec.devices.map(deviceText)) : undefined, set(spec.devices?.map(deviceText))),
     () => {
-      put('logging.driver', 'recreate', str(spec.logging?.driver));
+      // The engines' own default driver, named without options, is what a container without logging gets.
+      const defaultDriver = spec.logging?.driver === context.logDriver && !Object.keys(spec.logging?.options ?? {}).length;
+      put('logging.driver', 'recreate', defaultDriver ? undefined : str(spec.logging?.driver));
       map(spec.logging?.options, (key, value) => put(`logging.options.${key}`, 'recreate', maskValue(key, shown(value)), value));
     },
     () => put('stop_grace_period', 'recreate', spec.stop_grace_period === undefined || spec.stop_grace_period === DEFAULT_STOP_GRACE_MS ? undefined : formatDuration(spec.stop_grace_period)),
@@ -195,14 +204,26 @@ export function specFields(spec: ServiceSpec): SpecField[] {
 }
 
 /**
+ * Docker's healthcheck defaults (docker run reference, HEALTHCHECK): a timing written out with
+ * its default value is the same as none. An image's own HEALTHCHECK timings would apply to absent
+ * fields instead; they are not known here, so an image that sets them is better matched by
+ * writing the timings out.
+ */
+const DOCKER_HEALTHCHECK_DEFAULTS = { interval: 30_000, timeout: 30_000, retries: 3, start_period: 0 } as const;
+
+/**
  * The healthcheck as Docker runs it: `disable: true` and a test of `[NONE]` are the same (no
- * check); `disable: false` is no setting at all; an empty healthcheck is none.
+ * check); `disable: false` is no setting at all; Docker's default timings are no setting either; an
+ * empty healthcheck is none.
  */
 function normalHealthcheck(spec: ServiceSpec): ServiceSpec['healthcheck'] {
   const hc = spec.healthcheck;
   if (!hc) return undefined;
   if (hc.disable || hc.test?.[0] === 'NONE') return { disable: true };
   const { disable: _ignored, ...rest } = hc;
+  for (const [key, value] of Object.entries(DOCKER_HEALTHCHECK_DEFAULTS)) {
+    if (rest[key as keyof typeof DOCKER_HEALTHCHECK_DEFAULTS] === value) delete rest[key as keyof typeof DOCKER_HEALTHCHECK_DEFAULTS];
+  }
   return Object.values(rest).some((v) => v !== undefined) ? rest : undefined;
 }
 

@@ -21,6 +21,7 @@ export function planLines(draft: Draft): Line[] {
   // the same table as the operations. Until then, the edit against the last deployed spec.
   const changes = plan?.changes ?? diffSpecs(draft.current, draft.desired);
   if (changes.length === 0) lines.push({ text: '  the spec is unchanged', colour: theme.dim });
+  else if (plan && plan.operations.length === 0) lines.push({ text: '  (no container needs these now; the next rollout records them)', colour: theme.dim });
   for (const c of changes) {
     lines.push({ text: `  ${formatSpecChange(c, { notes: !isNew })}`, colour: c.kind === 'added' ? theme.add : c.kind === 'removed' ? theme.remove : theme.change });
   }

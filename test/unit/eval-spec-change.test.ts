@@ -141,3 +141,19 @@ test('a disabled healthcheck equals a NONE test', () => {
   const b = { ...base, healthcheck: { test: ['NONE'] } };
   assert.equal(evalContainerSpecChange(a, b).status, 'up-to-date');
 });
+
+test("Docker's healthcheck defaults written out change nothing: interval 30s, timeout 30s, retries 3, start_period 0", () => {
+  const a: ServiceSpec = { ...base, healthcheck: { test: ['CMD', 'true'] } };
+  for (const extra of [{ interval: 30_000 }, { timeout: 30_000 }, { retries: 3 }, { start_period: 0 }]) {
+    assert.deepEqual(evalContainerSpecChange(a, { ...base, healthcheck: { test: ['CMD', 'true'], ...extra } }), { status: 'up-to-date', changes: [] }, JSON.stringify(extra));
+  }
+  assert.equal(evalContainerSpecChange(a, { ...base, healthcheck: { test: ['CMD', 'true'], interval: 10_000 } }).status, 'needs-recreate');
+});
+
+test("the engines' default log driver named without options changes nothing; another driver does", () => {
+  const context = { logDriver: 'json-file' };
+  assert.deepEqual(evalContainerSpecChange(base, { ...base, logging: { driver: 'json-file' } }, context), { status: 'up-to-date', changes: [] });
+  assert.equal(evalContainerSpecChange(base, { ...base, logging: { driver: 'json-file', options: { 'max-size': '10m' } } }, context).status, 'needs-recreate');
+  assert.equal(evalContainerSpecChange(base, { ...base, logging: { driver: 'local' } }, context).status, 'needs-recreate');
+  assert.equal(evalContainerSpecChange(base, { ...base, logging: { driver: 'json-file' } }).status, 'needs-recreate', 'without knowing the engines\' default');
+});

@@ -305,3 +305,12 @@ test('every container a run creates carries the run id as dockplan.deploy.id', a
   const result = await deployed(cluster, spec({ replicas: 1 }));
   assert.equal(cluster.containersOf('web')[0]!.labels['dockplan.deploy.id'], result.runId);
 });
+
+test('an engine error that quotes a password is masked in the failure and in every event', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  cluster.failWhen = (call) => (call.kind === 'create' ? new Error('error while mounting volume /data: username=svc,password=hunter2: invalid argument') : undefined);
+  const r = await start(cluster, spec({ replicas: 1 }));
+  const result = await r.result;
+  assert.match(result.failure!.message, /password=••••••: invalid argument/);
+  assert.doesNotMatch(JSON.stringify(r.events) + JSON.stringify(result), /hunter2/);
+});

@@ -172,3 +172,47 @@ test('a global service with placement on 2 of 3 machines wants 2, the same for e
   const s = summarizeService(findService(state, 'agent')!, state);
   assert.deepEqual({ running: s.running, desired: s.desired }, { running: 2, desired: 2 });
 });
+
+test('desired replicas: stopped containers kept after a failed deploy do not count; two ids over one replica show as surplus', () => {
+  const spec = webSpec({ replicas: 1 });
+  const m1 = machine('m1'), m2 = machine('m2');
+  container(m1, spec);
+  container(m1, { ...spec, env: { V: '2' } }, { state: 'exited', exitCode: 1 });
+  container(m1, { ...spec, env: { V: '2' } }, { state: 'exited', exitCode: 1 });
+  const state = cluster(m1, m2);
+  assert.deepEqual(pick(summarizeService(findService(state, 'web')!, state)), { running: 1, desired: 1 }, 'kept failures are not wanted replicas');
+  container(m2, spec, { service: { id: 'svc-other', name: 'web', mode: 'replicated', spec, specHash: 'h' } });
+  assert.deepEqual(pick(summarizeService(findService(state, 'web')!, state)), { running: 2, desired: 1 }, 'a duplicate is surplus');
+});
+
+test('desired replicas: after a scale-down the survivors\' old label does not inflate the count; a crash loop still counts', () => {
+  const three = webSpec({ replicas: 3 });
+  const m1 = machine('m1');
+  container(m1, three);
+  const state = cluster(m1);
+  assert.deepEqual(pick(summarizeService(findService(state, 'web')!, state)), { running: 1, desired: 1 });
+  container(m1, three, { state: 'restarting', exitCode: 1 });
+  assert.deepEqual(pick(summarizeService(findService(state, 'web')!, state)), { running: 1, desired: 2 });
+});
+
+test('desired replicas: a new service whose only container failed still wants its replicas', () => {
+  const spec = webSpec({ replicas: 2 });
+  const m1 = machine('m1');
+  container(m1, spec, { state: 'exited', exitCode: 1 });
+  const state = cluster(m1);
+  assert.deepEqual(pick(summarizeService(findService(state, 'web')!, state)), { running: 0, desired: 2 });
+});
+
+test('one engine listed twice: the alias is down, but nothing on it is unseen, so new services are not refused', () => {
+  const state = cluster(machine('m1'), machine('m1b', { status: 'down', downReason: 'same engine', sameEngineAs: 'm1' }), machine('m2'));
+  const p = plan(state, webSpec({ replicas: 2 }));
+  assert.deepEqual(shape(p, state), ['run@m1', 'run@m2']);
+  assert.deepEqual(p.unseen, []);
+  // but an alias of a machine that is itself down hides what that engine holds
+  const both = cluster(machine('m1', { status: 'down' }), machine('m1b', { status: 'down', sameEngineAs: 'm1' }), machine('m2'));
+  assert.match(refusal(() => plan(both, webSpec({ replicas: 1 }))), /m1, m1b are down/);
+});
+
+function pick(s: { running: number; desired: number }) {
+  return { running: s.running, desired: s.desired };
+}

@@ -160,14 +160,15 @@ test('an added or removed secret is masked too', () => {
 });
 
 test('every secret word masks, in any case, anywhere in the key', () => {
-  for (const key of ['PASSWORD', 'db_passwd', 'ClientSecret', 'github_token', 'SSH_KEY', 'apiKey', 'AWS_CREDENTIALS', 'private_pem', 'BASIC_AUTH', 'authorization']) {
+  for (const key of ['PASSWORD', 'db_passwd', 'ClientSecret', 'github_token', 'SSH_KEY', 'apiKey', 'AWS_CREDENTIALS', 'private_pem', 'BASIC_AUTH', 'authorization',
+    'DB_PASS', 'SMTP_PASS', 'PASS_THROUGH', 'DB_PWD', 'dbPwd', 'ADMIN_PW', 'PASSPHRASE', 'BEARER', 'GITHUB_PAT']) {
     assert.equal(looksSecret(key), true, key);
     assert.deepEqual(lines(with_({ env: { [key]: 'a' } }), with_({ env: { [key]: 'b' } })), [`~ env.${key}: •••••• -> ••••••`], key);
   }
 });
 
 test('keys without a secret word are shown as they are', () => {
-  for (const key of ['LOG_LEVEL', 'PORT', 'USER', 'PASS_THROUGH']) assert.equal(looksSecret(key), false, key);
+  for (const key of ['LOG_LEVEL', 'PORT', 'USER', 'PATH', 'COMPASS', 'BYPASS_CACHE']) assert.equal(looksSecret(key), false, key);
   assert.deepEqual(lines(with_({ env: { USER: 'a' } }), with_({ env: { USER: 'b' } })), ['~ env.USER: a -> b']);
 });
 
@@ -203,7 +204,7 @@ test('sizes are written in binary units: 64M, 1G, 512K, 1536b', () => {
     '+ resources.cpu: 0.5',
     '~ resources.memory: 64M -> 1G',
     '+ resources.memory_reservation: 512K',
-    '- resources.shm_size: 1536b',
+    '~ resources.shm_size: 1536b -> 64M',
   ]);
 });
 

@@ -14,7 +14,7 @@ export async function machinesCommand(client: Client, opts: { json?: boolean }):
     return 0;
   }
   const rows = machines.map((m) => [
-    m.name, m.engineId ? m.engineId.slice(0, 14) : '-', m.host,
+    m.name, m.engineId ?? '-', m.host,
     m.status === 'up' ? 'up' : `down: ${m.downReason ?? 'unreachable'}`,
     m.engineVersion ?? '-', m.containerCount === undefined ? '-' : String(m.containerCount),
   ]);

@@ -50,7 +50,7 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
         const summary = summarizeService(s, clusterState);
         return (
           <Text key={s.id} wrap="truncate" color={selected ? theme.selected : undefined} inverse={selected}>
-            {selected ? '> ' : '  '}{col(s.name, 18)} {col(s.mode, 11)} {col(replicaText(summary), 9)} {col(summary.health, 16)} {summary.image}{summary.duplicateIds.length ? ` (${summary.duplicateIds.length + 1} service ids!)` : ''}
+            {selected ? '> ' : '  '}{col(summary.duplicateIds.length ? `${s.name} !${summary.duplicateIds.length + 1}ids` : s.name, 18)} {col(s.mode, 11)} {col(replicaText(summary), 9)} {col(summary.health, 16)} {summary.image}
           </Text>
         );
       })}

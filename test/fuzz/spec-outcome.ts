@@ -18,7 +18,8 @@ import { SERVICE_ID, container, machine } from '../support/cluster-fixtures.js';
 export interface Situation {
   /**
    * `new`: the service does not run yet; `existing`: it runs on m1 one version behind (other env)
-   * and on m2 as the spec says; `behind`: it runs one version behind on m1 and m2.
+   * and on m2 as the spec says; `behind`: it runs on m1 and m2 from a bare spec (name, image and
+   * mode), so that every value of the file shows in the plan's changes.
    */
   service: 'new' | 'existing' | 'behind';
   /** Whether the cluster has a domain (ingress ports without a hostname need one). */
@@ -56,10 +57,13 @@ const PINNED = `sha256:${'ab'.repeat(32)}`;
 export function clusterFor(spec: ServiceSpec, situation: Situation): ClusterState {
   const machines: MachineState[] = ['m1', 'm2', 'm3'].map((name) => machine(name));
   const [m1, m2, m3] = machines;
-  const previous: ServiceSpec = { ...spec, env: { ...spec.env, FUZZ_PREVIOUS: '1' } };
-  if (situation.service !== 'new') {
-    container(m1, previous);
-    container(m2, situation.service === 'existing' ? spec : previous);
+  if (situation.service === 'existing') {
+    container(m1, { ...spec, env: { ...spec.env, FUZZ_PREVIOUS: '1' } });
+    container(m2, spec);
+  } else if (situation.service === 'behind') {
+    const bare: ServiceSpec = { name: spec.name, image: 'local/busybox:0', mode: spec.mode };
+    container(m1, bare);
+    container(m2, bare);
   }
   container(m3, { name: 'proxy', image: 'local/busybox:1' }, {
     service: undefined,

@@ -92,11 +92,22 @@ export const KEPT_CASES: readonly KeptCase[] = [
     recognise: (p) => p.rule === 'raw-control' && 'in' in p && p.in === 'error' && !C0.test(p.error.message) && /[\u007f-\u009f]/.test(p.error.message),
   },
   {
-    name: 'a refusal naming placement machines shows them escaped',
-    found: 'the PlanError from eligibility ("m1: not in placement.machines [...]", src/plan/eligibility.ts) joins the names raw: an ESC in a name reaches the terminal',
+    name: 'placement machines named in a refusal or a plan are shown escaped',
+    found:
+      'the exclusion reason "not in placement.machines [...]" (src/plan/eligibility.ts) joins the names raw, and both the ' +
+      'PlanError (no machine can run the service) and a plan\'s remove reasons carry it: an ESC or NUL in a name reaches the terminal',
     text: 'image: local/busybox:1\nplacement: {machines: ["\\e[2J"]}\n',
     situation: NEW,
-    recognise: (p) => p.rule === 'raw-control' && 'in' in p && p.in === 'refusal',
+    recognise: (p) => p.rule === 'raw-control' && 'in' in p && (p.in === 'refusal' || p.in === 'plan') && p.detail.includes('placement.machines ['),
+  },
+  {
+    name: 'spec values in the plan text are shown escaped',
+    found:
+      'the plan\'s changes print values as written (shown() in src/plan/spec-diff.ts: `+ env.A: <ESC>[2J`, `+ user: ...`) and ' +
+      'its risks print device paths raw (src/plan/risks.ts): a control character in the spec reaches the terminal with the plan',
+    text: 'image: local/busybox:1\nname: web\nenv: {A: "\\e[2J"}\nuser: "\\e[2J"\ndevices: ["/dev/fuse\\e[2J"]\n',
+    situation: { service: 'behind', domain: true },
+    recognise: (p) => p.rule === 'raw-control' && 'in' in p && p.in === 'plan',
   },
   {
     name: 'replicas: -0 is read as 0, so the plan survives JSON',

@@ -17,6 +17,8 @@ import { formatSpecError, parseSpec } from '../model/parse-spec.js';
 import type { ServiceSpec } from '../model/spec.js';
 import { specToYaml } from '../model/spec-yaml.js';
 import { currentSpecOf } from '../plan/current-spec.js';
+import { rollbackOrigin, rollbackSpec } from '../execute/rollback.js';
+import { selectedHistoryEntry } from './state/history-view.js';
 import type { Draft, QuickField, Screen } from './state/app-state.js';
 import { selectedContainer, serviceById } from './state/reducer.js';
 import type { Store } from './state/store.js';
@@ -114,6 +116,7 @@ export class Controller {
     }
     if (s.kind === 'service') this.navigate({ kind: 'cluster' });
     else if (s.kind === 'plan') this.navigate(s.back);
+    else if (s.kind === 'history') this.navigate({ kind: 'service', serviceId: s.serviceId });
     else if (s.kind === 'execute' && this.state.execution?.outcome) this.navigate(s.back);
   }
 
@@ -250,6 +253,55 @@ export class Controller {
     if (s.kind !== 'plan' || s.draft.planning !== 'error' || !s.draft.forcible) return;
     const { serviceId, current, desired, origin } = s.draft;
     this.planDraft(serviceId, current, desired, `${origin} · ignoring machines that are down`, true);
+  }
+
+  // ---- history and rollback ----------------------------------------------------------------
+
+  /** Opens the service's HISTORY screen and reads its records through the history in ControllerOptions.deps. */
+  openHistory(serviceId: string): void {
+    const name = serviceById(this.state, serviceId)?.name;
+    if (!name) return;
+    const history = this.options.deps?.history;
+    if (!history) {
+      this.navigate({ kind: 'history', serviceId, name, view: { status: 'error', records: [], error: 'no deploy history is kept in this session' } });
+      return;
+    }
+    this.navigate({ kind: 'history', serviceId, name, view: { status: 'loading', records: [] } });
+    history.list(name).then(
+      (records) => this.dispatch({ type: 'history-loaded', serviceId, view: { status: 'ready', records, ...(history.describe ? { where: history.describe() } : {}) } }),
+      (err) => this.dispatch({ type: 'history-loaded', serviceId, view: { status: 'error', records: [], error: messageOf(err) } }),
+    );
+  }
+
+  /**
+   * Plans a rollback to the deploy selected on the HISTORY screen: a draft of its recorded spec
+   * (image pin kept, masked secrets taken from what runs now; see rollbackSpec), origin
+   * `rollback to <id>`, on the plan screen like any other draft. Says why (a notice, or on the
+   * screen for a rollback refused over masked secrets) when it cannot.
+   */
+  planRollback(): void {
+    const s = this.state.screen;
+    if (s.kind !== 'history') return;
+    const entry = selectedHistoryEntry(this.state);
+    if (!entry) return;
+    if (!entry.record) {
+      this.dispatch({ type: 'notice', text: `${entry.deployId} was made from another machine: its spec is not in this history` });
+      return;
+    }
+    if (entry.record.action === 'remove') {
+      this.dispatch({ type: 'notice', text: `${entry.deployId} removed ${s.name}: there is no spec to roll back to` });
+      return;
+    }
+    const current = this.currentSpec(s.serviceId);
+    let desired: ServiceSpec;
+    try {
+      desired = rollbackSpec(entry.record, current);
+    } catch (err) {
+      // Too long for a notice line: the screen shows it in full.
+      this.dispatch({ type: 'history-loaded', serviceId: s.serviceId, view: { ...s.view, refusal: messageOf(err) } });
+      return;
+    }
+    this.planDraft(s.serviceId, current, desired, rollbackOrigin(entry.deployId));
   }
 
   // ---- execution -------------------------------------------------------------------------

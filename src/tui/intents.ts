@@ -8,7 +8,7 @@ export function runIntent(intent: Intent, controller: Controller): void {
   const state = store.getState();
   const screen = state.screen;
   const page = Math.max(1, state.size.rows - 12);
-  const list = screen.kind === 'service' ? 'containers' : screen.kind === 'plan' ? 'plan' : 'services';
+  const list = screen.kind === 'service' ? 'containers' : screen.kind === 'plan' ? 'plan' : screen.kind === 'history' ? 'history' : 'services';
   switch (intent) {
     case 'up':
     case 'down':
@@ -106,6 +106,12 @@ export function runIntent(intent: Intent, controller: Controller): void {
       return;
     case 'abort':
       controller.approve('abort');
+      return;
+    case 'history':
+      if (screen.kind === 'service') controller.openHistory(screen.serviceId);
+      return;
+    case 'plan-rollback':
+      controller.planRollback();
       return;
   }
 }

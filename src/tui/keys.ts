@@ -35,9 +35,9 @@ export type Intent =
   | 'up' | 'down' | 'page-up' | 'page-down' | 'open' | 'back' | 'quit' | 'help' | 'filter' | 'refresh'
   | 'new-service' | 'logs' | 'inspect' | 'follow' | 'edit' | 'edit-image' | 'edit-replicas' | 'edit-env' | 'edit-placement'
   | 'apply' | 'ignore-down' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here'
-  | 'promote' | 'roll-back' | 'resume' | 'abort';
+  | 'promote' | 'roll-back' | 'resume' | 'abort' | 'history' | 'plan-rollback';
 
-export type KeyContext = 'cluster' | 'service' | 'plan' | 'execute' | 'approval' | 'canary' | 'paused' | 'finished';
+export type KeyContext = 'cluster' | 'service' | 'history' | 'plan' | 'execute' | 'approval' | 'canary' | 'paused' | 'finished';
 
 export interface Binding {
   keys: KeyName[];
@@ -79,6 +79,7 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     { keys: ['l'], label: 'l', intent: 'logs', short: 'logs', help: 'logs of the selected container (tail, following)', footer: true },
     { keys: ['f'], label: 'f', intent: 'follow', help: 'pause/resume following the logs' },
     { keys: ['i'], label: 'i', intent: 'inspect', short: 'inspect', help: 'inspect the selected container', footer: true },
+    { keys: ['h'], label: 'h', intent: 'history', short: 'history', help: 'deploy history of this service (a rollback is planned from there)', footer: true },
     { keys: ['t'], label: 't', intent: 'edit-image', short: 'image', help: 'change the image or tag', mutating: true, footer: true },
     { keys: ['s'], label: 's', intent: 'edit-replicas', short: 'scale', help: 'scale: set the number of replicas', mutating: true, footer: true },
     { keys: ['v'], label: 'v', intent: 'edit-env', short: 'env', help: 'set an env var (KEY=VALUE; KEY= removes it)', mutating: true, footer: true },
@@ -86,6 +87,12 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     { keys: ['e'], label: 'e', intent: 'edit', short: 'edit spec', help: 'edit the whole spec in $VISUAL/$EDITOR', mutating: true, footer: true },
     { keys: ['r'], label: 'r', intent: 'refresh', short: 'refresh', help: 'refresh now' },
     { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'back (closes logs/inspect first)', footer: true },
+    ...common,
+  ],
+  history: [
+    ...move,
+    { keys: ['enter'], label: 'enter', intent: 'plan-rollback', short: 'plan rollback', help: 'plan a rollback to the selected deploy: its spec and image, shown as a plan to approve', mutating: true, footer: true },
+    { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'back to the service', footer: true },
     ...common,
   ],
   plan: [

@@ -15,7 +15,7 @@ import { Deployment } from '../../src/execute/deployment.js';
 import { formatSpecError, parseSpec } from '../../src/model/parse-spec.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { App } from '../../src/tui/components/app.js';
-import { Controller } from '../../src/tui/controller.js';
+import { Controller, type ControllerOptions } from '../../src/tui/controller.js';
 import { initialState } from '../../src/tui/state/app-state.js';
 import { createStore, type Store } from '../../src/tui/state/store.js';
 import { BUSYBOX, clusterFile, containersOf, machineUp, machines } from '../cluster/harness.js';
@@ -42,6 +42,8 @@ export interface RenderTuiOptions {
   rows?: number;
   /** How often followed logs are re-read; 250 ms by default here. */
   logPollMs?: number;
+  /** The deploy lock and the history the view's runs go through (none by default). */
+  deps?: ControllerOptions['deps'];
 }
 
 export type FrameMatcher = string | RegExp | ((frame: string) => boolean);
@@ -106,6 +108,7 @@ export async function renderTui(opts: RenderTuiOptions = {}): Promise<Tui> {
     editor: opts.editor,
     specsDir: opts.specsDir,
     logPollMs: opts.logPollMs ?? 250,
+    ...(opts.deps ? { deps: opts.deps } : {}),
   });
   instance = render(<App controller={controller} />);
   const started = controller.start().catch((err: unknown) => err);

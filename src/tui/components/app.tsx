@@ -12,6 +12,7 @@ import { ClusterScreen } from './cluster-screen.js';
 import { ExecuteScreen } from './execute-screen.js';
 import { Footer } from './footer.js';
 import { HelpOverlay } from './help-overlay.js';
+import { HistoryScreen } from './history-screen.js';
 import { ModalView, modalHeight } from './modal-view.js';
 import { PlanScreen } from './plan-screen.js';
 import { ServiceScreen } from './service-screen.js';
@@ -22,6 +23,8 @@ export function keyContext(state: AppState): KeyContext {
       return 'cluster';
     case 'service':
       return 'service';
+    case 'history':
+      return 'history';
     case 'plan':
       return 'plan';
     case 'execute':
@@ -86,6 +89,7 @@ export function App({ controller }: { controller: Controller }) {
         <>
           {state.screen.kind === 'cluster' ? <ClusterScreen state={state} rows={body} /> : null}
           {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} columns={state.size.columns} /> : null}
+          {state.screen.kind === 'history' ? <HistoryScreen state={state} name={state.screen.name} view={state.screen.view} rows={body} columns={state.size.columns} /> : null}
           {state.screen.kind === 'plan' ? <PlanScreen draft={state.screen.draft} rows={body} columns={state.size.columns} offset={state.cursor.plan} /> : null}
           {state.screen.kind === 'execute' && state.execution ? <ExecuteScreen draft={state.screen.draft} view={state.execution} rows={body} columns={state.size.columns} /> : null}
           {state.modal ? <ModalView modal={state.modal} context={context} readonly={state.readonly} /> : null}

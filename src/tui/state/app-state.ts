@@ -5,6 +5,7 @@ import type { ClusterState } from '../../model/cluster.js';
 import type { ServiceSpec } from '../../model/spec.js';
 import type { NameResolver } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
+import type { HistoryView } from './history-view.js';
 
 export interface ClusterView {
   status: 'loading' | 'ready' | 'error';
@@ -38,7 +39,9 @@ export type Screen =
   | { kind: 'cluster' }
   | { kind: 'service'; serviceId: string }
   | { kind: 'plan'; draft: Draft; back: Screen }
-  | { kind: 'execute'; draft: Draft; back: Screen };
+  | { kind: 'execute'; draft: Draft; back: Screen }
+  /** A service's deploys from the history on this machine; `name` stays known if the service goes. */
+  | { kind: 'history'; serviceId: string; name: string; view: HistoryView };
 
 export type QuickField = 'image' | 'replicas' | 'env';
 
@@ -108,7 +111,7 @@ export interface AppState {
   screen: Screen;
   modal?: Modal;
   /** Cursor per list (cluster services, service containers) and the plan's first line shown. */
-  cursor: { services: number; containers: number; plan: number };
+  cursor: { services: number; containers: number; plan: number; history: number };
   filter: string;
   logs?: LogView;
   inspect?: InspectView;
@@ -124,7 +127,7 @@ export function initialState(opts: { readonly: boolean; clusterName: string; col
     clusterName: opts.clusterName,
     cluster: { status: 'loading', refreshing: false },
     screen: { kind: 'cluster' },
-    cursor: { services: 0, containers: 0, plan: 0 },
+    cursor: { services: 0, containers: 0, plan: 0, history: 0 },
     filter: '',
     size: { columns: opts.columns, rows: opts.rows },
   };

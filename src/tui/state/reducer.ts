@@ -6,6 +6,7 @@ import type { NameResolver } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
 import { planLines } from '../plan-lines.js';
 import type { AppState, AutoApprove, Draft, InspectView, LogView, Modal, Screen } from './app-state.js';
+import { historyOnScreen, type HistoryView } from './history-view.js';
 import { applyExecutionEvent, finishExecution, startExecution } from './execution-view.js';
 
 export type Action =
@@ -18,6 +19,7 @@ export type Action =
   | { type: 'filter'; value: string }
   | { type: 'draft-planned'; draftId: number; plan: Plan; names: NameResolver }
   | { type: 'draft-failed'; draftId: number; error: string; forcible?: boolean }
+  | { type: 'history-loaded'; serviceId: string; view: HistoryView }
   | { type: 'execution-start'; draft: Draft }
   | { type: 'execution-event'; event: DeployEvent }
   | { type: 'execution-auto'; auto: AutoApprove }
@@ -39,7 +41,7 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'navigate':
       return {
         ...state, screen: action.screen, modal: undefined, logs: undefined, inspect: undefined,
-        cursor: { ...state.cursor, plan: 0, containers: action.screen.kind === 'service' && state.screen.kind === 'cluster' ? 0 : state.cursor.containers },
+        cursor: { ...state.cursor, plan: 0, history: action.screen.kind === 'history' && state.screen.kind !== 'history' ? 0 : state.cursor.history, containers: action.screen.kind === 'service' && state.screen.kind === 'cluster' ? 0 : state.cursor.containers },
       };
     case 'cursor': {
       const max = listLength(state, action.list) - 1;
@@ -56,6 +58,8 @@ export function reducer(state: AppState, action: Action): AppState {
         action.type === 'draft-planned'
           ? { ...d, planning: 'ready', plan: action.plan, names: action.names, error: undefined }
           : { ...d, planning: 'error', error: action.error, forcible: action.forcible === true }) };
+    case 'history-loaded':
+      return state.screen.kind === 'history' && state.screen.serviceId === action.serviceId ? { ...state, screen: { ...state.screen, view: action.view } } : state;
     case 'execution-start':
       return { ...state, execution: startExecution(action.draft) };
     case 'execution-event':
@@ -113,6 +117,7 @@ export function selectedContainer(state: AppState): ContainerState | undefined {
 function listLength(state: AppState, list: keyof AppState['cursor']): number {
   if (list === 'services') return visibleServices(state).length;
   if (list === 'plan') return state.screen.kind === 'plan' ? planLines(state.screen.draft).length : 0;
+  if (list === 'history') return historyOnScreen(state).length;
   if (state.screen.kind !== 'service') return 0;
   return serviceById(state, state.screen.serviceId)?.containers.length ?? 0;
 }

@@ -150,6 +150,18 @@ export function holderFromLabels(labels: Record<string, string>, volume: string,
   return { owner: labels[LOCK_LABEL.owner] ?? 'unknown', since: labels[LOCK_LABEL.since] ?? 'unknown', runId, ...(message ? { message } : {}) };
 }
 
+/** How long ago a lock was taken, in words: `4m12s ago`, `2h5m ago`, `3d ago`; empty when `since` cannot be read. */
+export function lockAgeText(since: string, now = Date.now()): string {
+  const then = Date.parse(since);
+  if (Number.isNaN(then)) return '';
+  const s = Math.max(0, Math.floor((now - then) / 1000));
+  if (s < 60) return `${s}s ago`;
+  const [m, h] = [Math.floor(s / 60) % 60, Math.floor(s / 3600) % 24];
+  if (s < 3600) return `${m}m${s % 60 ? `${s % 60}s` : ''} ago`;
+  if (s < 86_400) return `${h}h${m ? `${m}m` : ''} ago`;
+  return `${Math.floor(s / 86_400)}d ago`;
+}
+
 /** How many machines of `total` are a strict majority. */
 export function majorityOf(total: number): number {
   return Math.floor(total / 2) + 1;

@@ -91,8 +91,12 @@ export class Controller {
   refresh(): Promise<void> {
     this.loading ??= (async () => {
       this.dispatch({ type: 'cluster-loading' });
+      // The deploy locks are read alongside; when they cannot be, the last ones read stay shown.
+      const locks = this.options.deps?.lock?.survey().then((s) => s.locks, () => undefined);
       try {
         this.dispatch({ type: 'cluster-loaded', state: await this.client.loadState() });
+        const held = await locks;
+        if (held) this.dispatch({ type: 'locks-loaded', locks: held });
       } catch (err) {
         this.dispatch({ type: 'cluster-failed', error: messageOf(err) });
       } finally {

@@ -1,6 +1,6 @@
 // `dockplan lock status [SERVICE]` and `dockplan lock release SERVICE`: who holds a service's deploy
 // lock on which machines (see src/execute/lock.ts), and clearing the lock of a run that crashed.
-import type { DeployLock, ServiceLock, UnreachableMachine } from '../../execute/lock.js';
+import { lockAgeText, type DeployLock, type ServiceLock, type UnreachableMachine } from '../../execute/lock.js';
 import { displayLine } from '../../terminal/text.js';
 import { confirmOrRefuse } from '../confirm.js';
 import { EXIT } from '../exit-codes.js';
@@ -18,20 +18,9 @@ function lockOf(ctx: LockContext): DeployLock {
   return ctx.lock;
 }
 
-/** `4m12s ago`, `2h5m ago`, `3d ago`: how long ago an ISO time was; empty when it cannot be read. */
-export function ageText(iso: string, now = Date.now()): string {
-  const then = Date.parse(iso);
-  if (Number.isNaN(then)) return '';
-  const s = Math.max(0, Math.floor((now - then) / 1000));
-  if (s < 60) return `${s}s ago`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60 ? `${s % 60}s` : ''} ago`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60) ? `${Math.floor((s % 3600) / 60)}m` : ''} ago`;
-  return `${Math.floor(s / 86_400)}d ago`;
-}
-
 /** `alice@jump1 since 2026-11-30T12:00:00.000Z (4m12s ago)`: label values are shown as one safe line. */
 function holderLine(l: ServiceLock): string {
-  const age = ageText(l.holder.since);
+  const age = lockAgeText(l.holder.since);
   return `${displayLine(l.holder.owner)} since ${displayLine(l.holder.since)}${age ? ` (${age})` : ''}`;
 }
 

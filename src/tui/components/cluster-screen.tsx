@@ -5,6 +5,7 @@ import type { AppState } from '../state/app-state.js';
 import { visibleServices } from '../state/reducer.js';
 import { theme } from '../theme.js';
 import { listWindow } from './list-window.js';
+import { LockList, lockListHeight } from './lock-list.js';
 import { Spinner } from './spinner.js';
 
 const col = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
@@ -19,7 +20,7 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
   const services = visibleServices(state);
   // A down machine's reason is too long for its column: it gets a line of its own under the table.
   const down = machines.filter((m) => m.status === 'down');
-  const height = Math.max(2, rows - machines.length - 7 - (down.length ? 1 + down.length : 0));
+  const height = Math.max(2, rows - machines.length - 7 - (down.length ? 1 + down.length : 0) - lockListHeight(state.locks));
   const { start, end } = listWindow(services.length, state.cursor.services, height);
   return (
     <Box flexDirection="column">
@@ -35,6 +36,7 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
       {down.map((m) => (
         <Text key={`why-${m.name}`} color={theme.bad} wrap="truncate">  {m.name} is down: {m.downReason ?? 'unreachable'}</Text>
       ))}
+      <LockList locks={state.locks} />
       <Text> </Text>
       <Text bold>
         SERVICES <Text color={theme.dim}>({services.length}{state.filter ? ` matching "${state.filter}"` : ''})</Text>

@@ -5,6 +5,7 @@ import type { ClusterState } from '../../model/cluster.js';
 import type { ServiceSpec } from '../../model/spec.js';
 import type { NameResolver } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
+import type { ServiceLock } from '../../execute/lock.js';
 import type { HistoryView } from './history-view.js';
 
 export interface ClusterView {
@@ -119,6 +120,8 @@ export interface AppState {
   /** One line of feedback ("read-only: editing is off"), cleared by the next key. */
   notice?: string;
   size: { columns: number; rows: number };
+  /** The deploy locks held now, read with every refresh of the cluster (empty without a lock). */
+  locks: ServiceLock[];
 }
 
 export function initialState(opts: { readonly: boolean; clusterName: string; columns: number; rows: number }): AppState {
@@ -130,5 +133,6 @@ export function initialState(opts: { readonly: boolean; clusterName: string; col
     cursor: { services: 0, containers: 0, plan: 0, history: 0 },
     filter: '',
     size: { columns: opts.columns, rows: opts.rows },
+    locks: [],
   };
 }

@@ -1,5 +1,6 @@
 // The one reducer: every change to what the view shows goes through an action here.
 import type { DeployEvent, ExecutionResult } from '../../execute/events.js';
+import type { ServiceLock } from '../../execute/lock.js';
 import type { ClusterState, ContainerState, ServiceState } from '../../model/cluster.js';
 import { servicesOf } from '../../model/cluster.js';
 import type { NameResolver } from '../../plan/operations.js';
@@ -13,6 +14,7 @@ export type Action =
   | { type: 'cluster-loading' }
   | { type: 'cluster-loaded'; state: ClusterState }
   | { type: 'cluster-failed'; error: string }
+  | { type: 'locks-loaded'; locks: ServiceLock[] }
   | { type: 'navigate'; screen: Screen }
   | { type: 'cursor'; list: keyof AppState['cursor']; delta: number }
   | { type: 'modal'; modal?: Modal }
@@ -38,6 +40,8 @@ export function reducer(state: AppState, action: Action): AppState {
       return clampCursors({ ...state, cluster: { status: 'ready', state: action.state, refreshing: false } });
     case 'cluster-failed':
       return { ...state, cluster: { ...state.cluster, status: state.cluster.state ? 'ready' : 'error', error: action.error, refreshing: false } };
+    case 'locks-loaded':
+      return { ...state, locks: action.locks };
     case 'navigate':
       return {
         ...state, screen: action.screen, modal: undefined, logs: undefined, inspect: undefined,

@@ -2,7 +2,7 @@
 // directory ($XDG_STATE_HOME/dockplan), appended, never rewritten. Secret values are masked before
 // a line is written, so the file never holds them.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DeployRecord, HistoryStore } from '../execute/history.js';
 import { maskSecrets } from '../plan/secrets.js';
 import { stateDir } from './xdg.js';
@@ -71,7 +71,7 @@ export class FileHistoryStore implements HistoryStore {
     const cluster = record.cluster ?? this.options.cluster;
     const line = JSON.stringify({ ...record, ...(cluster ? { cluster } : {}), spec: maskSecrets(record.spec) });
     try {
-      await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
+      await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       await appendFile(file, `${line}\n`, { mode: 0o600 });
     } catch (err) {
       throw new Error(`cannot write the history ${file}: ${why(err)}`);

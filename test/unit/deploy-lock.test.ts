@@ -335,3 +335,22 @@ test('an apply that takes the lock without a majority says so in its lock-acquir
   assert.ok(acquired?.type === 'lock-acquired');
   assert.match(acquired.warning ?? '', /held on m1 only, not on a majority of the 3 machines: m2 \(connection refused\), m3 \(connection refused\) did not answer/);
 });
+
+test('the lock is taken before the stale check: a plan outdated by the run that holds the lock is refused as locked, naming it; once released, as stale', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  const lock = new ClusterDeployLock(cluster);
+  const outdated = await new Deployment(cluster, spec, { rollout: { monitorMs: 5 } }).plan();
+  // Another run changes the service and still holds its lock.
+  const other = await lock.acquire('web', holder('r1'));
+  assert.ok(isHeld(other));
+  const first = await new Deployment(cluster, { ...spec, replicas: 1 }, { rollout: { monitorMs: 5 } }).plan();
+  assert.equal((await applyPlan(first.plan, { client: cluster }, { names: first.names, approval: 'all', pollMs: 1 }).result).outcome, 'done');
+
+  const locked = await applyPlan(outdated.plan, { client: cluster, lock }, { names: outdated.names, approval: 'all', pollMs: 1 }).result;
+  assert.equal(locked.outcome, 'locked');
+  assert.match(locked.reason ?? '', /held by op-r1@jump1 since \S+ \(run r1\)/);
+  await other.release();
+  const stale = await applyPlan(outdated.plan, { client: cluster, lock }, { names: outdated.names, approval: 'all', pollMs: 1 }).result;
+  assert.equal(stale.outcome, 'stale');
+  assert.deepEqual(lockRuns(cluster), {}, 'the stale run gave its lock back');
+});

@@ -17,6 +17,7 @@ import { formatSpecError, parseSpec } from '../model/parse-spec.js';
 import type { ServiceSpec } from '../model/spec.js';
 import { specToYaml } from '../model/spec-yaml.js';
 import { currentSpecOf } from '../plan/current-spec.js';
+import { observeService } from '../execute/observe.js';
 import { rollbackOrigin, rollbackSpec } from '../execute/rollback.js';
 import { selectedHistoryEntry } from './state/history-view.js';
 import type { Draft, QuickField, Screen } from './state/app-state.js';
@@ -97,6 +98,9 @@ export class Controller {
         this.dispatch({ type: 'cluster-loaded', state: await this.client.loadState() });
         const held = await locks;
         if (held) this.dispatch({ type: 'locks-loaded', locks: held });
+        // The service on screen is inspected again: its limits in force may have changed.
+        const screen = this.state.screen;
+        if (screen.kind === 'service') void this.loadRunningSpec(screen.serviceId);
       } catch (err) {
         this.dispatch({ type: 'cluster-failed', error: messageOf(err) });
       } finally {
@@ -109,6 +113,7 @@ export class Controller {
   navigate(screen: Screen): void {
     this.closeLogs();
     this.dispatch({ type: 'navigate', screen });
+    if (screen.kind === 'service') void this.loadRunningSpec(screen.serviceId);
   }
 
   back(): void {
@@ -126,51 +131,79 @@ export class Controller {
 
   // ---- drafts: quick edits, the editor, spec files ---------------------------------------
 
-  /** The spec a service was last deployed with. */
+  /**
+   * The spec the service runs: read from its containers, with the limits in force and the image it
+   * was created from (see runningSpecOf) once the service has been inspected, its labels until then.
+   */
   currentSpec(serviceId: string): ServiceSpec | undefined {
+    const inspected = this.state.runningSpecs[serviceId];
+    if (inspected) return inspected;
     const service = serviceById(this.state, serviceId);
     const state = this.state.cluster.state;
     return service && state ? currentSpecOf(service, state) : undefined;
   }
 
-  /** Applies a quick edit; returns an error to show in the prompt, or undefined when a plan starts. */
+  /** Inspects the service's containers and keeps the spec it really runs (limits in force included). */
+  async loadRunningSpec(serviceId: string): Promise<ServiceSpec | undefined> {
+    const name = serviceById(this.state, serviceId)?.name;
+    if (!name) return undefined;
+    try {
+      const { state, service } = await observeService(this.client, name);
+      const spec = service ? currentSpecOf(service, state) : undefined;
+      if (spec) this.dispatch({ type: 'running-spec', serviceId, spec });
+      return spec;
+    } catch (err) {
+      this.dispatch({ type: 'notice', text: `inspect ${name}: ${messageOf(err)}` });
+      return undefined;
+    }
+  }
+
+  /**
+   * Applies a quick edit to the spec the service runs now (inspected afresh, so limits updated in
+   * place are kept); returns an error to show in the prompt, or undefined when planning starts.
+   */
   quickEdit(serviceId: string, field: QuickField, value: string): string | undefined {
-    const current = this.currentSpec(serviceId);
-    if (!current) return 'this service has no readable spec: deploy it from its file first';
+    if (!this.currentSpec(serviceId)) return 'this service has no readable spec: deploy it from its file first';
     const text = value.trim();
-    let desired: ServiceSpec;
-    let origin: string;
+    let edit: (current: ServiceSpec) => { desired: ServiceSpec; origin: string };
     if (field === 'image') {
       // A new image is resolved afresh: the old pin belongs to the old image.
-      const { image_ref: _pin, ...rest } = current;
-      desired = { ...rest, image: text };
-      origin = `image ${current.image} -> ${text}`;
+      edit = ({ image_ref: _pin, ...rest }) => ({ desired: { ...rest, image: text }, origin: `image ${rest.image} -> ${text}` });
     } else if (field === 'replicas') {
       if (!/^\d+$/.test(text)) return 'replicas: a whole number, 0 or more';
-      desired = { ...current, replicas: Number(text) };
-      origin = `replicas ${current.replicas ?? 1} -> ${text}`;
+      edit = (current) => ({ desired: { ...current, replicas: Number(text) }, origin: `replicas ${current.replicas ?? 1} -> ${text}` });
     } else {
       const eq = text.indexOf('=');
       if (eq <= 0) return 'env: KEY=VALUE to set, KEY= to remove';
       const key = text.slice(0, eq);
-      const env = { ...(current.env ?? {}) };
-      if (eq === text.length - 1) delete env[key];
-      else env[key] = text.slice(eq + 1);
-      desired = { ...current, env };
-      origin = eq === text.length - 1 ? `env ${key} removed` : `env ${key} set`;
+      edit = (current) => {
+        const env = { ...(current.env ?? {}) };
+        if (eq === text.length - 1) delete env[key];
+        else env[key] = text.slice(eq + 1);
+        return { desired: { ...current, env }, origin: eq === text.length - 1 ? `env ${key} removed` : `env ${key} set` };
+      };
     }
-    const problems = this.validate(desired);
+    const problems = this.validate(edit(this.currentSpec(serviceId)!).desired);
     if (problems) return problems;
-    this.planDraft(serviceId, current, desired, origin);
+    void this.planEdit(serviceId, edit);
     return undefined;
   }
 
   setPlacement(serviceId: string, machines: string[]): string | undefined {
-    const current = this.currentSpec(serviceId);
-    if (!current) return 'this service has no readable spec: deploy it from its file first';
-    const desired: ServiceSpec = { ...current, placement: machines.length ? { machines } : undefined };
-    this.planDraft(serviceId, current, desired, `placement: ${machines.length ? machines.join(', ') : 'any machine'}`);
+    if (!this.currentSpec(serviceId)) return 'this service has no readable spec: deploy it from its file first';
+    void this.planEdit(serviceId, (current) => ({
+      desired: { ...current, placement: machines.length ? { machines } : undefined },
+      origin: `placement: ${machines.length ? machines.join(', ') : 'any machine'}`,
+    }));
     return undefined;
+  }
+
+  /** Plans an edit of the spec the service runs now, inspected afresh. */
+  private async planEdit(serviceId: string, edit: (current: ServiceSpec) => { desired: ServiceSpec; origin: string }): Promise<void> {
+    const current = (await this.loadRunningSpec(serviceId)) ?? this.currentSpec(serviceId);
+    if (!current || this.disposed) return;
+    const { desired, origin } = edit(current);
+    this.planDraft(serviceId, current, desired, origin);
   }
 
   /** The same validation a spec file gets: written out and read back. */

@@ -63,6 +63,7 @@ export class MemoryCluster implements Client {
   beforeCall: (call: MemoryCall) => Promise<void> | void = () => undefined;
   domain?: string;
   private nextId = 1;
+  private readonly listeners = new Map<string, Set<(action: string) => void>>();
 
   constructor(names: string[], opts: { image?: string } = {}) {
     const image = opts.image ?? 'local/busybox:1';
@@ -146,6 +147,7 @@ export class MemoryCluster implements Client {
     const hc = c.spec.healthcheck;
     const checked = hc !== undefined && !hc.disable && hc.test?.[0] !== 'NONE';
     c.health = script === 'crash' || !checked ? 'none' : script;
+    this.fire(containerId, script === 'crash' ? 'die' : 'start');
   }
 
   async stopContainer(machineId: string, containerId: string, _graceMs: number): Promise<void> {
@@ -153,6 +155,7 @@ export class MemoryCluster implements Client {
     if (c.state === 'running') {
       c.state = 'exited';
       c.exitCode = 0;
+      this.fire(containerId, 'die');
     }
   }
 
@@ -228,8 +231,26 @@ export class MemoryCluster implements Client {
     return () => undefined;
   }
 
-  watchContainer(): () => void {
-    return () => undefined;
+  /** Calls onEvent with Docker's action for the container's starts, stops and health changes. */
+  watchContainer(_machineId: string, containerId: string, onEvent: (action: string) => void): () => void {
+    const list = this.listeners.get(containerId) ?? new Set();
+    list.add(onEvent);
+    this.listeners.set(containerId, list);
+    return () => void list.delete(onEvent);
+  }
+
+  /** Sets a running container's health (as its healthcheck would), firing its health_status event. */
+  setHealth(containerId: string, health: ContainerHealth): void {
+    for (const m of this.machines.values()) {
+      const c = m.containers.get(containerId);
+      if (!c) continue;
+      c.health = health;
+      this.fire(containerId, 'health_status');
+    }
+  }
+
+  private fire(containerId: string, action: string): void {
+    for (const listener of this.listeners.get(containerId) ?? []) setImmediate(() => listener(action));
   }
 
   describe(): string {

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { stripVTControlCharacters } from 'node:util';
 import { render } from 'ink-testing-library';
 import { DockerClient } from '../../src/cluster/docker-client.js';
+import type { Client } from '../../src/execute/client.js';
 import { Deployment } from '../../src/execute/deployment.js';
 import { formatSpecError, parseSpec } from '../../src/model/parse-spec.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
@@ -42,6 +43,8 @@ export interface RenderTuiOptions {
   rows?: number;
   /** How often followed logs are re-read; 250 ms by default here. */
   logPollMs?: number;
+  /** Another client than the test cluster's (the in-memory one, for screens that need no engine). */
+  client?: Client;
   /** The deploy lock and the history the view's runs go through (none by default). */
   deps?: ControllerOptions['deps'];
 }
@@ -63,7 +66,7 @@ export interface Tui {
   selectService(name: string, opts?: { open?: boolean }): Promise<void>;
   store: Store;
   controller: Controller;
-  client: DockerClient;
+  client: Client;
   /** The code the view asked to exit with; undefined while it runs. */
   exitCode(): number | undefined;
   cleanup(): Promise<void>;
@@ -84,7 +87,7 @@ function describe(match: FrameMatcher): string {
 }
 
 export async function renderTui(opts: RenderTuiOptions = {}): Promise<Tui> {
-  const client = await DockerClient.open(clusterFile());
+  const client: Client = opts.client ?? await DockerClient.open(clusterFile());
   const store = createStore(initialState({
     readonly: opts.readonly ?? false,
     clusterName: client.describe(),

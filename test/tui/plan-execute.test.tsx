@@ -123,6 +123,24 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
     assert.deepEqual(await containersByMachine(name), before);
   });
 
+  it('a quick edit keeps the limits in force: after an in-place cpu update, v plans only the env change', async () => {
+    const name = serviceName('limits');
+    created.push(name);
+    const withCpu = (cpu: string) => loggerSpec(name, 1).replace('init: true', `init: true\nresources: {cpu: ${cpu}}`);
+    await deploy(withCpu('0.5'));
+    await deploy(withCpu('0.25'));
+    const tui = await render();
+    await tui.selectService(name);
+    await tui.waitFor(/resources:\s*\n\s+cpu: 0\.25/);
+    await tui.press('v');
+    await tui.waitFor('Env var: KEY=VALUE sets it, KEY= removes it');
+    await tui.press(...'PLAIN=y', ENTER);
+    const frame = await tui.waitFor(/across \d machines?$/m, 15_000);
+    assert.match(frame, /^  \+ env\.PLAIN: y$/m);
+    assert.doesNotMatch(frame, /resources\.cpu/);
+    await tui.press(ESC);
+  });
+
   it('t with an image tag the registry does not have: the plan screen says in words why it cannot plan, and enter does nothing', async () => {
     const name = await service('image', 1);
     const before = await containersByMachine(name);

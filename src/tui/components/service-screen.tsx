@@ -1,3 +1,4 @@
+import { unseenMachines } from '../../model/cluster.js';
 import { Box, Text } from 'ink';
 import { specToYaml } from '../../model/spec-yaml.js';
 import { currentSpecOf } from '../../plan/current-spec.js';
@@ -21,8 +22,8 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
   const names = machineNames(state);
   const containers = containersInOrder(state, service);
   const up = state.cluster.state?.machines.filter((m) => m.status === 'up').length ?? 0;
-  const down = state.cluster.state?.machines.filter((m) => m.status === 'down') ?? [];
-  const spec = state.cluster.state ? currentSpecOf(service, state.cluster.state) : undefined;
+  const down = state.cluster.state ? unseenMachines(state.cluster.state) : [];
+  const spec = state.runningSpecs[serviceId] ?? (state.cluster.state ? currentSpecOf(service, state.cluster.state) : undefined);
   const summary = summarizeService(service, state.cluster.state!);
   const pane = state.logs || state.inspect;
   const listHeight = Math.max(1, Math.min(containers.length, pane ? Math.floor(rows / 3) : rows - 6));

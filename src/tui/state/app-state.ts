@@ -119,6 +119,8 @@ export interface AppState {
   execution?: ExecutionView;
   /** One line of feedback ("read-only: editing is off"), cleared by the next key. */
   notice?: string;
+  /** The spec each inspected service runs (limits in force included), by service id. */
+  runningSpecs: Record<string, ServiceSpec>;
   size: { columns: number; rows: number };
   /** The deploy locks held now, read with every refresh of the cluster (empty without a lock). */
   locks: ServiceLock[];
@@ -132,6 +134,7 @@ export function initialState(opts: { readonly: boolean; clusterName: string; col
     screen: { kind: 'cluster' },
     cursor: { services: 0, containers: 0, plan: 0, history: 0 },
     filter: '',
+    runningSpecs: {},
     size: { columns: opts.columns, rows: opts.rows },
     locks: [],
   };

@@ -3,6 +3,7 @@ import type { DeployEvent, ExecutionResult } from '../../execute/events.js';
 import type { ServiceLock } from '../../execute/lock.js';
 import type { ClusterState, ContainerState, ServiceState } from '../../model/cluster.js';
 import { servicesOf } from '../../model/cluster.js';
+import type { ServiceSpec } from '../../model/spec.js';
 import type { NameResolver } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
 import { planLines } from '../plan-lines.js';
@@ -30,6 +31,7 @@ export type Action =
   | { type: 'logs'; logs?: LogView }
   | { type: 'inspect'; inspect?: InspectView }
   | { type: 'notice'; text?: string }
+  | { type: 'running-spec'; serviceId: string; spec: ServiceSpec }
   | { type: 'resize'; columns: number; rows: number };
 
 export function reducer(state: AppState, action: Action): AppState {
@@ -80,6 +82,8 @@ export function reducer(state: AppState, action: Action): AppState {
       return { ...state, inspect: action.inspect, logs: action.inspect ? undefined : state.logs };
     case 'notice':
       return state.notice === action.text ? state : { ...state, notice: action.text };
+    case 'running-spec':
+      return { ...state, runningSpecs: { ...state.runningSpecs, [action.serviceId]: action.spec } };
     case 'resize':
       return { ...state, size: { columns: action.columns, rows: action.rows } };
   }

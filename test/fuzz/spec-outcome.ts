@@ -119,7 +119,7 @@ export function outcomeOf(text: string, situation: Situation): Outcome {
   }
 }
 
-/** The first path where a value and its JSON copy differ, e.g. `spec.resources.cpu: NaN vs null`. */
+/** The first path where a value and its JSON copy differ, e.g. `plan.spec.replicas: -0 (number) becomes 0 through JSON`. */
 function firstDifference(a: unknown, b: unknown, path = 'plan'): string {
   if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object') {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);

@@ -272,16 +272,27 @@ export class Controller {
     return undefined;
   }
 
-  private planDraft(serviceId: string | undefined, current: ServiceSpec | undefined, desired: ServiceSpec, origin: string, ignoreDown = false) {
-    const draft: Draft = { id: this.nextDraftId++, serviceId, current, desired, origin, planning: 'pending', ignoreDown };
+  private planDraft(serviceId: string | undefined, current: ServiceSpec | undefined, desired: ServiceSpec, origin: string, ignoreDown = false, canary = false) {
+    const draft: Draft = { id: this.nextDraftId++, serviceId, current, desired, origin, planning: 'pending', ignoreDown, canary };
     const back: Screen = serviceId ? { kind: 'service', serviceId } : { kind: 'cluster' };
     this.navigate({ kind: 'plan', draft, back });
-    const deployment = new Deployment(this.client, desired, { ignoreDown });
+    const deployment = new Deployment(this.client, desired, { ignoreDown, ...(canary ? { rollout: { canary: true } } : {}) });
     this.deployment = { draftId: draft.id, deployment };
     deployment.plan().then(
       ({ plan, names }) => this.dispatch({ type: 'draft-planned', draftId: draft.id, plan, names }),
       (err) => this.dispatch({ type: 'draft-failed', draftId: draft.id, error: messageOf(err), forcible: err instanceof PlanError && err.overridable === 'ignore-down' }),
     );
+  }
+
+  /**
+   * Plans the draft on screen again with a canary first (its first batch on one machine, then a
+   * promote question), or without one again.
+   */
+  toggleCanary(): void {
+    const s = this.state.screen;
+    if (s.kind !== 'plan' || s.draft.planning !== 'ready' || !s.draft.plan?.operations.length) return;
+    const { serviceId, current, desired, origin, ignoreDown, canary } = s.draft;
+    this.planDraft(serviceId, current, desired, origin, ignoreDown, !canary);
   }
 
   /** Plans the refused draft on screen again as if the machines that are down held nothing. */
@@ -343,11 +354,19 @@ export class Controller {
 
   // ---- execution -------------------------------------------------------------------------
 
-  /** Starts applying the plan on screen through the engine; each unit waits for approval. */
-  apply(): void {
+  /**
+   * Starts applying the plan on screen through the engine; each unit waits for approval. A risky
+   * plan (see plan/risks.ts) first asks for the service's name typed back, unless `confirmed`.
+   */
+  apply(confirmed = false): void {
     const s = this.state.screen;
     if (s.kind !== 'plan' || s.draft.planning !== 'ready' || !s.draft.plan?.operations.length) return;
     if (this.deployment?.draftId !== s.draft.id) return;
+    const plan = s.draft.plan;
+    if (plan.risks.length > 0 && !confirmed) {
+      this.dispatch({ type: 'modal', modal: { kind: 'confirm-risky', service: plan.serviceName, risks: plan.risks.map((r) => `${r.setting}: ${r.why}`), value: '' } });
+      return;
+    }
     const { deployment } = this.deployment;
     this.dispatch({ type: 'execution-start', draft: s.draft });
     this.dispatch({ type: 'navigate', screen: { kind: 'execute', draft: s.draft, back: s.back } });

@@ -83,6 +83,9 @@ export function runIntent(intent: Intent, controller: Controller): void {
     case 'ignore-down':
       controller.planIgnoringDown();
       return;
+    case 'canary':
+      controller.toggleCanary();
+      return;
     case 'approve-one':
       controller.approve('one');
       return;

@@ -35,7 +35,7 @@ export type Intent =
   | 'up' | 'down' | 'page-up' | 'page-down' | 'open' | 'back' | 'quit' | 'help' | 'filter' | 'refresh'
   | 'new-service' | 'logs' | 'inspect' | 'follow' | 'edit' | 'edit-image' | 'edit-replicas' | 'edit-env' | 'edit-placement'
   | 'apply' | 'ignore-down' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here'
-  | 'promote' | 'roll-back' | 'resume' | 'abort' | 'history' | 'plan-rollback';
+  | 'promote' | 'roll-back' | 'resume' | 'abort' | 'history' | 'plan-rollback' | 'canary';
 
 export type KeyContext = 'cluster' | 'service' | 'history' | 'plan' | 'execute' | 'approval' | 'canary' | 'paused' | 'finished';
 
@@ -99,6 +99,7 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     ...move.map((b) => ({ ...b, help: b.help.replace('move', 'scroll') })),
     { keys: ['enter', 'y'], label: 'enter', intent: 'apply', short: 'apply', help: 'go ahead: execute step by step', mutating: true, footer: true },
     { keys: ['e'], label: 'e', intent: 'edit', short: 'edit spec', help: 'edit this spec in $VISUAL/$EDITOR', mutating: true, footer: true },
+    { keys: ['c'], label: 'c', intent: 'canary', short: 'canary', help: 'plan it with a canary first (or without again): the first batch on one machine, then promote or roll back', mutating: true, footer: true },
     { keys: ['f'], label: 'f', intent: 'ignore-down', help: 'refused because a machine is down: plan anyway, as if it held nothing (it may then run twice)', mutating: true },
     { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'discard this change and go back', footer: true },
     ...common,

@@ -88,5 +88,14 @@ export function handleModalKey(modal: Modal, name: KeyName, controller: Controll
       if (name === 'y') controller.quitAfterCurrent(130);
       else if (name === 'n' || name === 'esc') set();
       return;
+    case 'confirm-risky':
+      if (name === 'esc') return set();
+      if (name === 'enter') {
+        if (modal.value !== modal.service) return set({ ...modal, error: `that is not ${modal.service}: nothing runs until the name matches (esc cancels)` });
+        set();
+        controller.apply(true);
+        return;
+      }
+      return set({ ...modal, value: edit(modal.value, name), error: undefined });
   }
 }

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { Deployment } from '../../src/execute/deployment.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { MemoryCluster } from '../support/memory-client.js';
-import { CTRL_C, ENTER, renderTui, type Tui } from '../support/tui-harness.js';
+import { CTRL_C, ENTER, ESC, renderTui, type Tui } from '../support/tui-harness.js';
 
 const spec = (extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
   name: 'web', image: 'local/busybox:1', replicas: 3, command: ['sleep', '1000'],
@@ -104,4 +104,65 @@ describe('rollout states on the execute screen (in-memory cluster)', () => {
       }
     });
   }
+
+  it('c plans a canary first; after its batch the view asks to promote, and p rolls the change out to the rest', async () => {
+    const c = await cluster();
+    const tui = await renderTui({ client: c, columns: 100, rows: 40 });
+    try {
+      await tui.selectService('web');
+      await tui.press('v');
+      await tui.waitFor('Env var: KEY=VALUE sets it, KEY= removes it');
+      await tui.press(...'VERSION=2', ENTER);
+      await tui.waitFor(/across \d machines?$/m);
+      await tui.press('c');
+      const plan = await tui.waitFor(/rollout: 3 batches · 1 at a time · canary first/);
+      assert.match(plan, /^3 replace · across 3 machines$/m);
+      await tui.press(ENTER);
+      await tui.waitFor(/^Approve operation o\d on m\d/m);
+      await tui.press('a');
+      const frame = await tui.waitFor((f) => f.replace(/\n/g, ' ').includes('p: promote it to the rest'));
+      assert.match(frame, /batch 1 of 3 \(canary\)/);
+      assert.deepEqual(versions(c), ['1', '1', '2'], 'only the canary runs the change');
+      await tui.press('p');
+      await tui.waitFor('✓ deployed: 3 of 3 operations done');
+      assert.deepEqual(versions(c), ['2', '2', '2']);
+    } finally {
+      await tui.cleanup();
+    }
+  });
+
+  it('a risky plan asks for the service name typed back: a wrong name runs nothing, the right one goes ahead', async () => {
+    const c = await cluster();
+    const tui = await renderTui({ client: c, columns: 100, rows: 40 });
+    try {
+      await tui.selectService('web');
+      await tui.press('v');
+      await tui.waitFor('Env var: KEY=VALUE sets it, KEY= removes it');
+      await tui.press(...'VERSION=2', ENTER);
+      await tui.waitFor(/across \d machines?$/m);
+      // The same service from a spec file that makes it privileged.
+      await tui.press(ESC);
+      tui.controller.openSpecFile(await writeSpec({ ...spec(), privileged: true, env: { VERSION: '3' } }));
+      await tui.waitFor(/^risk: privileged: /m);
+      await tui.press(ENTER);
+      await tui.waitFor('This plan is risky:');
+      await tui.press(...'wbe', ENTER);
+      await tui.waitFor('that is not web: nothing runs until the name matches');
+      assert.deepEqual(versions(c), ['1', '1', '1']);
+      await tui.press('\x7f', '\x7f', '\x7f', ...'web', ENTER);
+      await tui.waitFor(/^Approve operation o1 on m\d/m);
+    } finally {
+      await tui.cleanup();
+    }
+  });
 });
+
+async function writeSpec(s: ServiceSpec): Promise<string> {
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { specToYaml } = await import('../../src/model/spec-yaml.js');
+  const file = join(mkdtempSync(join(tmpdir(), 'dockplan-risky-')), 'web.yaml');
+  writeFileSync(file, specToYaml(s));
+  return file;
+}

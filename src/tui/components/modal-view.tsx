@@ -54,6 +54,16 @@ export function ModalView({ modal, context, readonly }: { modal: Modal; context:
           <Text color={theme.dim}>e re-opens the editor with your text · d discards the edit</Text>
         </Box>
       );
+    case 'confirm-risky':
+      return (
+        <Box flexDirection="column" borderStyle="round" borderColor={theme.bad} paddingX={1}>
+          <Text bold color={theme.bad}>This plan is risky:</Text>
+          {modal.risks.map((r, i) => <Text key={i} wrap="truncate">  {r}</Text>)}
+          <Text>type the service name ({modal.service}) to go ahead: {modal.value}<Text inverse> </Text></Text>
+          {modal.error ? <Text color={theme.bad} wrap="wrap">{modal.error}</Text> : null}
+          <Text color={theme.dim}>enter goes ahead when the name matches · esc cancels</Text>
+        </Box>
+      );
     case 'confirm-quit':
       return (
         <Box borderStyle="round" borderColor={theme.warn} paddingX={1}>
@@ -80,6 +90,8 @@ export function modalHeight(modal: Modal, columns: number): number {
       return (modal.value ? 0 : modal.choices.length) + 5 + wrapped(modal.error);
     case 'spec-errors':
       return Math.min(modal.errors.length, 12) + 4;
+    case 'confirm-risky':
+      return modal.risks.length + 5 + wrapped(modal.error);
     case 'confirm-quit':
       return 2 + wrapped('A deploy is running. Quit? y: stop it (what is under way finishes or undoes itself), then quit · n: keep going');
   }

@@ -34,6 +34,8 @@ export interface Draft {
   forcible?: boolean;
   /** Planned as if the machines that are down held nothing (the user chose it). */
   ignoreDown?: boolean;
+  /** Planned with a canary first: the first batch on one machine, then the promote question. */
+  canary?: boolean;
 }
 
 export type Screen =
@@ -53,7 +55,9 @@ export type Modal =
   | { kind: 'placement'; machines: { id: string; name: string; selected: boolean }[]; cursor: number }
   | { kind: 'open-spec'; value: string; choices: string[]; cursor: number; error?: string }
   | { kind: 'spec-errors'; errors: string[]; file: string; draftText: string }
-  | { kind: 'confirm-quit' };
+  | { kind: 'confirm-quit' }
+  /** A risky plan: the service's name typed back before it runs. */
+  | { kind: 'confirm-risky'; service: string; risks: string[]; value: string; error?: string };
 
 export type RowStatus = Phase;
 

@@ -67,6 +67,9 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
       case 'lock-acquired':
         if (e.warning) write(`warning: ${e.warning}`);
         break;
+      case 'lock-release-failed':
+        write(`warning: ${e.reason}`);
+        break;
       case 'batch-done':
       case 'approval-requested':
       case 'approval-answered':

@@ -66,6 +66,8 @@ export function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): A
   const startedAt = new Date().toISOString();
   let execution: Execution | undefined;
   let interrupted = false;
+  /** Why the lock could not be released everywhere, when it could not. */
+  let lockLeft: string | undefined;
   const emit = (body: { type: 'lock-waiting'; holder: string } | { type: 'lock-acquired'; warning?: string }) =>
     options.onEvent?.({ runId, at: new Date().toISOString(), ...body });
   const refused = (outcome: Outcome, reason: string): ExecutionResult => {
@@ -115,9 +117,14 @@ export function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): A
       await record(outcome);
       return outcome;
     } finally {
-      if (held && !('heldBy' in held)) await held.release().catch(() => undefined);
+      if (held && !('heldBy' in held)) {
+        await held.release().catch((err: unknown) => {
+          lockLeft = messageOf(err);
+          options.onEvent?.({ runId, at: new Date().toISOString(), type: 'lock-release-failed', reason: lockLeft });
+        });
+      }
     }
-  })();
+  })().then((r) => (lockLeft ? { ...r, reason: `${r.reason ? `${r.reason}; ` : ''}${lockLeft}` } : r));
 
   return {
     runId,

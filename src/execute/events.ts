@@ -128,6 +128,8 @@ export type DeployEvent = Stamp & (
   | { type: 'run-started'; service: string; operations: number; batches: number }
   | { type: 'lock-waiting'; holder: string }
   | { type: 'lock-acquired'; warning?: string }
+  /** After `finished`: the run's lock could not be removed from every machine (the reason says where, and what clears it). */
+  | { type: 'lock-release-failed'; reason: string }
   | { type: 'batch-started'; batch: number; kind: BatchKind; units: string[] }
   | { type: 'batch-done'; batch: number }
   | { type: 'approval-requested'; request: ApprovalRequest }

@@ -123,7 +123,18 @@ export const LOCK_LABEL = {
   message: 'dockplan.lock.message',
   since: 'dockplan.lock.since',
   runId: 'dockplan.lock.run-id',
+  /** On the ended marker of a run that could not release its lock everywhere: its run id. */
+  ended: 'dockplan.lock.ended',
 } as const;
+
+/**
+ * The ended marker of a run: a volume saying that run is over, left on the machines that answered
+ * when it could not remove its lock volume from one that did not. Service names are DNS labels (no
+ * dots), so a marker's name is never another service's lock volume.
+ */
+export function endedMarkerName(service: string, runId: string): string {
+  return `${lockVolumeName(service)}.ended.${runId}`;
+}
 
 /** The labels a run claims a service's lock volume with. */
 export function lockLabels(service: string, holder: LockHolder): Record<string, string> {
@@ -208,9 +219,14 @@ export class ClusterDeployLock implements DeployLock {
     }
   }
 
-  /** One round of claims: held, or the holder met (with everything this round took given back). */
+  /**
+   * One round of claims: held, or the holder met (with everything this round took given back). A
+   * lock volume of a run that has ended (an ended marker names it, see releaseRun) is cleared on the
+   * way, and claimed again.
+   */
   private async attempt(service: string, holder: LockHolder): Promise<Attempt> {
     const machines = await this.client.listMachines();
+    const up = machines.filter((x) => x.status === 'up').sort(byName);
     const volume = lockVolumeName(service);
     const labels = lockLabels(service, holder);
     const unreachable: UnreachableMachine[] = machines
@@ -219,24 +235,33 @@ export class ClusterDeployLock implements DeployLock {
     const taken: string[] = [];
     // A claim that failed may still have created the volume (the answer was lost): release looks there too.
     const uncertain: string[] = [];
-    for (const m of machines.filter((x) => x.status === 'up').sort(byName)) {
-      let got: Record<string, string>;
-      try {
-        got = await this.client.claimVolume(m.id, volume, labels);
-      } catch (err) {
+    const cleared = new Set<string>();
+    for (const m of up) {
+      let got = await this.claimOn(m.id, volume, labels);
+      const other = 'labels' in got && got.labels[LOCK_LABEL.runId] !== holder.runId ? holderFromLabels(got.labels, volume, m.id) : undefined;
+      if (other && other.runId !== 'unknown' && (await this.hasEnded(service, other.runId, up.map((x) => x.id)))) {
+        await this.removeRunVolume(m.id, volume, other.runId).catch(() => undefined);
+        cleared.add(other.runId);
+        got = await this.claimOn(m.id, volume, labels);
+      }
+      if ('error' in got) {
         uncertain.push(m.id);
-        unreachable.push({ machineId: m.id, reason: messageOf(err) });
+        unreachable.push({ machineId: m.id, reason: got.error });
         continue;
       }
-      if (got[LOCK_LABEL.runId] === holder.runId) {
+      if (got.labels[LOCK_LABEL.runId] === holder.runId) {
         taken.push(m.id);
         continue;
       }
       await this.releaseRun(volume, holder.runId, [...taken, ...uncertain]).catch(() => undefined);
-      return { heldBy: holderFromLabels(got, volume, m.id) };
+      return { heldBy: holderFromLabels(got.labels, volume, m.id) };
     }
     if (taken.length === 0) {
       throw new Error(`take the deploy lock of ${service}: no machine answered (${unreachable.map((u) => `${u.machineId}: ${u.reason}`).join('; ')})`);
+    }
+    // Holding every machine, no leftover of the cleared runs can remain anywhere: their markers go.
+    if (taken.length === machines.length) {
+      await Promise.all([...cleared].flatMap((runId) => taken.map((id) => this.client.removeVolume(id, endedMarkerName(service, runId)).catch(() => undefined))));
     }
     const held: HeldLock = {
       holder,
@@ -251,25 +276,59 @@ export class ClusterDeployLock implements DeployLock {
     return { held };
   }
 
+  /** A claim on one machine: the labels of the volume there now, or why the machine did not answer. */
+  private async claimOn(machineId: string, volume: string, labels: Record<string, string>): Promise<{ labels: Record<string, string> } | { error: string }> {
+    try {
+      return { labels: await this.client.claimVolume(machineId, volume, labels) };
+    } catch (err) {
+      return { error: messageOf(err) };
+    }
+  }
+
+  /** Whether any of the machines carries the ended marker of `runId`: that run is over. */
+  private async hasEnded(service: string, runId: string, machineIds: string[]): Promise<boolean> {
+    const marker = endedMarkerName(service, runId);
+    const found = await Promise.all(machineIds.map((id) => this.client.labelledVolumes(id, LOCK_LABEL.ended).then(
+      (vs) => vs.some((v) => v.name === marker && v.labels[LOCK_LABEL.ended] === runId),
+      () => false,
+    )));
+    return found.includes(true);
+  }
+
+  /** Removes the lock volume on the machine if it still carries `runId` (read, then remove). */
+  private async removeRunVolume(machineId: string, volume: string, runId: string): Promise<void> {
+    // Between the read and the remove only a hand release can touch that run's volume, and it
+    // removes the same thing.
+    const found = (await this.client.labelledVolumes(machineId, LOCK_LABEL.runId)).find((v) => v.name === volume);
+    if (found?.labels[LOCK_LABEL.runId] === runId) await this.client.removeVolume(machineId, volume);
+  }
+
   /**
    * Removes the volume on `machineIds` where it still carries `runId` (never another run's). Errors
    * on the machines of `mustAnswer` are reported; on the others (claims that failed) they are not.
+   * When a machine it holds does not answer, the run leaves an ended marker on those that did, so
+   * that the next run that meets its volume there (once the machine is back) knows it is over and
+   * clears it instead of being refused by it.
    */
   private async releaseRun(volume: string, runId: string, machineIds: string[], mustAnswer: string[] = []): Promise<void> {
-    const failures = await Promise.all(machineIds.map(async (machineId) => {
+    const service = volume.slice(LOCK_VOLUME_PREFIX.length);
+    const results = await Promise.all(machineIds.map(async (machineId) => {
       try {
-        // Read, then remove: between the two only a hand release can touch this run's volume, and
-        // it removes the same thing.
-        const found = (await this.client.labelledVolumes(machineId, LOCK_LABEL.runId)).find((v) => v.name === volume);
-        if (found?.labels[LOCK_LABEL.runId] === runId) await this.client.removeVolume(machineId, volume);
-        return undefined;
+        await this.removeRunVolume(machineId, volume, runId);
+        return { machineId };
       } catch (err) {
-        return mustAnswer.includes(machineId) ? `${machineId}: ${messageOf(err)}` : undefined;
+        return { machineId, error: messageOf(err) };
       }
     }));
-    const failed = failures.filter((f): f is string => f !== undefined);
-    const service = volume.slice(LOCK_VOLUME_PREFIX.length);
-    if (failed.length) throw new Error(`release the deploy lock of ${service}: ${failed.join('; ')}; once the machine answers: dockplan lock release ${service}`);
+    const failed = results.filter((r) => r.error !== undefined && mustAnswer.includes(r.machineId));
+    if (failed.length === 0) return;
+    const answered = results.filter((r) => r.error === undefined).map((r) => r.machineId);
+    const marked = await Promise.all(answered.map((id) => this.client.claimVolume(id, endedMarkerName(service, runId), { [LOCK_LABEL.ended]: runId, [LOCK_LABEL.service]: service }).then(() => true, () => false)));
+    const where = failed.map((f) => f.machineId).join(', ');
+    const after = marked.includes(true)
+      ? `its lock volume stays on ${where}, and the next run of ${service} clears it once ${failed.length === 1 ? 'that machine answers' : 'those machines answer'} (or: dockplan lock release ${service})`
+      : `its lock volume stays on ${where}: once ${failed.length === 1 ? 'that machine answers' : 'those machines answer'}, dockplan lock release ${service}`;
+    throw new Error(`release the deploy lock of ${service}: ${failed.map((f) => `${f.machineId}: ${f.error}`).join('; ')}; ${after}`);
   }
 
   async survey(service?: string): Promise<LockSurvey> {
@@ -295,6 +354,11 @@ export class ClusterDeployLock implements DeployLock {
         unreachable.push({ machineId: c.machineId, reason: `remove volume ${c.volume}: ${messageOf(err)}` });
       }
     }));
+    // With every machine answering, no volume of the removed runs is left: their ended markers go too.
+    if (unreachable.length === 0) {
+      const runs = new Set(removed.map((c) => c.holder.runId));
+      await Promise.all(machines.flatMap((m) => [...runs].map((runId) => this.client.removeVolume(m.id, endedMarkerName(service, runId)).catch(() => undefined))));
+    }
     return { removed: groupClaims(removed, machines.length), kept: groupClaims(kept, machines.length), unreachable: unreachable.sort((a, b) => byName({ name: a.machineId }, { name: b.machineId })), machineCount: machines.length };
   }
 

@@ -230,13 +230,56 @@ test('a lock taken with a machine down still refuses a later run once that machi
   assert.deepEqual(lockRuns(cluster), { m2: 'r1', m3: 'r1' });
 });
 
-test('release that cannot reach a machine it holds rejects, naming the machine and the command that releases it by hand', async () => {
+/** The ended markers on each machine: { m1: ['r1'], ... }. */
+function endedMarkers(cluster: MemoryCluster, service = 'web'): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, m] of cluster.machines) {
+    const runs = [...m.volumes].filter(([v]) => v.startsWith(`${lockVolumeName(service)}.ended.`)).map(([, v]) => v.labels[LOCK_LABEL.ended] ?? '?');
+    if (runs.length) out[name] = runs;
+  }
+  return out;
+}
+
+test('a run whose release cannot reach a machine says so, and leaves an ended marker where it could; the next run, once that machine is back, clears the leftover and takes the lock', async () => {
   const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
-  const held = await new ClusterDeployLock(cluster).acquire('web', holder('r1'));
+  const lock = new ClusterDeployLock(cluster);
+  const held = await lock.acquire('web', holder('r1'));
   assert.ok(isHeld(held));
   cluster.setUp('m3', false);
-  await assert.rejects(held.release(), /^Error: release the deploy lock of web: m3: list volumes on m3: connection refused; once the machine answers: dockplan lock release web$/);
+  await assert.rejects(held.release(), /^Error: release the deploy lock of web: m3: list volumes on m3: connection refused; its lock volume stays on m3, and the next run of web clears it once that machine answers \(or: dockplan lock release web\)$/);
   assert.deepEqual(lockRuns(cluster), { m3: 'r1' });
+  assert.deepEqual(endedMarkers(cluster), { m1: ['r1'], m2: ['r1'] });
+  // The marker is not a lock: it is not in the survey, and no volume listing shows it.
+  assert.deepEqual((await lock.survey('web')).locks.map((l) => [l.holder.runId, l.machines]), []);
+  cluster.setUp('m3', true);
+  assert.deepEqual((await lock.survey('web')).locks.map((l) => [l.holder.runId, l.machines]), [['r1', ['m3']]]);
+
+  const next = await lock.acquire('web', holder('r2'));
+  assert.ok(isHeld(next), 'the leftover of a run that is over does not refuse the next one');
+  assert.deepEqual(lockRuns(cluster), { m1: 'r2', m2: 'r2', m3: 'r2' });
+  assert.deepEqual(endedMarkers(cluster), {}, 'holding every machine, the markers are cleared');
+});
+
+test('a leftover whose run left no marker (it was killed) still refuses; a leftover met with a machine still down keeps the marker', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  const lock = new ClusterDeployLock(cluster);
+  leaveLock(cluster, holder('r1'), ['m3']);
+  const r = await lock.acquire('web', holder('r2'));
+  assert.ok(!isHeld(r) && r.heldBy.runId === 'r1');
+  assert.deepEqual(lockRuns(cluster), { m3: 'r1' });
+
+  const four = new MemoryCluster(['m1', 'm2', 'm3', 'm4']);
+  const lock4 = new ClusterDeployLock(four);
+  const a = await lock4.acquire('web', holder('r1'));
+  assert.ok(isHeld(a));
+  four.setUp('m3', false);
+  four.setUp('m4', false);
+  await assert.rejects(a.release(), /stays on m3, m4/);
+  four.setUp('m3', true);
+  const b = await lock4.acquire('web', holder('r2'));
+  assert.ok(isHeld(b));
+  assert.deepEqual(lockRuns(four), { m1: 'r2', m2: 'r2', m3: 'r2', m4: 'r1' });
+  assert.deepEqual(endedMarkers(four), { m1: ['r1'], m2: ['r1'] }, 'm4 may still hold a leftover of r1: its markers stay');
 });
 
 test('a crashed run\'s lock: the survey shows who holds it where, breaking it by hand clears it, and the next run gets it', async () => {
@@ -321,6 +364,22 @@ test('an apply waiting for the lock emits lock-waiting, then runs once the holde
   assert.equal(interrupted.outcome, 'interrupted');
   assert.equal(interrupted.reason, 'interrupted while waiting for the deploy lock');
   assert.deepEqual(lockRuns(cluster), { m1: 'r2', m2: 'r2', m3: 'r2' });
+});
+
+test('an apply whose lock cannot be released everywhere says so in an event and in its result', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  const { plan, names } = await new Deployment(cluster, { ...spec, replicas: 1 }, { rollout: { monitorMs: 5 } }).plan();
+  const events: DeployEvent[] = [];
+  cluster.beforeCall = (call) => {
+    // The machine goes down once the run is under way: its lock volume there cannot be removed.
+    if (call.kind === 'start') cluster.setUp('m3', false);
+  };
+  const result = await applyPlan(plan, { client: cluster, lock: new ClusterDeployLock(cluster) }, { names, approval: 'all', pollMs: 1, onEvent: (e) => events.push(e) }).result;
+  assert.equal(result.outcome, 'done');
+  const left = events.at(-1);
+  assert.ok(left?.type === 'lock-release-failed', JSON.stringify(left));
+  assert.match(left.reason, /^release the deploy lock of web: m3: .*its lock volume stays on m3/);
+  assert.ok(result.reason?.endsWith(left.reason), result.reason);
 });
 
 test('an apply that takes the lock without a majority says so in its lock-acquired event', async () => {

@@ -75,6 +75,7 @@ export function applyExecutionEvent(view: ExecutionView, event: DeployEvent, now
     case 'batch-done':
     case 'cleanup':
     case 'finished':
+    case 'lock-release-failed': // the result's reason says it when the run ends
       return view;
   }
 }

@@ -8,6 +8,7 @@ import { ClusterDeployLock } from '../execute/lock.js';
 import type { FailureAction } from '../model/spec.js';
 import { parseDuration } from '../model/units.js';
 import { maskText } from '../plan/secrets.js';
+import { printable } from '../model/printable.js';
 import type { RolloutOverrides } from '../plan/rollout.js';
 import { FileHistoryStore } from '../store/history-file.js';
 import { applyFileCommand } from './commands/apply-file.js';
@@ -199,7 +200,9 @@ export async function runCli(argv: string[]): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.error;
-    process.stderr.write(`error: ${maskText(messageOf(err))}\n`);
+    // A spec's own errors are shown as they are (their hints say KEY=VALUE); an engine's are masked.
+    const message = err instanceof UserError ? messageOf(err) : maskText(messageOf(err));
+    process.stderr.write(`error: ${printable(message)}\n`);
     if (process.env.DOCKPLAN_DEBUG && err instanceof Error && !(err instanceof UserError)) process.stderr.write(`${err.stack}\n`);
     return EXIT.error;
   }

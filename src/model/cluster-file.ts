@@ -8,6 +8,7 @@
 //       host: tcp://10.213.0.12:2375
 //     - name: m3
 //       host: ssh://root@10.213.0.13:2222
+import { quoted } from './printable.js';
 import { isIP } from 'node:net';
 import { dnsLabelProblem, isDnsLabel, isDnsName } from './dns-names.js';
 import { parseYaml, type SpecError } from './yaml-errors.js';
@@ -51,7 +52,7 @@ export function parseClusterFile(text: string, file: string): ParseClusterFileRe
   if (domainAt) {
     domain = r.string(domainAt, { expected: 'a DNS domain like cluster.test' });
     if (domain !== undefined && !isDnsName(domain)) {
-      r.error(domainAt, `expected a DNS domain like cluster.test (lowercase labels joined by dots), got ${JSON.stringify(domain)}`);
+      r.error(domainAt, `expected a DNS domain like cluster.test (lowercase labels joined by dots), got ${quoted(domain)}`);
     }
   }
   const machinesAt = r.require(f, 'machines', root, 'missing; list at least one machine with a name and a host');
@@ -113,20 +114,20 @@ function validPort(text: string): boolean {
 /** What is wrong with a machine's host address, or undefined when it is fine. */
 export function hostProblem(host: string): string | undefined {
   const m = /^([a-z]+):\/\/(.*)$/.exec(host);
-  if (!m) return `${HOST_HINT}, got ${JSON.stringify(host)}`;
+  if (!m) return `${HOST_HINT}, got ${quoted(host)}`;
   const [, scheme, rest] = m;
   if (scheme === 'unix') {
-    return rest.startsWith('/') && rest.length > 1 ? undefined : `a unix socket needs an absolute path: unix:///path/to/docker.sock, got ${JSON.stringify(host)}`;
+    return rest.startsWith('/') && rest.length > 1 ? undefined : `a unix socket needs an absolute path: unix:///path/to/docker.sock, got ${quoted(host)}`;
   }
   if (scheme === 'tcp' || scheme === 'ssh') {
     let hostPort = rest.replace(/\/+$/, '');
     if (scheme === 'ssh') {
       const at = hostPort.lastIndexOf('@');
-      if (at === 0) return `the ssh user before @ is empty in ${JSON.stringify(host)}`;
+      if (at === 0) return `the ssh user before @ is empty in ${quoted(host)}`;
       if (at > 0) hostPort = hostPort.slice(at + 1);
     }
     const hp = /^(\[[^\]]*\]|[^:/]*)(?::([^:/]*))?$/.exec(hostPort);
-    if (!hp || hp[1] === '' || !isHostName(hp[1])) return `${JSON.stringify(host)} does not name a valid host; ${HOST_HINT}`;
+    if (!hp || hp[1] === '' || !isHostName(hp[1])) return `${quoted(host)} does not name a valid host; ${HOST_HINT}`;
     if (hp[2] === undefined && scheme === 'tcp') return `a tcp host needs its port: tcp://${hp[1]}:2375`;
     if (hp[2] !== undefined && !validPort(hp[2])) return `the port "${hp[2]}" is not a port number 1..65535`;
     return undefined;

@@ -28,6 +28,8 @@ export function editDistance(a: string, b: string): number {
  * A candidate that starts with the word (`health` -> `healthcheck`) also counts.
  */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
+  // No key or value worth suggesting for is this long, and the distance is quadratic in it.
+  if (word.length > 64) return undefined;
   const w = word.toLowerCase();
   let best: string | undefined;
   let bestDistance = Infinity;

@@ -1,4 +1,5 @@
 // Names that end up in DNS: service and machine names (one label), hostnames and domains (several).
+import { quoted } from './printable.js';
 
 const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 
@@ -30,5 +31,5 @@ export function suggestDnsLabel(name: string): string | undefined {
 /** The DNS-label error message for `name`, with a suggestion when one is close. */
 export function dnsLabelProblem(name: string): string {
   const suggestion = suggestDnsLabel(name);
-  return `${DNS_LABEL_HINT}, got ${JSON.stringify(name)}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
+  return `${DNS_LABEL_HINT}, got ${quoted(name)}${suggestion ? `; did you mean "${suggestion}"?` : ''}`;
 }

@@ -1,4 +1,5 @@
 // The kernel-facing parts of a spec: capabilities, sysctls and ulimits.
+import { quoted } from './printable.js';
 import { isMap, isSeq } from 'yaml';
 import { didYouMean } from './did-you-mean.js';
 import type { UlimitSpec } from './spec.js';
@@ -37,7 +38,7 @@ export function readCapabilities(r: YamlReader, at: Located): string[] | undefin
     }
     const name = raw.trim().toUpperCase().replace(/^CAP_/, '');
     if (!(CAPABILITIES as readonly string[]).includes(name)) {
-      r.error(item, `unknown capability ${JSON.stringify(raw)}${didYouMean(name, CAPABILITIES) || '; see capabilities(7) for the names'}`);
+      r.error(item, `unknown capability ${quoted(raw)}${didYouMean(name, CAPABILITIES) || '; see capabilities(7) for the names'}`);
       ok = false;
     } else if (out.includes(name)) {
       r.error(item, `${name} is listed twice`);
@@ -70,13 +71,13 @@ export function readKeyValues(r: YamlReader, at: Located, what: string, validKey
       }
       const eq = s.indexOf('=');
       if (eq < 0) {
-        r.error(item, `expected a ${what} as KEY=VALUE, got ${JSON.stringify(s)}; write ${s}= for an empty value`);
+        r.error(item, `expected a ${what} as KEY=VALUE, got ${quoted(s)}; write it as ${quoted(`${s}=`)} for an empty value`);
         ok = false;
         return;
       }
       const key = s.slice(0, eq);
       if (!validKey.test(key)) {
-        r.error(item, `invalid ${what} name ${JSON.stringify(key)}; expected ${keyHint}`);
+        r.error(item, `invalid ${what} name ${quoted(key)}; expected ${keyHint}`);
         ok = false;
         return;
       }
@@ -95,7 +96,7 @@ export function readKeyValues(r: YamlReader, at: Located, what: string, validKey
   if (!entries) return undefined;
   for (const { key, keyAt, value } of entries) {
     if (!validKey.test(key)) {
-      r.error(keyAt, `invalid ${what} name ${JSON.stringify(key)}; expected ${keyHint}`);
+      r.error(keyAt, `invalid ${what} name ${quoted(key)}; expected ${keyHint}`);
       ok = false;
       continue;
     }
@@ -114,7 +115,7 @@ export function readUlimits(r: YamlReader, at: Located): Record<string, UlimitSp
   let ok = true;
   for (const { key, keyAt, value } of entries) {
     if (!(ULIMIT_NAMES as readonly string[]).includes(key)) {
-      r.error(keyAt, `unknown ulimit ${JSON.stringify(key)}${didYouMean(key, ULIMIT_NAMES) || `; expected one of ${ULIMIT_NAMES.join(', ')}`}`);
+      r.error(keyAt, `unknown ulimit ${quoted(key)}${didYouMean(key, ULIMIT_NAMES) || `; expected one of ${ULIMIT_NAMES.join(', ')}`}`);
       ok = false;
       continue;
     }

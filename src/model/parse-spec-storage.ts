@@ -1,4 +1,5 @@
 // The storage parts of a spec: volumes, the mounts that use them, and devices.
+import { quoted } from './printable.js';
 import { isMap, isScalar } from 'yaml';
 import type { DeviceSpec, MountSpec, VolumeSpec } from './spec.js';
 import { childPath, describe, type Located, type YamlReader } from './yaml-reader.js';
@@ -19,7 +20,7 @@ function absolutePath(r: YamlReader, at: Located, what: string): string | undefi
   const s = r.word(at, `an absolute ${what} path`);
   if (s === undefined) return undefined;
   if (!s.startsWith('/')) {
-    r.error(at, `expected an absolute ${what} path (starting with /), got ${JSON.stringify(s)}`);
+    r.error(at, `expected an absolute ${what} path (starting with /), got ${quoted(s)}`);
     return undefined;
   }
   return trimSlashes(s);
@@ -65,7 +66,7 @@ function readVolume(r: YamlReader, at: Located): { volume?: VolumeSpec; name?: s
   const nameAt = r.require(f, 'name', at, 'missing; every volume needs a name');
   const name = nameAt ? r.string(nameAt) : undefined;
   if (nameAt && name !== undefined && !VOLUME_NAME.test(name)) {
-    r.error(nameAt, `invalid volume name ${JSON.stringify(name)}; use letters, digits, '_', '.' and '-', starting with a letter or digit`);
+    r.error(nameAt, `invalid volume name ${quoted(name)}; use letters, digits, '_', '.' and '-', starting with a letter or digit`);
     fail();
   }
   const typeAt = f.get('type');
@@ -182,13 +183,13 @@ function checkVolumeDefined(r: YamlReader, at: Located, volume: string, volumes:
   // when volumes itself is broken, its own errors say so; do not pile on
   if (volumes === undefined) return false;
   if (volumes.has(volume)) return true;
-  r.error(at, `mount names an undefined volume ${JSON.stringify(volume)}; define it under volumes`);
+  r.error(at, `mount names an undefined volume ${quoted(volume)}; define it under volumes`);
   return false;
 }
 
 function checkContainerPath(r: YamlReader, at: Located, path: string): string | undefined {
   if (!path.startsWith('/')) {
-    r.error(at, `expected an absolute container path (starting with /), got ${JSON.stringify(path)}`);
+    r.error(at, `expected an absolute container path (starting with /), got ${quoted(path)}`);
     return undefined;
   }
   const clean = trimSlashes(path);
@@ -243,6 +244,6 @@ function readDevice(r: YamlReader, at: Located): DeviceSpec | undefined {
 function checkPermissions(r: YamlReader, at: Located, permissions: string): boolean {
   const letters = permissions.split('');
   if (letters.length > 0 && letters.every((c) => 'rwm'.includes(c)) && new Set(letters).size === letters.length) return true;
-  r.error(at, `device permissions are some of r, w and m (e.g. rwm or r), got ${JSON.stringify(permissions)}`);
+  r.error(at, `device permissions are some of r, w and m (e.g. rwm or r), got ${quoted(permissions)}`);
   return false;
 }

@@ -7,6 +7,7 @@
 // says what the file says, so writing it back gives the same file. The only values filled in are
 // parts of a value the syntax lets you leave out: a port's protocol (http / tcp), a volume's type
 // (volume), a device's container_path (= host_path) and permissions (rwm), a ulimit's hard (= soft).
+import { quoted } from './printable.js';
 import { isScalar, isSeq } from 'yaml';
 import { parseImageReference } from './image-ref.js';
 import { readCapabilities, readKeyValues, readSysctls, readUlimits } from './parse-spec-kernel.js';
@@ -55,6 +56,11 @@ const UPDATE_KEYS = ['order', 'monitor', 'parallelism', 'delay', 'failure_action
 const UPDATE_HINTS: KeyHints = { monitor_period: 'monitor', batch_size: 'parallelism', max_parallel: 'parallelism', on_failure: 'failure_action' };
 const LOGGING_KEYS = ['driver', 'options'] as const;
 const HEALTH_TEST_KINDS = ['CMD', 'CMD-SHELL', 'NONE'] as const;
+/**
+ * The most replicas one service may ask for: a plan makes an operation per replica, and a fleet of
+ * this size is already far past what one dockplan run over Docker hosts is for.
+ */
+const MAX_REPLICAS = 10_000;
 /** Docker refuses memory limits below 6 MiB. */
 const MIN_MEMORY = 6 * 1024 * 1024;
 /**
@@ -94,7 +100,7 @@ function readSpec(r: YamlReader, f: Fields, root: Located): ServiceSpec | undefi
   };
   get('name', (at) => readName(r, at));
   get('mode', (at) => r.oneOf(at, ['replicated', 'global'] as const));
-  get('replicas', (at) => r.integer(at, 0));
+  get('replicas', (at) => r.integer(at, 0, MAX_REPLICAS));
   const imageAt = r.require(f, 'image', root, 'missing; every spec needs an image, e.g. `image: local/busybox:1`');
   if (imageAt) spec.image = readImage(r, imageAt);
   get('command', (at) => readCommand(r, at));
@@ -136,7 +142,7 @@ function readImage(r: YamlReader, at: Located): string | undefined {
   if (image === undefined) return undefined;
   const ref = parseImageReference(image);
   if ('error' in ref) {
-    r.error(at, `invalid image reference ${JSON.stringify(image)}: ${ref.error}`);
+    r.error(at, `invalid image reference ${quoted(image)}: ${ref.error}`);
     return undefined;
   }
   return image;
@@ -200,7 +206,7 @@ function readPlacement(r: YamlReader, at: Located): { machines?: string[] } | un
     const m = r.word(item, 'a machine name or id');
     if (m === undefined) ok = false;
     else if (machines.includes(m)) {
-      r.error(item, `machine ${JSON.stringify(m)} is listed twice`);
+      r.error(item, `machine ${quoted(m)} is listed twice`);
       ok = false;
     } else machines.push(m);
   }
@@ -260,7 +266,7 @@ function readHealthTest(r: YamlReader, at: Located): string[] | undefined {
   if (test === undefined) return undefined;
   const [kind, ...args] = test;
   if (kind === undefined || !(HEALTH_TEST_KINDS as readonly string[]).includes(kind)) {
-    const hint = kind === undefined ? '' : `; it starts with ${JSON.stringify(kind)}: put CMD before a command and its arguments`;
+    const hint = kind === undefined ? '' : `; it starts with ${quoted(kind)}: put CMD before a command and its arguments`;
     r.error(at, `${HEALTH_TEST_HINT}${hint}`);
     return undefined;
   }

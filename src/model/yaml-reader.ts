@@ -260,7 +260,8 @@ export class YamlReader {
           this.error(keyAt, `unknown key; to have it ignored as an extension field, start it with ${EXTENSION_PREFIX} (lowercase, with a dash)`);
           continue;
         }
-        const hint = hints[key];
+        // Own keys only: a key like `constructor` or `__proto__` must not find Object's.
+        const hint = Object.hasOwn(hints, key) ? hints[key] : undefined;
         if (hint !== undefined && hint.includes(' ')) {
           this.error(keyAt, `unknown key; ${hint}`);
           continue;
@@ -336,10 +337,11 @@ export class YamlReader {
     return undefined;
   }
 
-  integer(at: Located, min: number): number | undefined {
+  /** An integer from `min` to `max` (-0 reads as 0). */
+  integer(at: Located, min: number, max = Number.MAX_SAFE_INTEGER): number | undefined {
     const v = isScalar(at.node) ? at.node.value : undefined;
-    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= min) return v;
-    this.error(at, `expected an integer >= ${min}, got ${describe(at.node)}`);
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v >= min && v <= max) return v === 0 ? 0 : v;
+    this.error(at, `expected an integer ${max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`}, got ${describe(at.node)}`);
     return undefined;
   }
 

@@ -1,5 +1,6 @@
 // A planning failure a person can act on: the message says what blocked the plan and what to do.
 import type { MachineState } from '../model/cluster.js';
+import { printable } from '../model/printable.js';
 
 export class PlanError extends Error {
   constructor(
@@ -12,7 +13,8 @@ export class PlanError extends Error {
      */
     readonly overridable?: 'ignore-down',
   ) {
-    super(message);
+    // Names and values in it come from files and engines: nothing raw that a terminal acts on.
+    super(printable(message));
     this.name = 'PlanError';
   }
 }

@@ -1,6 +1,7 @@
 // A Plan: plain data (serialisable), with what it saw of the cluster and a fingerprint of it.
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import type { ServiceMode, ServiceSpec } from '../model/spec.js';
+import { printable } from '../model/printable.js';
 import { fingerprint, observe, type Observation } from './observed.js';
 import type { NameResolver, Operation, PlannedOperation, SummaryBucket } from './operations.js';
 import { OPERATION_KINDS, SUMMARY_BUCKETS, containerOf, formatOperation, withIds } from './operations.js';
@@ -113,7 +114,8 @@ export function formatPlan(plan: Plan, names: NameResolver): string {
   for (const w of plan.warnings) lines.push(`warning: ${w}`);
   for (const r of plan.risks) lines.push(`risk: ${r.setting}: ${r.why}`);
   if (hasChanges(plan)) lines.push(summaryLine(plan));
-  return lines.join('\n');
+  // Values, names and reasons come from files and engines: nothing raw that a terminal acts on.
+  return printable(lines.join('\n'));
 }
 
 /**

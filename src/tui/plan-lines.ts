@@ -5,6 +5,7 @@ import { planHeading, rolloutLine, summaryLine } from '../plan/plan.js';
 import { planTree } from '../plan/plan-tree.js';
 import { diffSpecs, formatSpecChange } from '../plan/spec-diff.js';
 import type { Draft } from './state/app-state.js';
+import { printable } from '../model/printable.js';
 import { symbolColour, theme } from './theme.js';
 
 export interface Line {
@@ -14,6 +15,10 @@ export interface Line {
 }
 
 export function planLines(draft: Draft): Line[] {
+  return rawPlanLines(draft).map((l) => ({ ...l, text: printable(l.text, { oneLine: true }) }));
+}
+
+function rawPlanLines(draft: Draft): Line[] {
   const { plan, names } = draft;
   const isNew = plan ? plan.isNew : !draft.current;
   const lines: Line[] = [{ text: `CHANGES${isNew ? ' (new service)' : ''}`, bold: true }];

@@ -20,7 +20,7 @@ test('reports every problem at once, sorted by position', () => {
   assert.equal(spec, undefined);
   assert.deepEqual(errors.map(formatSpecError), [
     `web.yaml:1:7: name: expected a DNS label: 1-63 lowercase letters, digits and '-', not starting or ending with '-', got "Web"; did you mean "web"?`,
-    'web.yaml:3:11: replicas: expected an integer >= 0, got -2',
+    'web.yaml:3:11: replicas: expected an integer from 0 to 10000, got -2',
     'web.yaml:5:5: ports[0]: ingress ports must be http or https; add @host for a host-mode tcp port',
     'web.yaml:7:13: healthcheck.interval: expected a duration like 500ms, 2s, 1m or 1m30s (a bare number is seconds), got "soon"',
     'web.yaml:9:14: mounts[0].volume: mount names an undefined volume "data"; define it under volumes',

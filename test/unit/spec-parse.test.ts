@@ -69,12 +69,28 @@ test('mode is replicated or global and is left out when not written', () => {
   ]);
 });
 
-test('replicas is an integer of 0 or more', () => {
+test('replicas is an integer from 0 to 10000; -0 reads as 0', () => {
   assert.equal(specOf(withLines('replicas: 0')).replicas, 0);
+  assert.ok(Object.is(specOf(withLines('replicas: -0')).replicas, 0));
   assert.equal(specOf(withLines('replicas: 3')).replicas, 3);
-  assert.deepEqual(errorsOf(withLines('replicas: -1')), ['svc.yaml:2:11: replicas: expected an integer >= 0, got -1']);
-  assert.deepEqual(errorsOf(withLines('replicas: 1.5')), ['svc.yaml:2:11: replicas: expected an integer >= 0, got 1.5']);
-  assert.deepEqual(errorsOf(withLines('replicas: two')), ['svc.yaml:2:11: replicas: expected an integer >= 0, got "two"']);
+  assert.equal(specOf(withLines('replicas: 10000')).replicas, 10000);
+  for (const [text, got] of [['-1', '-1'], ['1.5', '1.5'], ['two', '"two"'], ['10001', '10001'], ['9007199254740991', '9007199254740991']]) {
+    assert.deepEqual(errorsOf(withLines(`replicas: ${text}`)), [`svc.yaml:2:11: replicas: expected an integer from 0 to 10000, got ${got}`]);
+  }
+});
+
+test('a key named like an Object method is an unknown key, not a crash; a value from the file never reaches the terminal raw', () => {
+  assert.match(errorsOf(withLines('hasOwnProperty: true'))[0]!, /^svc\.yaml:2:1: hasOwnProperty: unknown key; expected one of name, image, /);
+  assert.match(errorsOf(withLines('resources: {toString: 1}'))[0]!, /^svc\.yaml:2:13: resources\.toString: unknown key/);
+  const [error] = errorsOf(withLines('cap_add: ["\\e[2J\\u0007x"]'));
+  assert.match(error!, /unknown capability "\\u001b\[2J\\u0007x"/);
+  assert.doesNotMatch(error!, /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+});
+
+test('errors after a block scalar header the parser cannot read keep their lines', () => {
+  const errors = errorsOf('|a: |-\n  x\nb: y\n');
+  assert.ok(errors.every((e) => /^svc\.yaml:(\d+):(\d+):/.test(e)));
+  assert.ok(errors.some((e) => e.startsWith('svc.yaml:3:1:')), errors.join('\n'));
 });
 
 // --- command, entrypoint, env ----------------------------------------------------------------
@@ -109,7 +125,7 @@ test('env takes a list of KEY=VALUE strings', () => {
 
 test('env mistakes are errors: no "=", a name with "=", duplicates, nested values', () => {
   assert.deepEqual(errorsOf(withLines('env: [A=1, B, A=2]')), [
-    'svc.yaml:2:12: env[1]: expected a variable as KEY=VALUE, got "B"; write B= for an empty value',
+    'svc.yaml:2:12: env[1]: expected a variable as KEY=VALUE, got "B"; write it as "B=" for an empty value',
     'svc.yaml:2:15: env[2]: A is already set by env[0]',
   ]);
   assert.deepEqual(errorsOf(withLines('env: ["=x"]')), [`svc.yaml:2:7: env[0]: invalid variable name ""; expected a name without '='`]);

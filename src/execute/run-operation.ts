@@ -192,18 +192,19 @@ export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext,
   const done: Effect[] = [];
   const failures: string[] = [];
   const machine = (id: string) => ctx.names.machineName(id);
-  const started = new Set(effects.filter((e) => e.kind === 'container-started').map((e) => (e as { container: ContainerRef }).container.id));
   for (const e of [...effects].reverse()) {
     try {
       switch (e.kind) {
+        // A new container is stopped where it was started, so walking back a stop-first replace
+        // stops the new container before the old one starts again (the new one may hold the old
+        // one's host port). One created but never started has nothing to stop.
         case 'container-started':
-        case 'container-started-again':
-          break;
-        case 'container-created':
-          if (!started.has(e.container.id)) break;
           ctx.phase('stopping', e.machineId, e.container, 'kept for inspection');
           await ctx.client.stopContainer(e.machineId, e.container.id, 1_000);
           done.push({ kind: 'container-stopped', machineId: e.machineId, container: e.container });
+          break;
+        case 'container-started-again':
+        case 'container-created':
           break;
         case 'container-stopped':
           ctx.phase('restarting-old', e.machineId, e.container);

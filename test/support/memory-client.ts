@@ -8,7 +8,7 @@
 //   cluster.failWhen = (call) => (call.kind === 'start' && call.machineId === 'm2' ? new Error('boom') : undefined);
 import { createHash } from 'node:crypto';
 import type { Client, CreateContainerRequest, ImageInfo, MachineInfo, WatchReason } from '../../src/execute/client.js';
-import type { ClusterState, ContainerHealth, ContainerRunState, ContainerState, VolumeState } from '../../src/model/cluster.js';
+import type { ClusterState, ContainerHealth, HostPortBinding, ContainerRunState, ContainerState, VolumeState } from '../../src/model/cluster.js';
 import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../../src/model/spec.js';
 import { containerCreateOptions } from '../../src/cluster/container-config.js';
 import { serviceFromLabels } from '../../src/cluster/container-state.js';
@@ -141,6 +141,12 @@ export class MemoryCluster implements Client {
   async startContainer(machineId: string, containerId: string): Promise<void> {
     const c = await this.containerCall('start', machineId, containerId);
     if (c.state === 'running') return;
+    // As Docker: a host port another running container on the machine publishes refuses the start.
+    const machine = this.machine(machineId, true);
+    for (const p of hostPortsOf(c.spec)) {
+      const holder = [...machine.containers.values()].find((o) => o.id !== c.id && o.state === 'running' && hostPortsOf(o.spec).some((q) => q.published === p.published && q.protocol === p.protocol));
+      if (holder) throw Object.assign(new Error(`start container ${c.name} on ${machineId}: Bind for 0.0.0.0:${p.published} failed: port is already allocated`), { reason: `Bind for 0.0.0.0:${p.published} failed: port is already allocated` });
+    }
     const script = this.health(c);
     c.state = script === 'crash' ? 'exited' : 'running';
     if (script === 'crash') c.exitCode = 1;
@@ -294,7 +300,7 @@ export class MemoryCluster implements Client {
     return {
       id: c.id, name: c.name, machineId: c.machineId, image: c.spec.image, imageId: c.imageId, state: c.state, health: c.health,
       ...(c.exitCode !== undefined && c.state !== 'running' ? { exitCode: c.exitCode } : {}),
-      restartCount: c.restartCount, resources: { ...c.resources }, created: c.created, hostPorts: [],
+      restartCount: c.restartCount, resources: { ...c.resources }, created: c.created, hostPorts: c.state === 'running' ? hostPortsOf(c.spec) : [],
       status: c.state === 'running' ? `Up (${c.health})` : `Exited (${c.exitCode ?? 0})`,
       ...(service ? { service } : {}),
     };
@@ -303,4 +309,10 @@ export class MemoryCluster implements Client {
 
 function engineIdOf(name: string): string {
   return `ENGINE-${name.toUpperCase()}`;
+}
+
+/** The host-mode ports a spec binds on its machine, as Docker reports them. */
+function hostPortsOf(spec: ServiceSpec): HostPortBinding[] {
+  return (spec.ports ?? []).filter((p) => p.mode === 'host' && p.published !== undefined)
+    .map((p) => ({ host_ip: p.host_ip ?? '0.0.0.0', published: p.published as number, protocol: p.protocol === 'udp' ? 'udp' as const : 'tcp' as const }));
 }

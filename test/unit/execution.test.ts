@@ -244,6 +244,38 @@ test('interrupt: the first stops (a health wait under way ends and its replace u
   }
 });
 
+test('stop-first with a host port: every undo stops the new container before the old one starts again, so the port is free', async () => {
+  const ported = (extra: Partial<ServiceSpec> = {}) => ({ ports: [{ mode: 'host' as const, published: 8080, container: 8080, protocol: 'tcp' as const }], ...extra });
+  // a failed health gate at replica 2 of 3 (its own undo, then the fleet rollback of replica 1),
+  // an interrupt pressed once and twice while replica 2 waits for health
+  for (const how of ['unhealthy', 'interrupt once', 'interrupt twice'] as const) {
+    const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+    await deployed(cluster, spec(ported()));
+    const old = running(cluster).map((c) => c.id).sort();
+    let app: Application | undefined;
+    let starts = 0;
+    cluster.health = (c) => (c.spec.env?.VERSION === '2' && ++starts === 2 ? (how === 'unhealthy' ? 'unhealthy' : 'starting') : 'healthy');
+    cluster.beforeCall = (call) => {
+      if (how !== 'unhealthy' && call.kind === 'inspect' && starts === 2 && app) {
+        const a = app;
+        app = undefined;
+        for (let i = 0; i < (how === 'interrupt twice' ? 2 : 1); i++) a.interrupt();
+      }
+    };
+    const r = await start(cluster, v2(ported({ healthcheck: { test: ['CMD', 'true'], interval: 60_000, retries: 3 } })), { rollout: { monitorMs: how === 'unhealthy' ? 5 : 60_000 } });
+    app = r.app;
+    const result = await r.result;
+    assert.deepEqual(Object.keys(cluster.runningByMachine('web')).sort(), ['m1', 'm2', 'm3'], `${how}: every machine runs one container (${result.failure?.message ?? ''})`);
+    if (how === 'interrupt once') {
+      assert.equal(result.outcome, 'interrupted');
+      assert.deepEqual(versions(cluster), ['1', '1', '2'], 'the first replace stays; the one under way undid itself');
+    } else {
+      assert.deepEqual(running(cluster).map((c) => c.id).sort(), old, `${how}: exactly the old containers run again`);
+    }
+    assert.ok(!JSON.stringify(r.events).includes('port is already allocated'), `${how}: no start was refused for the port`);
+  }
+});
+
 test('stop-first prepares first: a failed create leaves the old container untouched and running', async () => {
   const cluster = new MemoryCluster(['m1']);
   await deployed(cluster, spec({ replicas: 1 }));

@@ -378,7 +378,14 @@ export class DockerClient implements Client {
         docker.modem.dial(dial as never, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as { Labels?: Record<string, string> | null })));
       }),
     );
-    return { ...(volume?.Labels ?? {}) };
+    if (volume?.Labels && Object.keys(volume.Labels).length > 0) return { ...volume.Labels };
+    // Right after dockerd restarts, it answers the create of an existing volume without its labels
+    // (seen on 20.10); an inspect has them.
+    const seen = await this.call(machineId, `inspect volume ${name}`, this.timeouts.inspect, (docker, abortSignal) => {
+      const handle = docker.getVolume(name);
+      return (handle.inspect as (o: object) => Promise<{ Labels?: Record<string, string> | null }>).call(handle, { abortSignal });
+    });
+    return { ...(seen?.Labels ?? {}) };
   }
 
   async labelledVolumes(machineId: string, label: string): Promise<{ name: string; labels: Record<string, string> }[]> {

@@ -1,7 +1,7 @@
 // Prints execution events as plain lines (or NDJSON): the same events the view consumes. Units of
 // a batch run at once, so every line about an operation names it: `[o3 m1] web-k2x9: health: healthy`.
 import type { DeployEvent } from '../execute/events.js';
-import { OUTCOME_WORDS, PHASE_WORDS, restoreLines } from '../execute/run-text.js';
+import { outcomeWords, PHASE_WORDS, restoreLines } from '../execute/run-text.js';
 import type { NameResolver } from '../plan/operations.js';
 import { formatOperation } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
@@ -34,7 +34,7 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
       case 'phase': {
         const who = e.container?.name ? `${e.container.name}: ` : '';
         const what = PHASE_WORDS[e.phase] ?? e.phase;
-        write(`${tag(e.opId)}   ${who}${what}${e.detail && e.phase !== 'unhealthy' ? ` ${e.detail}` : ''}`);
+        write(`${tag(e.opId)}   ${who}${what}${e.detail && e.phase !== 'unhealthy' ? ` (${e.detail})` : ''}`);
         break;
       }
       case 'operation-done':
@@ -50,6 +50,7 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
         write(`rolling back: ${e.reason}`);
         break;
       case 'rollback-done':
+        write('rollback, per machine:');
         for (const line of restoreLines(e.restored, names)) write(`  ${line}`);
         break;
       case 'interrupt':
@@ -62,7 +63,7 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
         for (const f of e.failed) write(`could not remove: ${f} (the next deploy removes it)`);
         break;
       case 'finished':
-        write(`${plan.serviceName}: ${OUTCOME_WORDS[e.outcome] ?? e.outcome}: ${e.completed} of ${e.total} operations done${e.reason ? ` (${e.reason})` : ''}`);
+        write(`${plan.serviceName}: ${outcomeWords(e.outcome, plan.action)}: ${e.completed} of ${e.total} operations done${e.reason ? ` (${e.reason})` : ''}`);
         break;
       case 'lock-acquired':
         if (e.warning) write(`warning: ${e.warning}`);

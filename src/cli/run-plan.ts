@@ -12,7 +12,6 @@ import { displayLines, fitWidth } from '../terminal/text.js';
 import { canAsk, choose, confirmOrRefuse, confirmRisky } from './confirm.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { jsonText } from './json-output.js';
-import { restoreLines } from '../execute/run-text.js';
 import { jsonProgress, plainProgress } from './progress.js';
 
 /** What every mutating command accepts. */
@@ -125,7 +124,7 @@ async function decide(request: ApprovalRequest, plan: Plan, names: NameResolver,
   }
 }
 
-/** After the run: what failed and its logs, what a rollback restored, and what to run next. */
+/** After the run: what failed and its logs, and what to run next (the progress lines said what a rollback restored). */
 function explain(result: ExecutionResult, planned: PlanToRun, out: (line: string) => void): void {
   const { plan, names } = planned;
   const f = result.failure;
@@ -139,10 +138,6 @@ function explain(result: ExecutionResult, planned: PlanToRun, out: (line: string
   if (f?.container) {
     const host = planned.state?.machines.find((m) => m.id === f.machineId)?.host;
     out(`the failed container ${f.container.name} is kept, stopped, for inspection${host ? `: docker -H ${host} inspect ${f.container.name}` : ''}`);
-  }
-  if (result.restored) {
-    out('rollback, per machine:');
-    for (const line of restoreLines(result.restored, names)) out(`  ${line}`);
   }
   const service = plan.serviceName;
   switch (result.outcome) {

@@ -36,6 +36,11 @@ export const OUTCOME_WORDS: Record<Outcome, string> = {
   locked: 'refused: the deploy lock is held',
 };
 
+/** An outcome in words for a plan of `action`: a removal that went through is `removed`, not `deployed`. */
+export function outcomeWords(outcome: Outcome, action?: 'create' | 'update' | 'remove' | 'none'): string {
+  return outcome === 'done' && action === 'remove' ? 'removed' : OUTCOME_WORDS[outcome] ?? outcome;
+}
+
 /** The restore of a rollback, one line per machine: `m1: started again web-ab12; stopped web-x1y2 (kept)`. */
 export function restoreLines(restored: MachineRestore[], names: NameResolver): string[] {
   return restored.map((r) => {

@@ -2,7 +2,7 @@
 // with the deploy its running containers carry marked (even one made from another machine).
 import type { HistoryEntry, HistoryStore } from '../../execute/history.js';
 import { historyEntries } from '../../execute/history.js';
-import { OUTCOME_WORDS } from '../../execute/run-text.js';
+import { outcomeWords } from '../../execute/run-text.js';
 import type { ClusterState } from '../../model/cluster.js';
 import { findService } from '../../model/cluster.js';
 import type { MachineClient } from '../../execute/client.js';
@@ -62,7 +62,7 @@ export async function historyCommand(
     const mark = e.current ? '*' : e.running > 0 ? '+' : ' ';
     const running = e.running > 0 ? `${e.running} running` : '';
     if (!r) return [mark, e.deployId, shortTime(e.when), '?', '(made from another machine: not in this history)', '', '', running];
-    return [mark, e.deployId, shortTime(e.when), r.who, r.origin ?? '', summaryText(r.action, r.summary), OUTCOME_WORDS[r.outcome] ?? r.outcome, running];
+    return [mark, e.deployId, shortTime(e.when), r.who, r.origin ?? '', summaryText(r.action, r.summary), outcomeWords(r.outcome, r.action), running];
   });
   ctx.write(table(['', 'DEPLOY', 'WHEN', 'WHO', 'ORIGIN', 'CHANGES', 'OUTCOME', 'RUNNING'], rows));
   if (entries.some((e) => !e.current && e.running > 0)) ctx.write('+ = some running containers carry this one too (a rollout left part way)');

@@ -1,5 +1,5 @@
 import { Text } from 'ink';
-import { OUTCOME_WORDS } from '../../execute/run-text.js';
+import { outcomeWords } from '../../execute/run-text.js';
 import type { Draft, ExecutionView } from '../state/app-state.js';
 import { theme } from '../theme.js';
 
@@ -17,7 +17,7 @@ export function ExecutionStatus({ view, draft }: { view: ExecutionView; draft: D
     const colour = ok ? theme.ok : outcome.outcome === 'stopped' || outcome.outcome === 'interrupted' || outcome.outcome === 'aborted' ? theme.warn : theme.bad;
     return (
       <Text color={colour} wrap="wrap">
-        {ok ? '✓ ' : '✗ '}{OUTCOME_WORDS[outcome.outcome]}: {outcome.completed} of {view.total} operations done{outcome.reason ? ` (${outcome.reason})` : ''} · esc goes back
+        {ok ? '✓ ' : '✗ '}{outcomeWords(outcome.outcome, draft.plan?.action)}: {outcome.completed} of {view.total} operations done{outcome.reason ? ` (${outcome.reason})` : ''} · esc goes back
         {outcome.outcome === 'canary' ? '; deploy again to promote, or plan a rollback from the history' : ''}
         {outcome.outcome === 'stopped' || outcome.outcome === 'interrupted' ? '; plan again to finish' : ''}
       </Text>

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { HistoryEntry } from '../../execute/history.js';
-import { OUTCOME_WORDS } from '../../execute/run-text.js';
+import { outcomeWords } from '../../execute/run-text.js';
 import { SUMMARY_BUCKETS } from '../../plan/operations.js';
 import { displayFit } from '../../terminal/text.js';
 import type { AppState } from '../state/app-state.js';
@@ -32,7 +32,7 @@ function detailLines(e: HistoryEntry): string[] {
     `  by ${r.who} at ${r.startedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z')}`,
     `  origin: ${r.origin ?? '(not recorded)'}`,
     `  ${r.action}: ${did} · ${r.completed} of ${r.total} operations done`,
-    `  outcome: ${OUTCOME_WORDS[r.outcome] ?? r.outcome}${r.reason ? ` (${r.reason})` : ''}`,
+    `  outcome: ${outcomeWords(r.outcome, r.action)}${r.reason ? ` (${r.reason})` : ''}`,
     `  image: ${r.spec.image}${r.spec.image_ref && r.spec.image_ref !== r.spec.image ? ` (${r.spec.image_ref.replace(/^(.*@)?sha256:/, '').slice(0, 12)})` : ''}`,
     r.action === 'remove' ? '  a removal: there is no spec to roll back to' : '  enter plans a rollback to this spec and image',
   ];
@@ -71,7 +71,7 @@ export function HistoryScreen({ state, name, view, rows, columns }: { state: App
       {entries.slice(start, end).map((e, i) => {
         const isSelected = start + i === cursor;
         const mark = e.current ? '*' : e.running > 0 ? '+' : ' ';
-        const outcome = e.record ? OUTCOME_WORDS[e.record.outcome] ?? e.record.outcome : '(not recorded)';
+        const outcome = e.record ? outcomeWords(e.record.outcome, e.record.action) : '(not recorded)';
         return (
           <Text key={e.deployId} wrap="truncate" inverse={isSelected} color={isSelected ? theme.selected : undefined}>
             {isSelected ? '> ' : '  '}{mark} {col(e.deployId, 22)}  {col(when(e.when), 16)}  <Text color={isSelected ? undefined : outcomeColour(e)}>{col(outcome, 14)}</Text>  {col(e.record?.origin ?? (e.record ? '' : 'another machine'), originWidth)}

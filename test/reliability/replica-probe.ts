@@ -76,6 +76,8 @@ export interface ProbeResult {
   /** The answer's body (trimmed) when ok. */
   body?: string;
   error?: string;
+  /** No answer at all within the timeout (the connection hung), rather than refused or reset. */
+  timedOut?: boolean;
 }
 
 /** One probe round: the answer of every address, and what Docker last reported. */
@@ -104,8 +106,12 @@ export function probe(target: ProbeTarget, timeoutMs = 1000): Promise<ProbeResul
         res.on('error', (e) => resolve({ ...base, ok: false, error: e.message }));
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    req.on('error', (e) => resolve({ ...base, ok: false, error: e.message }));
+    let timedOut = false;
+    req.on('timeout', () => {
+      timedOut = true;
+      req.destroy(new Error(`no answer within ${timeoutMs} ms`));
+    });
+    req.on('error', (e) => resolve({ ...base, ok: false, error: e.message, ...(timedOut ? { timedOut } : {}) }));
     req.end();
   });
 }
@@ -224,6 +230,8 @@ export interface AddressFigures {
   key: string;
   sent: number;
   failed: number;
+  /** Of the failed, those that got no answer at all within the timeout (the others were refused or reset). */
+  timedOut: number;
   /** Longest time from a failed request to the next answered one there (ms); 0 when none failed. */
   longestOutageMs: number;
 }
@@ -269,23 +277,25 @@ export function probeFigures(run: { rounds: ProbeRound[]; census: CensusSample[]
   const rounds = [...run.rounds].sort((a, b) => a.at - b.at);
   const { census } = run;
   const end = rounds.at(-1)?.at ?? 0;
-  const byKey = new Map<string, { at: number; ok: boolean }[]>();
+  const byKey = new Map<string, { at: number; ok: boolean; timedOut: boolean }[]>();
   const answers: Record<string, number> = {};
   for (const round of rounds) {
     for (const r of round.results) {
       const list = byKey.get(r.key) ?? [];
-      list.push({ at: round.at, ok: r.ok });
+      list.push({ at: round.at, ok: r.ok, timedOut: r.timedOut === true });
       byKey.set(r.key, list);
       if (r.ok && r.body !== undefined) answers[r.body] = (answers[r.body] ?? 0) + 1;
     }
   }
   const perAddress = [...byKey].map(([key, points]) => ({
-    key, sent: points.length, failed: points.filter((p) => !p.ok).length, longestOutageMs: longestOutage(points, end),
+    key, sent: points.length, failed: points.filter((p) => !p.ok).length, timedOut: points.filter((p) => p.timedOut).length, longestOutageMs: longestOutage(points, end),
   })).sort((a, b) => a.key.localeCompare(b.key));
   const perMachine = machines.map((m) => {
     const points = rounds.map((round) => ({ at: round.at, ok: round.results.some((r) => r.machine === m && r.ok) }));
     const mine = rounds.flatMap((round) => round.results.filter((r) => r.machine === m));
-    return { key: m, sent: mine.length, failed: mine.filter((r) => !r.ok).length, longestOutageMs: longestOutage(points, end) };
+    return {
+      key: m, sent: mine.length, failed: mine.filter((r) => !r.ok).length, timedOut: mine.filter((r) => r.timedOut).length, longestOutageMs: longestOutage(points, end),
+    };
   });
   const all = rounds.flatMap((r) => r.results);
   const min = (values: number[]) => (values.length ? Math.min(...values) : 0);
@@ -330,13 +340,34 @@ export function replaceTimings(plan: PlanJson, events: DeployEvent[]): ReplaceTi
   });
 }
 
+/**
+ * Requests that got no answer at all although they were sent after their machine's new replica
+ * was reported healthy, and how long after the latest of them was sent (ms): the health gate,
+ * which Docker runs inside the container, does not prove that the way in from outside is ready.
+ */
+export function unansweredAfterHealthy(rounds: ProbeRound[], events: DeployEvent[]): { count: number; latestMs: number } {
+  const healthyAt = new Map<string, number>();
+  for (const e of events) if (e.type === 'phase' && e.phase === 'healthy') healthyAt.set(e.machineId, Date.parse(e.at));
+  let count = 0;
+  let latestMs = 0;
+  for (const round of rounds) {
+    for (const r of round.results) {
+      const healthy = healthyAt.get(r.machine);
+      if (!r.timedOut || healthy === undefined || round.at < healthy) continue;
+      count++;
+      latestMs = Math.max(latestMs, round.at - healthy);
+    }
+  }
+  return { count, latestMs };
+}
+
 /** The figures as diagnostic lines. */
 export function figureLines(label: string, f: ProbeFigures, timings: ReplaceTiming[]): string[] {
   return [
     `${label}: ${f.rounds} probe rounds, ${f.sent} requests, ${f.failed} failed; failed as a service (no replica answered): ${f.serviceFailedRounds} rounds`,
     `${label}: fewest replicas answering in a round ${f.minAnswered}; Docker asked ${f.censusSamples} times: fewest running ${f.minRunning}, running healthy ${f.minHealthy}`,
-    ...f.perMachine.map((m) => `${label}: ${m.key}: ${m.sent} requests, ${m.failed} failed, longest outage ${m.longestOutageMs} ms`),
-    ...f.perAddress.map((a) => `${label}:   address ${a.key}: ${a.sent} sent, ${a.failed} failed`),
+    ...f.perMachine.map((m) => `${label}: ${m.key}: ${m.sent} requests, ${m.failed} failed (${m.timedOut} with no answer in 1 s), longest outage ${m.longestOutageMs} ms`),
+    ...f.perAddress.map((a) => `${label}:   address ${a.key}: ${a.sent} sent, ${a.failed} failed (${a.timedOut} with no answer in 1 s)`),
     ...timings.map((t) => `${label}: ${t.machine} (${t.opId}, ${t.order}): stop of the old -> new healthy ${t.stopToHealthyMs} ms`),
     `${label}: answers ${JSON.stringify(f.answers)}`,
   ];

@@ -218,8 +218,8 @@ export interface HttpdSpecOptions {
   healthTest?: string;
   /** Named volumes mounted at /<name-of-mount>: [volume, path]. */
   mounts?: [string, string][];
-  /** More spec lines (top-level keys), e.g. `update: { order: stop-first }`. */
-  extra?: string[];
+  /** More keys of the update block, e.g. `order: stop-first` (monitor is 1s: a failing replica fails fast). */
+  update?: string[];
   /** init: true (the default) forwards SIGTERM; false leaves httpd as PID 1, which ignores it. */
   init?: boolean;
 }
@@ -244,7 +244,7 @@ export function httpdSpec(o: HttpdSpecOptions): string {
     '  retries: 2',
     `init: ${o.init ?? true}`,
     'stop_grace_period: 2s',
-    ...(o.extra ?? []),
+    `update: { ${['monitor: 1s', ...(o.update ?? [])].join(', ')} }`,
   ];
   return lines.join('\n') + '\n';
 }
@@ -269,7 +269,10 @@ export class Scenario {
     return DockplanProcess.run(args, this.env, timeoutMs);
   }
 
-  /** Deploys a spec file with every replica at once (--parallelism 3), to set a scenario up; asserts exit 0. */
+  /**
+   * Deploys a spec file with every replica at once (--parallelism 3): to set a scenario up, or to
+   * converge where no rollout is being measured. Asserts exit 0.
+   */
   async deployAtOnce(file: string): Promise<void> {
     const r = await this.run(['deploy', '-f', file, '--yes', '--parallelism', String(ALL_MACHINES.length)]);
     assert.equal(r.code, 0, `deploy -f ${file} failed:\n${r.stdout}\n${r.stderr}`);

@@ -15,7 +15,6 @@ import { existsSync } from 'node:fs';
 import { after, before, test, type TestContext } from 'node:test';
 import { skipReason } from '../cluster/harness.js';
 import { BIN, type PlanJson } from './dockplan-process.js';
-import { STOP_FIRST_UNDO_ORDER } from './known-bugs.js';
 import {
   ALL_MACHINES, CensusWatch, Scenario, censusOf, describeCensus, freeHostPort, httpdSpec, runningOnly, sweepLeftovers, waitConverged, waitForReplicas,
   type Replica,
@@ -37,15 +36,13 @@ interface InterruptCase {
   times: 1 | 2;
   /** How the replaces run: start-first (no port), stop-first by update.order, or stop-first forced by a host port. */
   order: 'start-first' | 'stop-first' | 'stop-first (host port)';
-  /** A src bug that breaks the restore checks (they are then todo). */
-  knownBug?: string;
 }
 
 async function interruptMidRollout(t: TestContext, c: InterruptCase): Promise<void> {
   const stopFirst = c.order !== 'start-first';
   const name = scenario.service(`int-${c.signal.toLowerCase()}-${c.times}`);
   const hostPort = c.order === 'stop-first (host port)' ? await freeHostPort() : undefined;
-  const common = { name, ...(hostPort ? { hostPort } : {}), ...(c.order === 'stop-first' ? { extra: ['update: { order: stop-first }'] } : {}) };
+  const common = { name, ...(hostPort ? { hostPort } : {}), ...(c.order === 'stop-first' ? { update: ['order: stop-first'] } : {}) };
   const v1 = scenario.spec(`${name}-v1.yaml`, httpdSpec({ ...common, version: 'v1' }));
   // The new version's first healthcheck runs 1 s after its start: the window the signal lands in.
   const v2 = scenario.spec(`${name}-v2.yaml`, httpdSpec({ ...common, version: 'v2', healthInterval: '1s', ...(c.times === 2 ? { init: false } : {}) }));
@@ -85,7 +82,7 @@ async function interruptMidRollout(t: TestContext, c: InterruptCase): Promise<vo
     assert.deepEqual(done.restored.map((r) => r.machineId), [op1.machine.id], `the rollback restored ${op1.machine.name}`);
   }
 
-  await t.test(`the replace in flight undid itself; never fewer running replicas than ${stopFirst ? 'N-1' : 'N'} while it ran; afterwards every replica back, the old ones where the run did not finish`, c.knownBug ? { todo: c.knownBug } : {}, async () => {
+  await t.test(`the replace in flight undid itself; never fewer running replicas than ${stopFirst ? 'N-1' : 'N'} while it ran; afterwards every replica back, the old ones where the run did not finish`, async () => {
     assert.ok(run.events.some((e) => e.type === 'operation-undone' && e.opId === op2.id), `the replace in flight on ${op2.machine.name} undid itself`);
     assert.ok(minRunning >= (stopFirst ? N - 1 : N), `fewest running replicas while it ran: ${minRunning}`);
     const expected = (containers: Replica[], m: string) => (c.times === 1 && m === op1.machine.name
@@ -109,15 +106,14 @@ async function interruptMidRollout(t: TestContext, c: InterruptCase): Promise<vo
     for (const o of plan.operations.filter((x) => x.type === 'remove')) {
       assert.ok(o.container && stopped.has(o.container.id), `only containers the run left stopped are removed: ${o.text}`);
     }
-    const again = await scenario.run(['deploy', '-f', v2, '--yes']);
-    assert.equal(again.code, 0, `the deploy after the interrupt failed:\n${again.stdout}`);
+    await scenario.deployAtOnce(v2);
     const converged = await waitConverged(name, 'v2');
     assert.equal(converged.replicas.length, N, describeCensus(converged));
   });
 }
 
 test('SIGINT once inside a stop-first replace (host port): exit 130, the replace undoes itself, plan shows the rest, deploy converges', { skip, timeout: 120_000 }, async (t) => {
-  await interruptMidRollout(t, { signal: 'SIGINT', times: 1, order: 'stop-first (host port)', knownBug: STOP_FIRST_UNDO_ORDER });
+  await interruptMidRollout(t, { signal: 'SIGINT', times: 1, order: 'stop-first (host port)' });
 });
 
 test('SIGTERM once in a start-first health wait: exit 130, never fewer than N replicas, plan shows the rest, deploy converges', { skip, timeout: 120_000 }, async (t) => {

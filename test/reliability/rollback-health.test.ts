@@ -13,7 +13,6 @@ import { after, before, test, type TestContext } from 'node:test';
 import type { DeployEvent } from '../../src/execute/events.js';
 import { machine, skipReason } from '../cluster/harness.js';
 import { BIN, type Exit, type PlanJson } from './dockplan-process.js';
-import { STOP_FIRST_UNDO_ORDER } from './known-bugs.js';
 import {
   ALL_MACHINES, Scenario, describeCensus, freeHostPort, httpdSpec, runningOnly, sweepLeftovers, waitConverged, waitForReplicas, writeToVolume,
   type ServiceCensus,
@@ -122,7 +121,7 @@ function assertRollbackText(s: Setup, exit: Exit): void {
   assert.match(out, new RegExp(`${s.name}: rolled back: 0 of \\d+ operations done`));
 }
 
-async function failedRollout(t: TestContext, order: Order, knownBug?: string): Promise<void> {
+async function failedRollout(t: TestContext, order: Order): Promise<void> {
   const s = await setUp(order);
   const run = scenario.start(['deploy', '-f', s.v2, '--yes', '--json']);
   const exit = await run.finished();
@@ -130,12 +129,10 @@ async function failedRollout(t: TestContext, order: Order, knownBug?: string): P
   assert.equal(exit.code, 1, `a rolled-back deploy exits 1:\n${run.tail()}`);
   assert.deepEqual(run.plan.operations.map((o) => o.machine.name), s.plan.operations.map((o) => o.machine.name), 'the deploy ran the plan that was read');
 
-  await t.test('every machine runs its old container again, healthy; the new ones are kept, stopped; the events name the rollback per machine', knownBug ? { todo: knownBug } : {}, async () => {
+  await t.test('every machine runs its old container again, healthy; the new ones are kept, stopped; the events name the rollback per machine', async () => {
     assertFailedKept(s, await waitOldEverywhere(s));
     assertRollbackEvents(s, run.events);
   });
-  if (knownBug) return;
-
   await t.test('the same failing deploy again, plain output: it names the rollback per machine and the kept container; the old spec still runs', async () => {
     const again = await scenario.run(['deploy', '-f', s.v2, '--yes']);
     assert.equal(again.code, 1, again.stdout);
@@ -161,5 +158,5 @@ test('a healthcheck failing at replica 2 of 3, start-first: rolled back everywhe
 });
 
 test('a healthcheck failing at replica 2 of 3, stop-first (host port): rolled back everywhere, failed containers kept stopped, exit 1', { skip, timeout: 120_000 }, async (t) => {
-  await failedRollout(t, 'stop-first', STOP_FIRST_UNDO_ORDER);
+  await failedRollout(t, 'stop-first');
 });

@@ -81,7 +81,7 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
     assert.equal(empty.length, 1, JSON.stringify(before));
     assert.match(frame, new RegExp(`^  ${empty[0]}\\n    \\+ run container ${name}$`, 'm'));
     assert.match(frame, /^1 create · across 1 machine$/m);
-    assert.match(frame, /^enter apply · e edit spec · esc back/m);
+    assert.match(frame, /^enter apply · e edit spec · c canary · esc back/m);
     await tui.press(ESC);
     await tui.waitFor(new RegExp(`^${name} · replicated · 2/2 running`, 'm'));
     assert.equal(tui.store.getState().execution, undefined, 'nothing was executed');

@@ -3,14 +3,14 @@ import { readFile } from 'node:fs/promises';
 import type { ServiceSpec } from '../model/spec.js';
 import { formatSpecError, parseSpec } from '../model/parse-spec.js';
 import { UserError } from './user-error.js';
+import { fileProblem } from '../model/file-problem.js';
 
 export async function readSpecFile(file: string): Promise<ServiceSpec> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read spec file ${file}: ${code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    throw new UserError(`cannot read spec file ${file}: ${fileProblem(err)}`);
   }
   const { spec, errors } = parseSpec(text, file);
   if (!spec || errors.length > 0) {

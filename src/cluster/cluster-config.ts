@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { parseClusterFile } from '../model/cluster-file.js';
 import { formatSpecError } from '../model/parse-spec.js';
 import { DEFAULT_LOCAL_HOST } from './connect.js';
+import { fileProblem } from '../model/file-problem.js';
 
 export interface MachineConfig {
   name: string;
@@ -39,9 +40,7 @@ export async function loadClusterConfig(path?: string, env: NodeJS.ProcessEnv = 
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a directory' : String((err as Error).message ?? err);
+    const why = fileProblem(err);
     const origin = path === undefined ? ' (from DOCKPLAN_CLUSTER)' : '';
     throw new ClusterConfigError(`cannot read cluster file ${file}${origin}: ${why}`, file);
   }

@@ -9,6 +9,7 @@ import type { ClusterState } from '../model/cluster.js';
 import { fingerprint } from '../plan/observed.js';
 import { OPERATION_KINDS, containerOf, type NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
+import { fileProblem } from '../model/file-problem.js';
 
 export const PLAN_FILE_FORMAT = 'dockplan-plan';
 /** The version this dockplan writes and reads. A change to the Plan's shape that an older reader would misread bumps it. */
@@ -88,8 +89,7 @@ export async function readPlanFile(path: string): Promise<SavedPlan> {
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new PlanFileError(`cannot read the plan file ${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (err as Error).message}`, path);
+    throw new PlanFileError(`cannot read the plan file ${path}: ${fileProblem(err)}`, path);
   }
   return parsePlanFile(text, path);
 }

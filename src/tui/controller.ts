@@ -24,6 +24,7 @@ import type { Draft, QuickField, Screen } from './state/app-state.js';
 import { selectedContainer, serviceById } from './state/reducer.js';
 import type { Store } from './state/store.js';
 import { inspectLines } from './inspect-lines.js';
+import { fileProblem } from '../model/file-problem.js';
 
 export interface ControllerOptions {
   /** Runs fn with the terminal handed over (the editor owns it meanwhile), then restores the view. */
@@ -266,7 +267,7 @@ export class Controller {
     try {
       text = readFileSync(path, 'utf8');
     } catch (err) {
-      return `cannot read ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : messageOf(err)}`;
+      return `cannot read ${path}: ${fileProblem(err)}`;
     }
     this.acceptSpecText(text, path, path);
     return undefined;

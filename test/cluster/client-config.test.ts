@@ -49,7 +49,7 @@ describe('loadClusterConfig', () => {
     await assert.rejects(loadClusterConfig(undefined, { DOCKPLAN_CLUSTER: missing }), {
       message: `cannot read cluster file ${missing} (from DOCKPLAN_CLUSTER): no such file`,
     });
-    await assert.rejects(loadClusterConfig(dir, {}), { message: `cannot read cluster file ${dir}: it is a directory` });
+    await assert.rejects(loadClusterConfig(dir, {}), { message: `cannot read cluster file ${dir}: it is a folder` });
   });
 
   it('an invalid file lists every problem with its line and column', async () => {

@@ -67,7 +67,7 @@ async function interruptMidRollout(t: TestContext, c: InterruptCase): Promise<vo
   }
   const exit = await run.finished(60_000);
   const samples = await watch.stop();
-  const minRunning = Math.min(...samples.map((s) => s.running));
+  const minRunning = watch.minRunning();
   t.diagnostic(`${c.signal} x${c.times} (${c.order}): exit ${exit.code}; fewest running replicas while it ran ${minRunning} (${samples.length} Docker samples)`);
 
   assert.equal(exit.code, 130, `an interrupted run exits 130:\n${run.tail()}`);

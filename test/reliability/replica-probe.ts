@@ -4,7 +4,7 @@
 // addresses are either a machine's published host port (reached from this host) or a container's
 // bridge address, reached through a forwarder running inside that machine's network namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,9 +52,10 @@ export class NetnsForwarder {
     return new NetnsForwarder(machineName, socketPath, child);
   }
 
-  /** Stops the forwarder (the process this test started, by its pid). */
+  /** Stops the forwarder (the process this test started) and removes its socket file. */
   close(): void {
     this.child.kill('SIGTERM');
+    rmSync(this.socketPath, { force: true });
   }
 }
 

@@ -24,6 +24,15 @@ export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * The cause of an engine error without its "verb noun on machine" prefix (an engine error carries
+ * it as `reason`), for a message that names the action itself; any other error's whole message.
+ */
+export function causeOf(err: unknown): string {
+  const reason = (err as { reason?: unknown } | null)?.reason;
+  return typeof reason === 'string' ? reason : messageOf(err);
+}
+
 export function isNoSuchImage(err: unknown): boolean {
   return statusCodeOf(err) === 404 && /no such image/i.test(messageOf(err));
 }

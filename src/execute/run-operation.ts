@@ -6,7 +6,7 @@ import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
 import type { ContainerRef, CreateVolumeOperation, NameResolver, Operation, ReplaceOperation, RunOperation } from '../plan/operations.js';
 import { randomSuffix } from '../plan/service-name.js';
 import type { ExecutorClient } from './client.js';
-import { ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
+import { causeOf, ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
 import type { Effect, Phase } from './events.js';
 import { waitUntilUp } from './health.js';
 import { shortDigest } from './image-resolver.js';
@@ -139,9 +139,7 @@ async function startAndGate(op: RunOperation | ReplaceOperation, container: Cont
   try {
     await ctx.client.startContainer(op.machineId, container.id);
   } catch (err) {
-    // An engine error already reads "start container X on m1: cause": keep only the cause.
-    const cause = (err as { reason?: unknown }).reason;
-    throw new ContainerFailedError(`start container ${container.name} on ${ctx.names.machineName(op.machineId)}: ${typeof cause === 'string' ? cause : messageOf(err)}`, op.machineId, container);
+    throw new ContainerFailedError(`start container ${container.name} on ${ctx.names.machineName(op.machineId)}: ${causeOf(err)}`, op.machineId, container);
   }
   effects.push({ kind: 'container-started', machineId: op.machineId, container });
   await waitUntilUp(ctx.client, op.machineId, ctx.names.machineName(op.machineId), container, op.spec, {
@@ -174,6 +172,8 @@ async function replaceContainer(op: ReplaceOperation, ctx: OperationContext, eff
     await stopOld();
   } else {
     await stopOld();
+    // Interrupted while the old container stopped: start it again rather than the new one.
+    ctx.signal?.throwIfAborted();
     await startAndGate(op, container, ctx, effects);
   }
 }
@@ -221,7 +221,7 @@ export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext,
       }
     } catch (err) {
       const what = 'container' in e ? `${e.kind === 'container-stopped' ? 'start' : e.kind === 'limits-updated' ? 'restore the limits of' : 'stop'} container ${e.container.name} on ${machine(e.machineId)}` : `undo ${e.kind}`;
-      failures.push(`${what}: ${messageOf(err)}`);
+      failures.push(`${what}: ${causeOf(err)}`);
     }
   }
   return { effects: done, failures };

@@ -276,6 +276,41 @@ test('stop-first with a host port: every undo stops the new container before the
   }
 });
 
+test('an interrupt while the old container of a stop-first replace stops starts the old one again, never the new one', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  await deployed(cluster, spec({ replicas: 1 }));
+  const old = running(cluster)[0]!;
+  let app: Application | undefined;
+  cluster.beforeCall = (call) => {
+    if (call.kind === 'stop' && call.containerId === old.id && app) {
+      app.interrupt();
+      app = undefined;
+    }
+  };
+  const r = await start(cluster, v2({ replicas: 1, update: { order: 'stop-first' } }));
+  app = r.app;
+  const result = await r.result;
+  assert.equal(result.outcome, 'interrupted');
+  assert.equal(old.state, 'running', 'the old container runs again');
+  const fresh = cluster.containersOf('web').find((c) => c.id !== old.id)!;
+  assert.ok(!cluster.calls.some((c) => c.kind === 'start' && c.containerId === fresh.id), 'the new container was never started');
+});
+
+test('an undo that fails names the action once, then the engine\'s cause', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  await deployed(cluster, spec({ replicas: 2 }));
+  let started = 0;
+  cluster.health = (c) => (c.spec.env?.VERSION === '2' && ++started === 2 ? 'unhealthy' : 'healthy');
+  // the engine of m1 stops answering stops once the rollback begins: the undo of m1 cannot stop its new container
+  cluster.failWhen = (call) => (call.kind === 'stop' && call.machineId === 'm1' && started === 2
+    ? Object.assign(new Error(`stop container ${call.name} on m1: connection refused`), { reason: 'connection refused' })
+    : undefined);
+  const result = await deployed(cluster, v2({ replicas: 2 }));
+  const failures = result.restored!.flatMap((r) => r.failed);
+  assert.equal(failures.length, 1, JSON.stringify(result.restored));
+  assert.match(failures[0]!, /^stop container web-\w{4} on m1: connection refused$/);
+});
+
 test('stop-first prepares first: a failed create leaves the old container untouched and running', async () => {
   const cluster = new MemoryCluster(['m1']);
   await deployed(cluster, spec({ replicas: 1 }));

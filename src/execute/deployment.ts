@@ -88,7 +88,8 @@ export class Deployment {
     if (!resolved.image_ref) {
       // Only the machines the service may run on say what the tag means (and which lack it).
       const placed = state.machines.filter((m) => m.status === 'up' && inPlacement(resolved, m)).map((m) => m.id);
-      const resolution = await new ImageDigestResolver(this.client, placed.length ? placed : up).resolve(resolved.image, resolved.pull_policy);
+      const elsewhere = placed.length ? up.filter((id) => !placed.includes(id)) : [];
+      const resolution = await new ImageDigestResolver(this.client, placed.length ? placed : up, elsewhere).resolve(resolved.image, resolved.pull_policy);
       resolved.image_ref = resolution.ref;
       imageWarnings = resolution.warnings;
     }

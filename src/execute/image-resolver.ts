@@ -43,6 +43,11 @@ export class ImageDigestResolver {
     private readonly client: ImageClient,
     /** The machines to look at (up ones, by id), and to ask the registry through. */
     private readonly machineIds: string[],
+    /**
+     * Up machines the service may not run on: never used to pin, only named when `never` finds
+     * the image on none of `machineIds` but one of these has it.
+     */
+    private readonly elsewhere: string[] = [],
   ) {}
 
   /**
@@ -65,14 +70,25 @@ export class ImageDigestResolver {
       return digest ? { ref: `${image}@${digest}`, warnings: differing(image, copies, newest, false) } : { ref: newest.id, warnings: differing(image, copies, newest, true) };
     }
     if (policy === 'never') {
+      const holders = [...(await this.copiesOn(image, this.elsewhere)).entries()].filter(([, info]) => info).map(([id]) => id);
+      if (holders.length) {
+        throw new Error(
+          `image ${image} is not on ${this.machineIds.join(', ')} (where placement lets the service run) and pull_policy is never; ` +
+            `${holders.join(', ')} ${holders.length === 1 ? 'has' : 'have'} it: load it onto ${this.machineIds.join(', ')}, or set pull_policy: missing`,
+        );
+      }
       throw new Error(`image ${image} is on no machine and pull_policy is never: load it onto the machines, or set pull_policy: missing`);
     }
     return { ref: await this.fromRegistry(image, policy), warnings: [] };
   }
 
-  private async localCopies(image: string): Promise<Map<string, ImageInfo | undefined>> {
-    const found = await Promise.all(this.machineIds.map((id) => this.client.inspectImage(id, image).catch(() => undefined)));
-    return new Map(this.machineIds.map((id, i) => [id, found[i]]));
+  private localCopies(image: string): Promise<Map<string, ImageInfo | undefined>> {
+    return this.copiesOn(image, this.machineIds);
+  }
+
+  private async copiesOn(image: string, machineIds: string[]): Promise<Map<string, ImageInfo | undefined>> {
+    const found = await Promise.all(machineIds.map((id) => this.client.inspectImage(id, image).catch(() => undefined)));
+    return new Map(machineIds.map((id, i) => [id, found[i]]));
   }
 
   private async fromRegistry(image: string, policy: PullPolicy): Promise<string> {

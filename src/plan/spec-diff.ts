@@ -60,20 +60,24 @@ export function diffSpecs(old: ServiceSpec | undefined, next: ServiceSpec, conte
   const changes: SpecFieldChange[] = [];
   const groups = new Set([...after, ...before].map((e) => e.group));
   for (const group of [...groups].sort((a, b) => a - b)) {
+    const start = changes.length;
     for (const e of after) {
       if (e.group !== group) continue;
       const was = beforeByField.get(e.field);
-      const fallback = old ? DEFAULT_TEXT[e.field] : undefined;
+      const fallback = old ? defaultText(e.field, before) : undefined;
       if (!was && fallback !== undefined) changes.push({ field: e.field, kind: 'changed', old: fallback, new: e.text, effect: e.effect });
       else if (!was) changes.push({ field: e.field, kind: 'added', new: e.text, effect: e.effect });
       else if (was.compare !== e.compare) changes.push({ field: e.field, kind: 'changed', old: was.text, new: e.text, effect: e.effect });
     }
     for (const e of before) {
       if (e.group !== group || afterFields.has(e.field)) continue;
-      const fallback = DEFAULT_TEXT[e.field];
+      const fallback = defaultText(e.field, after);
       if (fallback !== undefined) changes.push({ field: e.field, kind: 'changed', old: e.text, new: fallback, effect: e.effect });
       else changes.push({ field: e.field, kind: 'removed', old: e.text, effect: e.effect });
     }
+    // A healthcheck's fields read in their own order, whichever side has them.
+    const inGroup = changes.splice(start);
+    changes.push(...inGroup.sort((a, b) => healthcheckRank(a.field) - healthcheckRank(b.field)));
   }
   return changes;
 }
@@ -92,6 +96,37 @@ const DEFAULT_TEXT: Record<string, string> = {
   'update.failure_action': 'rollback',
   'update.max_failure_ratio': '0',
 };
+
+/**
+ * Docker's healthcheck timings (docker run reference, HEALTHCHECK), which a healthcheck gets for
+ * the timings it leaves out; they are its values only while the other side still has a healthcheck.
+ */
+const HEALTHCHECK_DEFAULT_TEXT: Record<string, string> = {
+  'healthcheck.interval': '30s',
+  'healthcheck.timeout': '30s',
+  'healthcheck.retries': '3',
+  'healthcheck.start_period': '0s',
+};
+
+const HEALTHCHECK_ORDER = ['healthcheck.test', 'healthcheck.interval', 'healthcheck.timeout', 'healthcheck.retries', 'healthcheck.start_period', 'healthcheck.disable'];
+
+/** A healthcheck field's place among its fields; every other field ranks 0 (a stable sort keeps them as they are). */
+function healthcheckRank(field: string): number {
+  return HEALTHCHECK_ORDER.indexOf(field) + 1;
+}
+
+/**
+ * The value a field has when the spec leaves it out, read against the other side's fields
+ * (`otherSide`): a fixed default, or a healthcheck timing's default when the other side keeps a
+ * healthcheck (`interval: 1s -> 30s`, not `- interval: 1s`); undefined when there is none.
+ */
+function defaultText(field: string, otherSide: readonly SpecField[]): string | undefined {
+  if (DEFAULT_TEXT[field] !== undefined) return DEFAULT_TEXT[field];
+  const timing = HEALTHCHECK_DEFAULT_TEXT[field];
+  if (timing === undefined) return undefined;
+  const keepsCheck = otherSide.some((f) => f.field.startsWith('healthcheck.') && f.field !== 'healthcheck.disable');
+  return keepsCheck ? timing : undefined;
+}
 
 /** Words that say what a change of this effect does, for the lines that do not change containers. */
 const EFFECT_NOTE: Partial<Record<FieldEffect, string>> = {

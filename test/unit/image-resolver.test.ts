@@ -107,6 +107,17 @@ test('never: on no machine is an error that names pull_policy; the registry is n
   assert.equal(client.registryCalls, 0);
 });
 
+test('never: a copy only outside placement does not pin the tag, and the error names where it is', async () => {
+  const client = images({ m3: info('2026-01-01T00:00:00Z', [`reg:5000/app@${D1}`]) }, REG);
+  await assert.rejects(new ImageDigestResolver(client, ['m1', 'm2'], ['m3']).resolve('reg:5000/app:1', 'never'),
+    /image reg:5000\/app:1 is not on m1, m2 \(where placement lets the service run\) and pull_policy is never; m3 has it: load it onto m1, m2, or set pull_policy: missing/);
+  // Nowhere at all still reads as on no machine.
+  await assert.rejects(new ImageDigestResolver(images({}, REG), ['m1'], ['m2', 'm3']).resolve('reg:5000/app:1', 'never'), /is on no machine and pull_policy is never/);
+  // missing pins what the placed machines hold, or asks the registry: m3's copy plays no part.
+  assert.equal(await ref(new ImageDigestResolver(client, ['m1'], ['m3']), 'reg:5000/app:1', 'missing'), `reg:5000/app:1@${REG}`);
+  assert.equal(client.registryCalls, 1);
+});
+
 test('Docker Hub images match their short repository digests', async () => {
   const client = images({ m1: info('2026-01-01T00:00:00Z', [`busybox@${D1}`]) });
   assert.equal(await ref(new ImageDigestResolver(client, ['m1']), 'docker.io/library/busybox:1', 'never'), `docker.io/library/busybox:1@${D1}`);

@@ -184,6 +184,23 @@ test('secret-looking logging options and volume driver options are masked as wel
   ]);
 });
 
+test('a healthcheck timing left out reads as Docker\'s default while the service keeps a healthcheck', () => {
+  const cases: [ServiceSpec['healthcheck'], ServiceSpec['healthcheck'], string[]][] = [
+    // Going to the default interval is a change to 30s, not a removal.
+    [{ interval: 1000, timeout: 2000 }, { interval: 30_000, timeout: 5000 }, ['~ healthcheck.interval: 1s -> 30s', '~ healthcheck.timeout: 2s -> 5s']],
+    [{ test: ['CMD', 'true'] }, { test: ['CMD', 'true'], retries: 5 }, ['~ healthcheck.retries: 3 -> 5']],
+    [{ test: ['CMD', 'true'], timeout: 1000 }, { test: ['CMD', 'true'] }, ['~ healthcheck.timeout: 1s -> 30s']],
+    // No healthcheck left: the timings go with it.
+    [{ interval: 1000, test: ['CMD', 'true'] }, undefined, ['- healthcheck.test: [CMD, true]', '- healthcheck.interval: 1s']],
+    [{ interval: 1000, test: ['CMD', 'true'] }, { disable: true }, ['- healthcheck.test: [CMD, true]', '- healthcheck.interval: 1s', '+ healthcheck.disable: true']],
+    // From no healthcheck: the new timings are additions.
+    [undefined, { test: ['CMD', 'true'], interval: 2000 }, ['+ healthcheck.test: [CMD, true]', '+ healthcheck.interval: 2s']],
+  ];
+  for (const [before, after, want] of cases) {
+    assert.deepEqual(lines(with_({ healthcheck: before }), with_({ healthcheck: after })), want, JSON.stringify({ before, after }));
+  }
+});
+
 // ---- values written for reading -----------------------------------------------------------------
 
 test('durations are written like the spec file: 2s, 1s500ms, 1m30s', () => {
@@ -191,7 +208,7 @@ test('durations are written like the spec file: 2s, 1s500ms, 1m30s', () => {
   const next = with_({ healthcheck: { test: ['CMD', 'true'], interval: 5000, timeout: 1500, start_period: 500 }, stop_grace_period: 30_000, update: { monitor: 2000 } });
   assert.deepEqual(lines(old, next), [
     '~ healthcheck.interval: 2s -> 5s',
-    '+ healthcheck.start_period: 500ms',
+    '~ healthcheck.start_period: 0s -> 500ms',
     '~ stop_grace_period: 1m30s -> 30s',
     '~ update.monitor: 5s -> 2s (rollout setting: no container changes)',
   ]);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import { containersOf, machines, skipReason } from '../cluster/harness.js';
 import { waitAllMachinesUp } from '../support/engine-helpers.js';
 import {
@@ -40,9 +40,12 @@ describe('editing a spec in $EDITOR on the real cluster', { skip }, () => {
   before(async () => {
     await waitAllMachinesUp();
   });
-  after(async () => {
-    for (const tui of open) await tui.cleanup().catch(() => undefined);
-    await removeServices(created);
+  // Each test's view and services go with it, so later tests do not share the engines with them.
+  afterEach(async () => {
+    for (const tui of open.splice(0)) await tui.cleanup().catch(() => undefined);
+    await removeServices(created.splice(0));
+  });
+  after(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 

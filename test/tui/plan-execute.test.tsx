@@ -1,7 +1,7 @@
 // Quick edits, the plan screen and step-by-step execution in the interactive view, against the real
 // cluster; what the view says ran is checked through Docker on each machine.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { afterEach, before, describe, it } from 'node:test';
 import { registry, skipReason } from '../cluster/harness.js';
 import { waitAllMachinesUp } from '../support/engine-helpers.js';
 import {
@@ -63,9 +63,11 @@ describe('plans and step-by-step execution on the real cluster', { skip }, () =>
   before(async () => {
     await waitAllMachinesUp();
   });
-  after(async () => {
-    for (const tui of open) await tui.cleanup().catch(() => undefined);
-    await removeServices(created);
+  // Each test's view and services go with it: live views and health-checked replicas left from
+  // earlier tests would slow the engines for the later ones.
+  afterEach(async () => {
+    for (const tui of open.splice(0)) await tui.cleanup().catch(() => undefined);
+    await removeServices(created.splice(0));
   });
 
   it('scaling 2 -> 3 with s shows the change, each machine with its new container, and the summary; esc discards it and nothing changes', async () => {

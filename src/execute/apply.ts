@@ -35,6 +35,8 @@ export interface ApplyOptions {
   pollMs?: number;
   random?: () => number;
   logLines?: number;
+  /** The run's id; a new one by default. A project's services share one (see project.ts). */
+  runId?: string;
 }
 
 /** A plan being applied: its controls now, its result later. */
@@ -61,7 +63,7 @@ export function currentOperator(): string {
  * refused or failed run: the result says; an unexpected error rejects `result`.
  */
 export function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): Application {
-  const runId = newRunId();
+  const runId = options.runId ?? newRunId();
   const who = options.who ?? currentOperator();
   const startedAt = new Date().toISOString();
   let execution: Execution | undefined;

@@ -1,0 +1,115 @@
+// A project deployment: several services (a compose project) planned together and applied as one
+// run: one run id, one event stream whose events name their service, one result. Each service's
+// plan goes through the one entry point (applyPlan: its lock, its stale check, its execution, its
+// history record), in the project's order; the first service that does not finish stops the run
+// there, and the services after it are not started.
+import type { ServiceSpec } from '../model/spec.js';
+import { chainSections, projectVolumes, type ProjectPlan, type ProjectSection } from '../plan/project-plan.js';
+import { applyPlan, type ApplyDeps, type ApplyOptions } from './apply.js';
+import { Deployment, type DeploymentClient, type DeploymentOptions } from './deployment.js';
+import type { ApprovalDecision, ApprovalRequest, DeployEvent, ExecutionResult, Outcome } from './events.js';
+import { newRunId, type ExecutionControl } from './execution.js';
+
+/** A project to deploy: its name and its services in run order (dependencies first). */
+export interface ProjectInput {
+  name: string;
+  services: { key: string; spec: ServiceSpec; dependsOn: string[] }[];
+  /** Shown with the plan (e.g. compose keys dockplan does not honour). */
+  warnings?: string[];
+}
+
+/** An event of a project run: a service's own event, naming the service (its key in the project). */
+export type ProjectEvent = DeployEvent & { service: string };
+
+/** How one service of the project ended; `not-run` when an earlier one stopped the run. */
+export interface ProjectServiceResult {
+  key: string;
+  serviceName: string;
+  outcome: Outcome | 'not-run';
+  result?: ExecutionResult;
+}
+
+/** The result of a project run: the first outcome other than done (or done), and each service's. */
+export interface ProjectResult {
+  runId: string;
+  outcome: Outcome;
+  services: ProjectServiceResult[];
+}
+
+/** A project run: its controls now (they reach the service running at the time), its result later. */
+export interface ProjectApplication extends ExecutionControl {
+  readonly result: Promise<ProjectResult>;
+}
+
+/**
+ * Plans every service of `project` against the cluster as it is now, in order, and chains the
+ * plans (a volume an earlier service creates is not created twice). Throws what Deployment.plan
+ * throws (PlanError naming the service, image resolution errors), prefixed with the service's key.
+ */
+export async function planProject(client: DeploymentClient, project: ProjectInput, options: DeploymentOptions = {}): Promise<ProjectPlan> {
+  const sections: ProjectSection[] = [];
+  for (const s of project.services) {
+    try {
+      const { plan, names } = await new Deployment(client, s.spec, options).plan();
+      sections.push({ key: s.key, plan, names, dependsOn: s.dependsOn });
+    } catch (err) {
+      if (err instanceof Error) err.message = `service ${s.key}: ${err.message}`;
+      throw err;
+    }
+  }
+  const chained = chainSections(sections);
+  return { project: project.name, sections: chained, volumes: projectVolumes(chained), warnings: project.warnings ?? [] };
+}
+
+/**
+ * Applies a project plan: each section through applyPlan, one after another, under one run id;
+ * `onEvent` gets every event with its service's key. A section that ends other than `done` (or
+ * with nothing to do) ends the run: its outcome is the project's, the sections after it are
+ * `not-run`. Never throws for a refused or failed run; an unexpected error rejects `result`.
+ */
+export function applyProject(plan: ProjectPlan, deps: ApplyDeps, options: Omit<ApplyOptions, 'names' | 'onEvent' | 'runId'> & { onEvent?: (e: ProjectEvent) => void }): ProjectApplication {
+  const runId = newRunId();
+  let current: ReturnType<typeof applyPlan> | undefined;
+  let interrupted = false;
+  const result = (async (): Promise<ProjectResult> => {
+    const services: ProjectServiceResult[] = plan.sections.map((s) => ({ key: s.key, serviceName: s.plan.serviceName, outcome: 'not-run' }));
+    let outcome: Outcome = 'done';
+    for (const [i, section] of plan.sections.entries()) {
+      if (interrupted) {
+        outcome = 'interrupted';
+        break;
+      }
+      if (section.plan.operations.length === 0) {
+        services[i] = { ...services[i]!, outcome: 'done' };
+        continue;
+      }
+      current = applyPlan(section.plan, deps, {
+        ...options,
+        names: section.names,
+        runId,
+        onEvent: (e) => options.onEvent?.({ ...e, service: section.key }),
+      });
+      const r = await current.result;
+      current = undefined;
+      services[i] = { ...services[i]!, outcome: r.outcome, result: r };
+      if (r.outcome !== 'done') {
+        outcome = r.outcome;
+        break;
+      }
+    }
+    return { runId, outcome, services };
+  })();
+  return {
+    runId,
+    result,
+    pending: (): ApprovalRequest[] => current?.pending() ?? [],
+    answer: (requestId: string, decision: ApprovalDecision) => {
+      if (!current) throw new Error(`no approval request ${requestId} is waiting: no service of the project is running`);
+      current.answer(requestId, decision);
+    },
+    interrupt: () => {
+      interrupted = true;
+      current?.interrupt();
+    },
+  };
+}

@@ -60,7 +60,7 @@ test('applying a project runs its services in order under one run id, every even
   assert.ok(events.length > 0 && events.every((e) => e.runId === app.runId));
   // The services ran one after another: each one's events come after the previous one's.
   const firstOf = (k: string) => events.findIndex((e) => e.service === k);
-  const lastOf = (k: string) => events.findLastIndex((e) => e.service === k);
+  const lastOf = (k: string) => events.length - 1 - [...events].reverse().findIndex((e) => e.service === k);
   assert.ok(lastOf('db') < firstOf('worker') && lastOf('worker') < firstOf('web'), events.map((e) => `${e.service}:${e.type}`).join(' '));
   assert.equal(cluster.containersOf('shop-web').filter((c) => c.state === 'running').length, 2);
   const again = await planProject(cluster, shop());

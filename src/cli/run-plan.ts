@@ -4,6 +4,7 @@
 // questions on a terminal, print what happened, and return the exit code.
 import { applyPlan, type ApplyDeps } from '../execute/apply.js';
 import type { ApprovalDecision, ApprovalRequest, DeployEvent, ExecutionResult } from '../execute/events.js';
+import type { ExecutionControl } from '../execute/execution.js';
 import type { ClusterState } from '../model/cluster.js';
 import type { NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
@@ -60,20 +61,56 @@ export async function runPlanned(planned: PlanToRun, ctx: RunContext, flags: Run
   }
 
   const progress = flags.json ? jsonProgress(out) : plainProgress(plan, names, out);
-  const questions: ApprovalRequest[] = [];
-  let wake: (() => void) | undefined;
+  const questions = new Questions();
   const onEvent = (e: DeployEvent) => {
     progress(e);
-    if (e.type === 'approval-requested') {
-      questions.push(e.request);
-      wake?.();
-    }
+    if (e.type === 'approval-requested') questions.push(e.request);
   };
   const app = applyPlan(plan, { client: ctx.client, ...(ctx.lock ? { lock: ctx.lock } : {}), ...(ctx.history ? { history: ctx.history } : {}) }, {
     names, approval: 'all', onEvent, origin,
     ...(flags.lockWaitMs !== undefined ? { lockWaitMs: flags.lockWaitMs } : {}),
     ...(flags.message ? { message: flags.message } : {}),
   });
+  const result = await supervise(app, questions, (request, signal) => decide(request, plan.serviceName, names, flags, signal));
+  if (!flags.json) explain(result, planned, out);
+  return exitCodeOf(result.outcome);
+}
+
+/** The questions a run asks (approval requests from its events), queued until answered. */
+export class Questions {
+  private queue: ApprovalRequest[] = [];
+  private wake: (() => void) | undefined;
+
+  push(request: ApprovalRequest): void {
+    this.queue.push(request);
+    this.wake?.();
+  }
+
+  /** The next question, or undefined once `done()` is called (waits for one meanwhile). */
+  async next(isDone: () => boolean): Promise<ApprovalRequest | undefined> {
+    while (!isDone()) {
+      const request = this.queue.shift();
+      if (request) return request;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    return undefined;
+  }
+
+  /** Wakes a waiting `next` (to see that the run is done). */
+  poke(): void {
+    this.wake?.();
+  }
+}
+
+/**
+ * Runs `app` to its end on the command line: SIGINT and SIGTERM interrupt it, and every question
+ * it asks (a canary, a pause) gets `decide`'s answer. Returns the run's result.
+ */
+export async function supervise<R>(
+  app: ExecutionControl & { readonly result: Promise<R> },
+  questions: Questions,
+  decideOne: (request: ApprovalRequest, signal: AbortSignal) => Promise<ApprovalDecision>,
+): Promise<R> {
   const onSignal = () => app.interrupt();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -81,36 +118,28 @@ export async function runPlanned(planned: PlanToRun, ctx: RunContext, flags: Run
   const asking = new AbortController();
   // Questions the execution asks even when everything was approved: a canary, a pause.
   const answering = (async () => {
-    while (!finished) {
-      const request = questions.shift();
-      if (!request) {
-        await new Promise<void>((resolve) => (wake = resolve));
-        continue;
-      }
+    for (let request = await questions.next(() => finished); request; request = await questions.next(() => finished)) {
       try {
-        app.answer(request.id, await decide(request, plan, names, flags, asking.signal));
+        app.answer(request.id, await decideOne(request, asking.signal));
       } catch {
         // answered meanwhile (an interrupt declines what waits), or the run ended while asking
       }
     }
   })();
-  let result: ExecutionResult;
   try {
-    result = await app.result;
+    return await app.result;
   } finally {
     finished = true;
-    wake?.();
+    questions.poke();
     asking.abort();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await answering;
   }
-  await answering;
-  if (!flags.json) explain(result, planned, out);
-  return exitCodeOf(result.outcome);
 }
 
 /** The answer to a question the execution asks: on a terminal the person's; without one the safe one. */
-async function decide(request: ApprovalRequest, plan: Plan, names: NameResolver, flags: RunFlags, signal: AbortSignal): Promise<ApprovalDecision> {
+export async function decide(request: ApprovalRequest, serviceName: string, names: NameResolver, flags: RunFlags, signal: AbortSignal): Promise<ApprovalDecision> {
   const interactive = canAsk() && !flags.json;
   switch (request.kind) {
     case 'canary':
@@ -118,14 +147,14 @@ async function decide(request: ApprovalRequest, plan: Plan, names: NameResolver,
       return choose(`canary batch on ${names.machineName(request.machineId)} is up and healthy: promote it to the rest, or roll it back?`, ['promote', 'rollback', 'stop'] as const, signal);
     case 'paused':
       if (!interactive) return 'abort';
-      return choose(`${plan.serviceName} is paused after a failed batch (${request.reason}): resume, roll back, or abort (leave both)?`, ['resume', 'rollback', 'abort'] as const, signal);
+      return choose(`${serviceName} is paused after a failed batch (${request.reason}): resume, roll back, or abort (leave both)?`, ['resume', 'rollback', 'abort'] as const, signal);
     case 'operation':
       return 'approve';
   }
 }
 
 /** After the run: what failed and its logs, and what to run next (the progress lines said what a rollback restored). */
-function explain(result: ExecutionResult, planned: PlanToRun, out: (line: string) => void): void {
+export function explain(result: ExecutionResult, planned: PlanToRun, out: (line: string) => void): void {
   const { plan, names } = planned;
   const f = result.failure;
   if (f?.logs !== undefined) {

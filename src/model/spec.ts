@@ -118,6 +118,11 @@ export interface ServiceSpec {
   command?: string[];
   entrypoint?: string[];
   env?: Record<string, string>;
+  /**
+   * Names of env variables whose values are secret whatever their names (compose env_file values
+   * fill it): masked everywhere and sealed in labels, like names that look secret (src/plan/secrets.ts).
+   */
+  secret_env?: string[];
   ports?: PortSpec[];
   volumes?: VolumeSpec[];
   mounts?: MountSpec[];

@@ -50,7 +50,7 @@ export async function planProject(client: DeploymentClient, project: ProjectInpu
   const sections: ProjectSection[] = [];
   for (const s of project.services) {
     try {
-      const { plan, names } = await new Deployment(client, s.spec, options).plan();
+      const { plan, names } = await new Deployment(client, { ...s.spec, project: project.name }, options).plan();
       sections.push({ key: s.key, plan, names, dependsOn: s.dependsOn });
     } catch (err) {
       if (err instanceof Error) err.message = `service ${s.key}: ${err.message}`;

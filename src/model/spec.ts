@@ -104,6 +104,12 @@ export interface PlacementSpec {
 
 export interface ServiceSpec {
   name?: string;
+  /**
+   * The compose project the service was deployed with (its `name:`, or its folder); set from the
+   * compose file, never written in a spec file. Groups the project's services in the view and `ls`;
+   * changes no container.
+   */
+  project?: string;
   mode?: ServiceMode;
   replicas?: number;
   image: string;

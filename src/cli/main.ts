@@ -15,6 +15,7 @@ import { applyFileCommand } from './commands/apply-file.js';
 import { deployCommand, planCommand, rmCommand, scaleCommand, type DeployFlags } from './commands/deploy.js';
 import { historyCommand } from './commands/history.js';
 import { lockReleaseCommand, lockStatusCommand } from './commands/lock.js';
+import { grepOption, logsCommand, machineOption, sinceOption, tailOption } from './commands/logs.js';
 import { lsCommand } from './commands/ls.js';
 import { machinesCommand } from './commands/machines.js';
 import { rollbackCommand } from './commands/rollback.js';
@@ -141,6 +142,16 @@ export async function runCli(argv: string[]): Promise<number> {
   program.command('ls').description('list services and their containers on every machine')
     .option('--json', 'machine-readable output')
     .action((o) => withClient((ctx) => lsCommand(ctx.client, o)));
+
+  program.command('logs').description('every replica\'s logs merged by time, each line prefixed with machine and container')
+    .argument('<service>')
+    .option('-f, --follow', 'keep following: new lines, containers that start meanwhile, machines going down and back (Ctrl-C ends)')
+    .option('--machine <name>', 'only the containers on this machine (repeatable)', machineOption)
+    .option('--since <when>', 'only lines since a duration ago (10m, 1h30m) or an RFC 3339 time', (v) => sinceOption(v))
+    .option('--tail <n>', 'the last N lines of each container (or all)', tailOption)
+    .option('--grep <regex>', 'only lines matching this regular expression', grepOption)
+    .option('-t, --timestamps', 'show each line\'s time')
+    .action((service, o) => withClient((ctx) => logsCommand(ctx.client, service, o)));
 
   withRolloutFlags(program.command('plan').description('show what deploying a spec would change, without changing anything'))
     .requiredOption('-f, --file <spec>', 'service spec file (YAML)')

@@ -2,7 +2,8 @@
 import type Docker from 'dockerode';
 import { LABEL, type ClusterState, type ContainerState, type MachineState, type VolumeState } from '../model/cluster.js';
 import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
-import type { Client, CreateContainerRequest, ImageInfo, MachineInfo, WatchReason } from '../execute/client.js';
+import type { Client, CreateContainerRequest, ImageInfo, LogRecord, LogStreamOptions, MachineInfo, WatchReason } from '../execute/client.js';
+import { LogStreamDecoder } from './log-frames.js';
 import { loadClusterConfig, type ClusterConfig } from './cluster-config.js';
 import { connectEngine, engineRequest } from './connect.js';
 import { MountSpecError, containerCreateOptions, type ContainerCreateOptions } from './container-config.js';
@@ -303,6 +304,62 @@ export class DockerClient implements Client {
       { containerId },
     );
     return demuxLogs(Buffer.isBuffer(buf) ? buf : Buffer.from(String(buf)));
+  }
+
+  /**
+   * The container's records (LogStreamClient.streamLogs): Docker's logs endpoint with timestamps,
+   * decoded by LogStreamDecoder, multiplexed unless the container has a TTY (an inspect says so
+   * first). The inspect and the stream's opening have the inspect deadline; a stream that fails
+   * later (the engine went away) throws an EngineError, `unreachable` when the connection broke.
+   * `since` goes to Docker as `seconds.milliseconds`, which it reads with sub-second precision.
+   */
+  async *streamLogs(machineId: string, containerId: string, opts: LogStreamOptions): AsyncGenerator<LogRecord> {
+    const { signal } = opts;
+    if (signal?.aborted) return;
+    const action = `read logs of container ${this.containerLabel(containerId)}`;
+    const either = (deadline: AbortSignal) => (signal ? AbortSignal.any([deadline, signal]) : deadline);
+    let opened: { machine: Machine; value: NodeJS.ReadableStream };
+    let tty: boolean;
+    try {
+      const seen = await this.call(machineId, action, this.timeouts.inspect, (docker, abortSignal) =>
+        docker.getContainer(containerId).inspect({ abortSignal: either(abortSignal) }),
+        { containerId },
+      );
+      this.containerNames.set(containerId, seen.Name.replace(/^\//, ''));
+      tty = seen.Config?.Tty === true;
+      const query = {
+        stdout: true, stderr: true, timestamps: true, follow: opts.follow,
+        tail: opts.tail === 'all' ? 'all' : String(opts.tail),
+        ...(opts.since !== undefined ? { since: `${Math.floor(opts.since / 1000)}.${String(opts.since % 1000).padStart(3, '0')}` } : {}),
+      };
+      opened = await this.callWithMachine(machineId, action, this.timeouts.inspect, (docker, abortSignal) =>
+        new Promise<NodeJS.ReadableStream>((resolve, reject) => {
+          // isStream for a read that ends too (dockerode streams only with follow): one decoder for both.
+          const dial = { path: `/containers/${containerId}/logs?`, method: 'GET', isStream: true, abortSignal: either(abortSignal), statusCodes: { 200: true, 404: 'no such container', 500: 'server error' }, options: query };
+          docker.modem.dial(dial as never, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as NodeJS.ReadableStream)));
+        }),
+        { containerId },
+      );
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw err;
+    }
+    const body = opened.value as NodeJS.ReadableStream & { destroy?: () => void };
+    const decoder = new LogStreamDecoder(!tty);
+    const stopReading = () => body.destroy?.();
+    signal?.addEventListener('abort', stopReading, { once: true });
+    try {
+      for await (const chunk of body) {
+        for (const record of decoder.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk))) yield record;
+      }
+      for (const record of decoder.end()) yield record;
+    } catch (err) {
+      if (signal?.aborted) return;
+      throw new EngineError(action, machineRefOf(opened.machine), describeEngineError(err, opened.machine.host), { unreachable: true, containerId });
+    } finally {
+      signal?.removeEventListener('abort', stopReading);
+      stopReading();
+    }
   }
 
   // ---- ImageClient ---------------------------------------------------------------------------

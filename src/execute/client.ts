@@ -78,6 +78,44 @@ export interface VolumeClient {
   listVolumes(machineId: string): Promise<VolumeState[]>;
 }
 
+/**
+ * One record of a container's output as Docker's logs endpoint gives it with `timestamps=true`:
+ * one line, its stream, and the time the engine received it.
+ */
+export interface LogRecord {
+  /** RFC 3339 with nanoseconds as Docker writes it (`2026-01-01T10:00:00.123456789Z`, UTC). */
+  time: string;
+  stream: 'stdout' | 'stderr';
+  /** The line without its line feed (a trailing `\r` is dropped too). Untrusted: neutralise before showing. */
+  text: string;
+}
+
+/** What to read of a container's logs. Docker's `docker logs` options, with `since` in ms. */
+export interface LogStreamOptions {
+  /** Keep the stream open for new records until the container stops (Docker ends it then) or `signal` aborts. */
+  follow: boolean;
+  /** Only records from this time on, ms since the epoch; undefined for all. */
+  since?: number;
+  /** The last N records (per container, before following), or 'all'. */
+  tail: number | 'all';
+  /** Ends the stream: the iteration then simply stops (no error). */
+  signal?: AbortSignal;
+}
+
+/** A container's output as a stream of records: what `dockplan logs` and the view's logs pane read. */
+export interface LogStreamClient {
+  /**
+   * The container's records in the order Docker sends them (time order per container). Ends when
+   * Docker ends the stream (at once without `follow`; when the container stops with it) or when
+   * `opts.signal` aborts. Throws an EngineError naming the machine and container when the engine
+   * cannot be reached or the container is gone (`unreachable` set when the machine did not answer).
+   */
+  streamLogs(machineId: string, containerId: string, opts: LogStreamOptions): AsyncIterable<LogRecord>;
+}
+
+/** What following a service's logs needs: the state (to find its containers), their logs, and cluster changes when it can. */
+export type LogFollowClient = Pick<MachineClient, 'loadState'> & LogStreamClient & Partial<ClusterWatch>;
+
 /** Docker events of one container: what a health gate waits on instead of polling. */
 export interface ContainerWatch {
   /**
@@ -106,7 +144,7 @@ export interface MarkerClient {
 export type ExecutorClient = ContainerClient & Pick<ImageClient, 'pullImage'> & Pick<VolumeClient, 'createVolume'> & Partial<ContainerWatch>;
 
 /** The seed's Client: everything the deploy engine needs, for every machine of one cluster. */
-export interface Client extends MachineClient, DNSClient, ContainerClient, ImageClient, VolumeClient, ClusterWatch, ContainerWatch, MarkerClient {
+export interface Client extends MachineClient, DNSClient, ContainerClient, ImageClient, VolumeClient, ClusterWatch, ContainerWatch, MarkerClient, LogStreamClient {
   /** A short description of the cluster for confirmations: the cluster file, or the local engine. */
   describe(): string;
   close(): Promise<void>;

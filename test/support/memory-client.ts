@@ -7,7 +7,7 @@
 //   cluster.health = (c) => (c.spec.env?.BROKEN ? 'unhealthy' : 'healthy');
 //   cluster.failWhen = (call) => (call.kind === 'start' && call.machineId === 'm2' ? new Error('boom') : undefined);
 import { createHash } from 'node:crypto';
-import type { Client, CreateContainerRequest, ImageInfo, MachineInfo, WatchReason } from '../../src/execute/client.js';
+import type { Client, CreateContainerRequest, ImageInfo, LogRecord, LogStreamOptions, MachineInfo, WatchReason } from '../../src/execute/client.js';
 import type { ClusterState, ContainerHealth, HostPortBinding, ContainerRunState, ContainerState, VolumeState } from '../../src/model/cluster.js';
 import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../../src/model/spec.js';
 import { containerCreateOptions } from '../../src/cluster/container-config.js';
@@ -64,6 +64,12 @@ export class MemoryCluster implements Client {
   domain?: string;
   private nextId = 1;
   private readonly listeners = new Map<string, Set<(action: string) => void>>();
+  private readonly watchers = new Set<(reason: WatchReason) => void>();
+  /** What each container printed (printLog), by container id. */
+  private readonly printed = new Map<string, LogRecord[]>();
+  /** Followed log streams waiting for a change: a print, a stop, a removal, a machine going down. */
+  private readonly logWaiters = new Set<() => void>();
+  private printSeq = 0;
 
   constructor(names: string[], opts: { image?: string } = {}) {
     const image = opts.image ?? 'local/busybox:1';
@@ -80,6 +86,25 @@ export class MemoryCluster implements Client {
   /** A machine goes down (its engine stops answering) or comes back. */
   setUp(name: string, up: boolean): void {
     this.machine(name, true).up = up;
+    this.wakeLogStreams();
+  }
+
+  /**
+   * The container prints one line: a record at `time` (RFC 3339 with nanoseconds; by default now,
+   * with a counter in the sub-millisecond digits so that prints keep their order), read by streamLogs.
+   */
+  printLog(containerId: string, text: string, opts: { stream?: LogRecord['stream']; time?: string } = {}): LogRecord {
+    const now = new Date().toISOString();
+    const time = opts.time ?? `${now.slice(0, 23)}${String(this.printSeq++ % 1_000_000).padStart(6, '0')}Z`;
+    const record: LogRecord = { time, stream: opts.stream ?? 'stdout', text };
+    this.printed.set(containerId, [...(this.printed.get(containerId) ?? []), record]);
+    this.wakeLogStreams();
+    return record;
+  }
+
+  /** Tells every watch (see watch) this reason, as an engine's event would. */
+  notifyWatch(reason: WatchReason): void {
+    for (const onChange of [...this.watchers]) onChange(reason);
   }
 
   /** Every container of a service on every machine. */
@@ -162,12 +187,14 @@ export class MemoryCluster implements Client {
       c.state = 'exited';
       c.exitCode = 0;
       this.fire(containerId, 'die');
+      this.wakeLogStreams();
     }
   }
 
   async removeContainer(machineId: string, containerId: string): Promise<void> {
     const m = await this.call({ kind: 'remove', machineId, containerId, name: this.nameOf(machineId, containerId) });
     m.containers.delete(containerId);
+    this.wakeLogStreams();
   }
 
   async inspectContainer(machineId: string, containerId: string): Promise<ContainerState> {
@@ -182,6 +209,39 @@ export class MemoryCluster implements Client {
   async containerLogs(machineId: string, containerId: string): Promise<string> {
     const c = await this.containerCall('logs', machineId, containerId);
     return `log of ${c.name}\n`;
+  }
+
+  /**
+   * What printLog printed, as Docker's logs endpoint gives it: `since` and `tail` applied; with
+   * `follow`, new prints as they come until the container stops or is removed. A machine that goes
+   * down fails the stream as unreachable.
+   */
+  async *streamLogs(machineId: string, containerId: string, opts: LogStreamOptions): AsyncGenerator<LogRecord> {
+    await this.containerCall('logs', machineId, containerId);
+    const all = () => (this.printed.get(containerId) ?? []).filter((r) => opts.since === undefined || Date.parse(r.time) >= opts.since);
+    let next = opts.tail === 'all' ? 0 : Math.max(0, all().length - opts.tail);
+    for (;;) {
+      if (opts.signal?.aborted) return;
+      const m = this.machines.get(machineId)!;
+      if (!m.up) throw Object.assign(new Error(`read logs on ${machineId}: connection refused`), { unreachable: true, reason: 'connection refused' });
+      const records = all();
+      while (next < records.length) yield records[next++]!;
+      const c = m.containers.get(containerId);
+      if (!opts.follow || !c || c.state !== 'running') return;
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          this.logWaiters.delete(wake);
+          opts.signal?.removeEventListener('abort', wake);
+          resolve();
+        };
+        this.logWaiters.add(wake);
+        opts.signal?.addEventListener('abort', wake, { once: true });
+      });
+    }
+  }
+
+  private wakeLogStreams(): void {
+    for (const wake of [...this.logWaiters]) wake();
   }
 
   // ---- ImageClient ---------------------------------------------------------------------------
@@ -233,8 +293,10 @@ export class MemoryCluster implements Client {
 
   // ---- watches, description, lifecycle -------------------------------------------------------
 
-  watch(_onChange: (reason: WatchReason) => void): () => void {
-    return () => undefined;
+  /** Reports only what a test tells it (notifyWatch): the memory cluster has no events of its own. */
+  watch(onChange: (reason: WatchReason) => void): () => void {
+    this.watchers.add(onChange);
+    return () => void this.watchers.delete(onChange);
   }
 
   /** Calls onEvent with Docker's action for the container's starts, stops and health changes. */

@@ -1,9 +1,7 @@
 // One dockerode handle per machine, built from the machine's host string.
-import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import Docker from 'dockerode';
+import { TlsSettingsError, environmentWantsTls, loadTlsMaterial, resolveMachineTls, type MachineTlsSetting } from './tls.js';
 
 export const DEFAULT_LOCAL_HOST = 'unix:///var/run/docker.sock';
 
@@ -18,8 +16,10 @@ export class HostStringError extends Error {
 }
 
 /**
- * Parses a machine's host string. `tcp://` uses TLS when DOCKER_TLS_VERIFY is set (non-empty, not 0),
- * when DOCKER_CERT_PATH is set, or on port 2376, like the docker CLI.
+ * Parses a machine's host string. For `tcp://`, `tls` says whether the environment alone turns TLS
+ * on (environmentWantsTls: DOCKER_TLS_VERIFY or DOCKER_TLS set, or port 2376); a machine's own
+ * `tls` setting (cluster file, docker context) overrides it in connectEngine. Without a port, tcp
+ * takes 2376 when TLS is on and 2375 otherwise, as the docker CLI does.
  */
 export function parseEngineAddress(host: string, env: NodeJS.ProcessEnv = process.env): EngineAddress {
   const text = host.trim();
@@ -47,10 +47,8 @@ export function parseEngineAddress(host: string, env: NodeJS.ProcessEnv = proces
         ...(url.username ? { username: decodeURIComponent(url.username) } : {}),
       };
     }
-    const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
-    const tlsPort = url.port === '2376';
-    const tls = verify || Boolean(env.DOCKER_CERT_PATH) || tlsPort;
-    return { kind: 'tcp', host: hostname, port: url.port ? Number(url.port) : tls ? 2376 : 2375, tls };
+    const port = url.port ? Number(url.port) : environmentWantsTls(2375, env) ? 2376 : 2375;
+    return { kind: 'tcp', host: hostname, port, tls: environmentWantsTls(port, env) };
   }
   throw new HostStringError(`host ${host}: use unix:///path/docker.sock, tcp://host:port or ssh://user@host[:port]`);
 }
@@ -59,9 +57,12 @@ export function parseEngineAddress(host: string, env: NodeJS.ProcessEnv = proces
  * Makes the dockerode handle for one machine. Every key docker-modem would otherwise take from
  * DOCKER_HOST / DOCKER_CERT_PATH / DOCKER_CLIENT_TIMEOUT is set explicitly, so the environment
  * meant for the local engine never leaks into another machine's handle.
+ * `tls` is the machine's own TLS setting (cluster file or docker context): settings, false for
+ * plain TCP, or undefined to follow the environment (see resolveMachineTls). A TLS file that is
+ * missing or broken throws HostStringError naming the file and where it was configured.
  * Timeouts are per call (see DockerClient), not on the handle: a stop waits for its grace period.
  */
-export function connectEngine(host: string, env: NodeJS.ProcessEnv = process.env): Docker {
+export function connectEngine(host: string, env: NodeJS.ProcessEnv = process.env, tls?: MachineTlsSetting): Docker {
   const address = parseEngineAddress(host, env);
   const base = {
     socketPath: undefined as string | undefined,
@@ -78,30 +79,19 @@ export function connectEngine(host: string, env: NodeJS.ProcessEnv = process.env
     case 'unix':
       return new Docker({ ...base, socketPath: address.socketPath });
     case 'tcp': {
-      if (!address.tls) return new Docker({ ...base, host: address.host, port: address.port, protocol: 'http' });
-      const certPath = env.DOCKER_CERT_PATH || join(homedir(), '.docker');
-      const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
-      const read = (file: string): Buffer | undefined => {
-        try {
-          return readFileSync(join(certPath, file));
-        } catch (err) {
-          // Without DOCKER_TLS_VERIFY the CA is optional (like the docker CLI's --tls without --tlsverify).
-          if (!verify && file === 'ca.pem') return undefined;
-          throw new HostStringError(`host ${host}: cannot read TLS file ${join(certPath, file)} (${(err as NodeJS.ErrnoException).code ?? String(err)}); set DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem`);
-        }
-      };
-      const ca = read('ca.pem');
-      return new Docker({
-        ...base,
-        host: address.host,
-        port: address.port,
-        protocol: 'https',
-        ca,
-        cert: read('cert.pem'),
-        key: read('key.pem'),
-        // TLS without DOCKER_TLS_VERIFY (the CLI's --tls): encrypt, but do not check the server.
-        ...(verify ? {} : { agent: new Agent({ rejectUnauthorized: false }) }),
-      } as Docker.DockerOptions);
+      const tlsSettings = resolveMachineTls(address.port, tls, env);
+      if (!tlsSettings) return new Docker({ ...base, host: address.host, port: address.port, protocol: 'http' });
+      let material;
+      try {
+        material = loadTlsMaterial(tlsSettings);
+      } catch (err) {
+        if (err instanceof TlsSettingsError) throw new HostStringError(`host ${host}: ${err.message}`);
+        throw err;
+      }
+      // One agent per machine, holding its files: the engine's certificate is checked (chain and
+      // host name) unless verify is false, and connections are kept for the next request.
+      const agent = new Agent({ ...material, rejectUnauthorized: tlsSettings.verify, keepAlive: true });
+      return new Docker({ ...base, host: address.host, port: address.port, protocol: 'https', ...material, agent } as Docker.DockerOptions);
     }
     case 'ssh':
       return new Docker({

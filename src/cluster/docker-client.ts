@@ -88,7 +88,7 @@ export class DockerClient implements Client {
     this.machines = config.machines.map((m) => {
       const machine: Machine = { name: m.name, host: m.host };
       try {
-        machine.docker = connectEngine(m.host, env);
+        machine.docker = connectEngine(m.host, env, m.tls);
       } catch (err) {
         machine.connectError = (err as Error).message;
       }

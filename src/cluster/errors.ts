@@ -1,4 +1,5 @@
 // Errors from the engines, as values a person can act on: "verb noun on machine: cause".
+import { isTlsFailure, tlsFailure } from './tls.js';
 
 export interface EngineErrorDetails {
   /** Docker's HTTP status (404 no such container/image, 409 conflict, ...); absent for transport errors. */
@@ -112,7 +113,7 @@ const TRANSPORT_CODES = new Set([
 
 /** True when the error says the engine could not be reached at all (vs. the engine saying no). */
 export function isTransportError(err: unknown): boolean {
-  if (err instanceof TimeoutError) return true;
+  if (err instanceof TimeoutError || isTlsFailure(err)) return true;
   const e = err as DockerodeError | undefined;
   if (e?.statusCode !== undefined) return false;
   if (e?.code && TRANSPORT_CODES.has(e.code)) return true;
@@ -125,6 +126,8 @@ export function isTransportError(err: unknown): boolean {
  */
 export function describeEngineError(err: unknown, host: string): string {
   if (err instanceof TimeoutError) return err.message;
+  const tls = tlsFailure(err, host);
+  if (tls !== undefined) return tls;
   const e = (err ?? {}) as DockerodeError;
   if (e.statusCode !== undefined) {
     const fromJson = messageFromJson(e.json);

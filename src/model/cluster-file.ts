@@ -5,20 +5,51 @@
 //     - name: m1
 //       host: unix:///run/m1/docker.sock
 //     - name: m2
-//       host: tcp://10.213.0.12:2375
+//       host: tcp://10.213.0.12:2376
+//       tls: {ca: certs/ca.pem, cert: certs/cert.pem, key: certs/key.pem}   # verify: false optional
 //     - name: m3
 //       host: ssh://root@10.213.0.13:2222
+//     - name: m4
+//       context: prod                # a docker context: its host and TLS files
 import { quoted } from './printable.js';
 import { isIP } from 'node:net';
+import { isScalar } from 'yaml';
+import { didYouMean } from './did-you-mean.js';
 import { dnsLabelProblem, isDnsLabel, isDnsName } from './dns-names.js';
 import { parseYaml, type SpecError } from './yaml-errors.js';
 import { isEmpty, YamlReader, type Located } from './yaml-reader.js';
 
-export interface ClusterMachine {
+/**
+ * TLS of a tcp:// machine as written in the cluster file. Paths are as written: the loader
+ * resolves them against the cluster file's folder and expands `~`.
+ */
+export interface ClusterMachineTls {
+  /** PEM file of the CA that signed the engine's certificate; without it, the system's CAs. */
+  ca?: string;
+  /** PEM file of the client certificate; always with `key`. */
+  cert?: string;
+  key?: string;
+  /** Check the engine's certificate (chain and host name); false is the docker CLI's --tls without --tlsverify. Default true. */
+  verify: boolean;
+}
+
+/** A machine reached at a host address. */
+export interface HostMachine {
   name: string;
   /** `unix:///abs/path`, `tcp://host:port` or `ssh://[user@]host[:port]`. */
   host: string;
+  /** Only with a tcp:// host: its TLS, or false for plain TCP whatever DOCKER_TLS_VERIFY says; absent: the environment decides. */
+  tls?: ClusterMachineTls | false;
 }
+
+/** A machine reached through a docker context (its endpoint host and TLS files). */
+export interface ContextMachine {
+  name: string;
+  /** A context name as `docker context ls` shows it; `default` is DOCKER_HOST or the local socket. */
+  context: string;
+}
+
+export type ClusterMachine = HostMachine | ContextMachine;
 
 export interface ClusterFile {
   domain?: string;
@@ -32,11 +63,30 @@ export interface ParseClusterFileResult {
   errors: SpecError[];
 }
 
-const CLUSTER_KEYS = ['domain', 'machines'] as const;
-const MACHINE_KEYS = ['name', 'host'] as const;
-const HOST_HINT = 'expected unix:///absolute/path, tcp://host:port or ssh://[user@]host[:port]';
+/** What the parser may check beyond the file itself. */
+export interface ParseClusterFileOptions {
+  /**
+   * The docker contexts there are (`default` among them), asked only when a machine names one: a
+   * context not in the list is an error at its position, with a did-you-mean. Absent: not checked.
+   */
+  knownContexts?: () => readonly string[];
+}
 
-export function parseClusterFile(text: string, file: string): ParseClusterFileResult {
+const CLUSTER_KEYS = ['domain', 'machines'] as const;
+const MACHINE_KEYS = ['name', 'host', 'context', 'tls'] as const;
+const TLS_KEYS = ['ca', 'cert', 'key', 'verify'] as const;
+const HOST_HINT = 'expected unix:///absolute/path, tcp://host:port or ssh://[user@]host[:port]';
+const TLS_HINT = 'a mapping {ca, cert, key, verify} of PEM file paths, or false for plain TCP';
+/** The docker CLI's rule for context names (cli/context/store/store.go, restrictedNamePattern). */
+const CONTEXT_NAME = /^[a-zA-Z0-9][a-zA-Z0-9_.+-]+$/;
+const NO_VERIFY_HINT = 'to skip checking the engine\'s certificate write verify: false';
+
+/**
+ * Parses and validates a cluster file. Every problem is reported at once, each at its file:line:col
+ * with its field (`machines[1].tls.ca`); unknown keys get a did-you-mean. A machine has a name and
+ * either a host or a docker context; `tls` goes only with a tcp:// host.
+ */
+export function parseClusterFile(text: string, file: string, options: ParseClusterFileOptions = {}): ParseClusterFileResult {
   const { doc, collector, syntaxBroken } = parseYaml(text, file);
   if (syntaxBroken) return { errors: collector.sorted() };
   const r = new YamlReader(doc, collector);
@@ -56,24 +106,25 @@ export function parseClusterFile(text: string, file: string): ParseClusterFileRe
     }
   }
   const machinesAt = r.require(f, 'machines', root, 'missing; list at least one machine with a name and a host');
-  const machines = machinesAt ? readMachines(r, machinesAt) : [];
+  const machines = machinesAt ? readMachines(r, machinesAt, options) : [];
   const errors = collector.sorted();
   if (errors.length > 0) return { errors };
   return { cluster: domain === undefined ? { machines } : { domain, machines }, errors };
 }
 
-function readMachines(r: YamlReader, at: Located): ClusterMachine[] {
-  const items = r.items(at, 'a list of machines ({name, host})');
+function readMachines(r: YamlReader, at: Located, options: ParseClusterFileOptions): ClusterMachine[] {
+  const items = r.items(at, 'a list of machines ({name, host} or {name, context})');
   if (!items) return [];
   if (items.length === 0) r.error(at, 'the cluster needs at least one machine');
   const machines: ClusterMachine[] = [];
   const names = new Map<string, number>();
   const hosts = new Map<string, number>();
+  const contexts = new Map<string, number>();
+  let known: readonly string[] | undefined;
   items.forEach((item, i) => {
-    const f = r.fields(item, MACHINE_KEYS, { address: 'host', url: 'host', docker_host: 'host' }, 'a machine: {name, host}');
+    const f = r.fields(item, MACHINE_KEYS, { address: 'host', url: 'host', docker_host: 'host', docker_context: 'context', tlsverify: 'tls' }, 'a machine: {name, host} or {name, context}');
     if (!f) return;
     const nameAt = r.require(f, 'name', item, 'missing; every machine needs a name (a DNS label like m1)');
-    const hostAt = r.require(f, 'host', item, `missing; ${HOST_HINT}`);
     let name = nameAt ? r.string(nameAt, { scalars: true, expected: 'a machine name' }) : undefined;
     if (nameAt && name !== undefined) {
       const first = names.get(name);
@@ -85,8 +136,39 @@ function readMachines(r: YamlReader, at: Located): ClusterMachine[] {
         name = undefined;
       } else names.set(name, i);
     }
-    let host = hostAt ? r.string(hostAt, { expected: HOST_HINT }) : undefined;
-    if (hostAt && host !== undefined) {
+    const hostAt = f.get('host');
+    const contextAt = f.get('context');
+    const tlsAt = f.get('tls');
+    if (contextAt) {
+      if (hostAt) r.error(contextAt, 'give either host or context, not both: a docker context names its own host');
+      if (tlsAt) r.error(tlsAt, 'a docker context brings its own TLS files (docker context update --docker ...); remove tls here');
+      let context = r.word(contextAt, 'a docker context name (see docker context ls)');
+      if (context !== undefined) {
+        const first = contexts.get(context);
+        if (context !== 'default' && !CONTEXT_NAME.test(context)) {
+          r.error(contextAt, `${quoted(context)} is not a docker context name (letters, digits, and _ . + - after the first)`);
+          context = undefined;
+        } else if (first !== undefined) {
+          r.error(contextAt, `machines[${first}] already uses this context; each machine is a different engine`);
+          context = undefined;
+        } else if (options.knownContexts) {
+          known ??= options.knownContexts();
+          if (!known.includes(context)) {
+            r.error(contextAt, `docker context "${context}" does not exist${didYouMean(context, known)}; the contexts are: ${known.join(', ')}`);
+            context = undefined;
+          }
+        }
+        if (context !== undefined && !hostAt) contexts.set(context, i);
+      }
+      if (name !== undefined && context !== undefined && !hostAt && !tlsAt) machines.push({ name, context });
+      return;
+    }
+    if (!hostAt) {
+      r.require(f, 'host', item, `missing; ${HOST_HINT}, or context: NAME for a docker context`);
+      return;
+    }
+    let host = r.string(hostAt, { expected: HOST_HINT });
+    if (host !== undefined) {
       const problem = hostProblem(host);
       const first = hosts.get(host);
       if (problem) {
@@ -97,9 +179,55 @@ function readMachines(r: YamlReader, at: Located): ClusterMachine[] {
         host = undefined;
       } else hosts.set(host, i);
     }
-    if (name !== undefined && host !== undefined) machines.push({ name, host });
+    let tls: ClusterMachineTls | false | undefined;
+    let tlsBroken = false;
+    if (tlsAt) {
+      tls = readTls(r, tlsAt);
+      tlsBroken = tls === undefined;
+      if (host !== undefined && !host.startsWith('tcp://')) {
+        r.error(tlsAt, `tls goes only with a tcp:// host (this one is ${host.slice(0, host.indexOf(':'))})`);
+        tlsBroken = true;
+      }
+    }
+    if (name !== undefined && host !== undefined && !tlsBroken) machines.push(tls === undefined ? { name, host } : { name, host, tls });
   });
   return machines;
+}
+
+function readTls(r: YamlReader, at: Located): ClusterMachineTls | false | undefined {
+  if (isScalarFalse(at)) return false;
+  const f = r.fields(
+    at,
+    TLS_KEYS,
+    { cacert: 'ca', tlscacert: 'ca', ca_cert: 'ca', tlscert: 'cert', client_cert: 'cert', tlskey: 'key', client_key: 'key', tlsverify: 'verify', skip_verify: NO_VERIFY_HINT, insecure: NO_VERIFY_HINT },
+    `${TLS_HINT}`,
+  );
+  if (!f) return undefined;
+  const tls: ClusterMachineTls = { verify: true };
+  let ok = true;
+  for (const key of ['ca', 'cert', 'key'] as const) {
+    const v = f.get(key);
+    if (!v) continue;
+    const path = r.word(v, `a path to a PEM file (relative to the cluster file, or ~/...)`);
+    if (path === undefined) ok = false;
+    else tls[key] = path;
+  }
+  const verifyAt = f.get('verify');
+  if (verifyAt) {
+    const verify = r.boolean(verifyAt);
+    if (verify === undefined) ok = false;
+    else tls.verify = verify;
+  }
+  if (f.has('cert') !== f.has('key')) {
+    const [has, lacks] = f.has('cert') ? ['cert', 'key'] : ['key', 'cert'];
+    r.require(f, lacks, at, `missing; a client certificate needs both cert and key (${has} is given)`);
+    ok = false;
+  }
+  return ok ? tls : undefined;
+}
+
+function isScalarFalse(at: Located): boolean {
+  return isScalar(at.node) && at.node.value === false;
 }
 
 function isHostName(host: string): boolean {

@@ -97,8 +97,8 @@ test('unknown keys in a cluster file get a did-you-mean', () => {
 
 test('a machine that is not a mapping, or lacks a field, is an error', () => {
   assert.deepEqual(errorsOf(yaml('machines:', '  - m1', '  - {name: m2}')), [
-    'cluster.yaml:2:5: machines[0]: expected a machine: {name, host}, got "m1"',
-    'cluster.yaml:3:5: machines[1].host: missing; expected unix:///absolute/path, tcp://host:port or ssh://[user@]host[:port]',
+    'cluster.yaml:2:5: machines[0]: expected a machine: {name, host} or {name, context}, got "m1"',
+    'cluster.yaml:3:5: machines[1].host: missing; expected unix:///absolute/path, tcp://host:port or ssh://[user@]host[:port], or context: NAME for a docker context',
   ]);
 });
 

@@ -7,9 +7,8 @@
 //   deploy.placement.constraints `node.hostname == X` -> placement.machines; x-machines: [m1] too
 // What dockplan cannot do (restart_policy, rollback_config, labels, reservations.cpus, pids, other
 // constraints, preferences) is a warning at its line.
-import { childField, type At, type ComposeReader } from './node-reader.js';
+import type { At, ComposeReader } from './node-reader.js';
 import type { SpecDraft, SpecValue } from './spec-draft.js';
-import { describeNode } from './tree.js';
 
 const DEPLOY_KEYS = ['mode', 'replicas', 'labels', 'endpoint_mode', 'resources', 'restart_policy', 'placement', 'update_config', 'rollback_config'] as const;
 const UPDATE_KEYS = ['parallelism', 'delay', 'failure_action', 'monitor', 'max_failure_ratio', 'order'] as const;
@@ -180,4 +179,3 @@ function readUpdate(r: ComposeReader, at: At | undefined, draft: SpecDraft): voi
   draft.set('update', update, at);
 }
 
-export { describeNode, childField };

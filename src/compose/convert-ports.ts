@@ -90,24 +90,10 @@ export function parsePortKey(node: ComposeNode): string | undefined {
 
 const LONG_KEYS = ['target', 'published', 'host_ip', 'protocol', 'mode', 'name', 'app_protocol'] as const;
 
-/** A service's `ports` as dockplan host-mode ports; problems recorded at each entry. */
-export function convertPorts(r: ComposeReader, at: At): PortSpec[] | undefined {
-  const items = r.items(at, 'a list of ports like "8080:80" or {target, published}');
-  if (!items) return undefined;
-  const out: PortSpec[] = [];
-  let ok = true;
-  for (const item of items) {
-    const port = item.node.kind === 'map' ? readLong(r, item) : readShort(r, item);
-    if (port === undefined) {
-      ok = false;
-      continue;
-    }
-    if (port === 'skip') continue;
-    const specs = expand(r, item, port);
-    if (specs === undefined) ok = false;
-    else out.push(...specs);
-  }
-  return ok ? out : undefined;
+/** One entry of a service's `ports` as dockplan host-mode ports (a range gives several); [] when it publishes nothing. */
+export function convertPort(r: ComposeReader, item: At): PortSpec[] | undefined {
+  const port = item.node.kind === 'map' ? readLong(r, item) : readShort(r, item);
+  return port === undefined ? undefined : expand(r, item, port);
 }
 
 function readShort(r: ComposeReader, at: At): ComposePort | undefined {
@@ -121,7 +107,7 @@ function readShort(r: ComposeReader, at: At): ComposePort | undefined {
   return p;
 }
 
-function readLong(r: ComposeReader, at: At): ComposePort | 'skip' | undefined {
+function readLong(r: ComposeReader, at: At): ComposePort | undefined {
   const f = r.fields(at, LONG_KEYS);
   if (!f) return undefined;
   const targetAt = f.get('target');

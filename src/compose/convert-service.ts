@@ -6,7 +6,7 @@ import { formatPort } from '../model/ports.js';
 import { splitShellWords } from '../model/shell-words.js';
 import { convertDeploy } from './convert-deploy.js';
 import { convertEnvironment, type EnvContext } from './convert-env.js';
-import { convertPorts } from './convert-ports.js';
+import { convertPort } from './convert-ports.js';
 import { convertServiceVolumes, type StorageContext } from './convert-volumes.js';
 import { childField, EXTENSION, type At, type ComposeReader } from './node-reader.js';
 import { CONVERTED_KEYS, NOT_APPLIED_KEYS, SERVICE_KEYS } from './service-keys.js';
@@ -24,14 +24,16 @@ export interface ServiceContext {
 export interface ServiceDraft {
   draft: SpecDraft;
   secretEnv: string[];
+  /** False when a problem was found: the draft is still checked, to report every problem at once. */
+  ok: boolean;
 }
 
 /** Keys read by the project (ordering, selection, extends), not by the spec. */
 const PROJECT_KEYS = new Set(['depends_on', 'profiles', 'extends']);
 
 /**
- * The spec draft of service `key` (`at` is its mapping, field `services.KEY`); undefined when a
- * problem already stops it (recorded in `r`).
+ * The spec draft of service `key` (`at` is its mapping, field `services.KEY`); undefined when it
+ * is not a mapping. Problems are recorded in `r`.
  */
 export function convertService(r: ComposeReader, key: string, at: At, ctx: ServiceContext): ServiceDraft | undefined {
   const before = r.problems.errors.length;
@@ -72,8 +74,8 @@ export function convertService(r: ComposeReader, key: string, at: At, ctx: Servi
   readPorts(r, f.get('ports'), draft);
   const storage = convertServiceVolumes(r, f.get('volumes'), f.get('tmpfs'), ctx.storage);
   if (storage && storage.volumes.length > 0) {
-    draft.set('volumes', storage.volumes as unknown as SpecValue, f.get('volumes') ?? f.get('tmpfs')!);
-    draft.set('mounts', storage.mounts as unknown as SpecValue, f.get('volumes') ?? f.get('tmpfs')!);
+    draft.set('volumes', storage.volumes, f.get('volumes') ?? f.get('tmpfs')!);
+    draft.set('mounts', storage.mounts, f.get('volumes') ?? f.get('tmpfs')!);
     storage.volumes.forEach((v, i) => draft.from(`volumes[${i}]`, storage.sources.get(v.name)!));
     storage.mounts.forEach((_, i) => draft.from(`mounts[${i}]`, storage.sources.get(`mount:${i}`)!));
   }
@@ -103,8 +105,7 @@ export function convertService(r: ComposeReader, key: string, at: At, ctx: Servi
   const grace = graceAt ? durationText(r, graceAt) : undefined;
   if (graceAt && grace !== undefined) draft.set('stop_grace_period', grace, graceAt);
   readNetworks(r, f.get('networks'));
-  if (r.problems.errors.length > before) return undefined;
-  return { draft, secretEnv: env?.secret ?? [] };
+  return { draft, secretEnv: env?.secret ?? [], ok: r.problems.errors.length === before };
 }
 
 /**
@@ -150,19 +151,14 @@ function readCommand(r: ComposeReader, at: At): string[] | undefined {
 
 function readPorts(r: ComposeReader, at: At | undefined, draft: SpecDraft): void {
   if (!at) return;
-  const items = at.node.kind === 'seq' ? at.node.items : [];
   const ports: string[] = [];
-  items.forEach((node, i) => {
-    const item = { node, field: `${at.field}[${i}]` };
-    const converted = convertPorts(r, { node: { kind: 'seq', items: [node], source: node.source }, field: at.field }) ?? [];
-    for (const p of converted) {
+  for (const item of r.items(at, 'a list of ports like "8080:80" or {target, published}') ?? []) {
+    for (const p of convertPort(r, item) ?? []) {
       draft.from(`ports[${ports.length}]`, item);
       ports.push(formatPort(p));
     }
-  });
-  if (at.node.kind !== 'seq') r.items(at, 'a list of ports like "8080:80"');
+  }
   if (ports.length > 0) draft.set('ports', ports, at);
-  else draft.from('ports', at);
 }
 
 const HEALTH_KEYS = ['test', 'interval', 'timeout', 'retries', 'start_period', 'start_interval', 'disable'] as const;

@@ -9,7 +9,6 @@
 // Named volumes and binds become a VolumeSpec and a MountSpec; tmpfs a tmpfs VolumeSpec.
 import { homedir } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
-import type { MountSpec, VolumeSpec } from '../model/spec.js';
 import { childField, type At, type ComposeReader } from './node-reader.js';
 import { entryOf, type ComposeNode, type ComposeSource, type MapNode } from './tree.js';
 
@@ -76,10 +75,32 @@ export function convertTopVolumes(r: ComposeReader, at: At, project: string): Co
   return out;
 }
 
+/**
+ * A volume as a spec file writes it (see VolumeSpec): sizes as written (`64m`), a tmpfs mode as
+ * octal digits, for the spec parser to read.
+ */
+export interface FileVolume {
+  name: string;
+  type?: 'bind' | 'tmpfs';
+  source?: string;
+  size?: string | number;
+  mode?: string;
+  driver?: string;
+  driver_opts?: Record<string, string>;
+  labels?: Record<string, string>;
+}
+
+/** A mount as a spec file writes it (see MountSpec). */
+export interface FileMount {
+  volume: string;
+  path: string;
+  read_only?: boolean;
+}
+
 /** A service's volumes and the mounts that use them. */
 export interface ServiceStorage {
-  volumes: VolumeSpec[];
-  mounts: MountSpec[];
+  volumes: FileVolume[];
+  mounts: FileMount[];
   /** For each volume name: where the entry that defined it was written (to place problems). */
   sources: Map<string, At>;
 }
@@ -130,16 +151,16 @@ export function convertServiceVolumes(r: ComposeReader, at: At | undefined, tmpf
     return `${prefix}-${n}`;
   };
   for (const { m, at: mAt } of mounts) {
-    let volume: VolumeSpec;
+    let volume: FileVolume;
     if (m.type === 'volume') {
       const top = ctx.volumes.get(m.source!);
       if (!top) {
         const known = [...ctx.volumes.keys()];
-        r.error(mAt, `the volume "${m.source}" is not declared under the top-level volumes:${known.length ? ` (declared: ${known.join(', ')})` : ''}; add \`volumes: {${m.source}: {}}\` at the top level`);
+        r.error(mAt, `the volume "${m.source}" is not declared under the top-level volumes${known.length ? ` (they are ${known.join(', ')})` : ''}; add \`volumes: {${m.source}: {}}\` at the top level`);
         ok = false;
         continue;
       }
-      volume = { name: top.name, type: 'volume' };
+      volume = { name: top.name };
       if (top.driver !== undefined) volume.driver = top.driver;
       if (top.driver_opts !== undefined) volume.driver_opts = { ...top.driver_opts };
       if (top.labels !== undefined) volume.labels = { ...top.labels };
@@ -151,15 +172,15 @@ export function convertServiceVolumes(r: ComposeReader, at: At | undefined, tmpf
       volume = { name: fresh('bind'), type: 'bind', source };
     } else {
       volume = { name: fresh('tmpfs'), type: 'tmpfs' };
-      if (m.size !== undefined) (volume as unknown as { size: string | number }).size = m.size;
-      if (m.mode !== undefined) volume.mode = m.mode;
+      if (m.size !== undefined) volume.size = m.size;
+      if (m.mode !== undefined) volume.mode = m.mode.toString(8).padStart(4, '0');
     }
     if (!names.has(volume.name)) {
       names.add(volume.name);
       out.volumes.push(volume);
       out.sources.set(volume.name, mAt);
     }
-    const mount: MountSpec = { volume: volume.name, path: m.target };
+    const mount: FileMount = { volume: volume.name, path: m.target };
     if (m.readOnly) mount.read_only = true;
     out.mounts.push(mount);
     out.sources.set(`mount:${out.mounts.length - 1}`, mAt);

@@ -137,3 +137,11 @@ function targetOf(item: ComposeNode): string | undefined {
   const t = item.entries.find((e) => e.key === 'target') ?? item.entries.find((e) => e.key === 'source');
   return t?.value.kind === 'scalar' ? t.value.text : undefined;
 }
+
+/**
+ * A service definition merged over the one it extends, by the same rules as files
+ * (https://docs.docker.com/compose/how-tos/multiple-compose-files/extends/).
+ */
+export function mergeServiceOver(base: ComposeNode, over: ComposeNode): ComposeNode {
+  return mergeAt(base, over, ['services', '(service)']);
+}

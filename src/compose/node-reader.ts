@@ -3,8 +3,7 @@
 // every problem. Compose interpolates before it types values, so `"3"` reads as 3 where a number
 // is expected and `"true"` as true where a boolean is (as compose-go casts interpolated strings).
 import { closest } from '../model/did-you-mean.js';
-import { quoted } from '../model/printable.js';
-import { describeNode, type ComposeNode, type ComposeProblem, type ComposeSource, type MapEntry, type MapNode, type ScalarNode } from './tree.js';
+import { describeNode, type ComposeNode, type ComposeProblem, type ComposeSource, type MapEntry, type MapNode } from './tree.js';
 
 /** Prefix of compose's extension fields, ignored wherever compose ignores them. */
 export const EXTENSION = 'x-';
@@ -14,7 +13,12 @@ export class ComposeProblems {
   readonly errors: ComposeProblem[] = [];
   readonly warnings: ComposeProblem[] = [];
 
+  /**
+   * Records an error; one at the very place of an earlier error is dropped (a value that could
+   * not be interpolated is not also reported for what it then reads as).
+   */
   error(at: ComposeSource, field: string, message: string): void {
+    if (this.errors.some((e) => e.file === at.file && e.line === at.line && e.col === at.col)) return;
     this.errors.push({ file: at.file, line: at.line, col: at.col, field, message });
   }
 
@@ -218,5 +222,3 @@ export function stringValue(node: ComposeNode | undefined): string | undefined {
   return node?.kind === 'scalar' && typeof node.value === 'string' ? node.value : undefined;
 }
 
-export type { ScalarNode };
-export { quoted };

@@ -12,6 +12,7 @@ import type { ServiceSpec } from '../model/spec.js';
 import { parseEnvFile } from './env-file.js';
 import { interpolate, interpolateTree, type Lookup } from './interpolate.js';
 import { mergeComposeFiles } from './merge.js';
+import { resolveExtends, type ExtendsContext } from './extends.js';
 import { childField, ComposeProblems, ComposeReader, type At } from './node-reader.js';
 import { convertService } from './convert-service.js';
 import { convertTopVolumes, type ComposeVolume } from './convert-volumes.js';
@@ -118,7 +119,7 @@ export function loadComposeProject(opts: LoadComposeOptions): ComposeProject {
   for (const [k, v] of Object.entries(processEnv)) if (v !== undefined) env.set(k, v);
   const lookup: Lookup = (name) => env.get(name);
 
-  const trees: { file: string; root: ComposeNode }[] = [];
+  const trees: { file: string; abs: string; root: ComposeNode }[] = [];
   for (const abs of files) {
     let text: string;
     try {
@@ -129,30 +130,35 @@ export function loadComposeProject(opts: LoadComposeOptions): ComposeProject {
     }
     const parsed = parseComposeText(text, display(abs));
     for (const p of parsed.problems) problems.errors.push(p);
-    if (parsed.root) trees.push({ file: display(abs), root: parsed.root });
+    if (parsed.root) trees.push({ file: display(abs), abs, root: parsed.root });
   }
   if (problems.errors.length > 0) throw new ComposeError(problems.errors, problems.warnings);
 
   const name = projectName(r, trees, env, projectDir);
   if (!env.has('COMPOSE_PROJECT_NAME')) env.set('COMPOSE_PROJECT_NAME', name);
   const warned = new Set<string>();
-  for (const t of trees) interpolateTree(t.root, '', lookup, problems, warned);
+  const folderOf = new Map<string, string>();
+  const extendsCtx: ExtendsContext = { lookup, readText, display, folderOf, files: new Map() };
+  for (const t of trees) {
+    interpolateTree(t.root, '', lookup, problems, warned);
+    resolveExtends(r, t.root, t.abs, extendsCtx);
+  }
 
   let merged: ComposeNode | undefined;
   for (const t of trees) {
     if (!checkTopLevel(r, t.root)) continue;
     merged = merged === undefined ? t.root : mergeComposeFiles(merged, t.root);
   }
-  if (problems.errors.length > 0 || merged === undefined || merged.kind !== 'map') {
+  if (merged === undefined || merged.kind !== 'map') {
     if (problems.errors.length === 0) problems.error({ file: display(files[0]!), line: 1, col: 1 }, '', 'the file is empty; a compose file needs services:');
-    throw new ComposeError(problems.errors, problems.warnings);
+    throw new ComposeError(sortProblems(problems.errors), sortProblems(problems.warnings));
   }
   const project = readProject(r, merged, name, {
     profiles: [...(opts.profiles ?? []), ...splitList(env.get('COMPOSE_PROFILES'))],
     targets: opts.services ?? [],
     lookup,
     readText,
-    baseDir: () => projectDir,
+    baseDir: (source) => folderOf.get(source.file) ?? projectDir,
   });
   if (problems.errors.length > 0) throw new ComposeError(sortProblems(problems.errors), sortProblems(problems.warnings));
   return { name, files, ...project, warnings: sortProblems(problems.warnings) };
@@ -264,7 +270,9 @@ function readProject(r: ComposeReader, root: MapNode, name: string, ctx: Project
   const entries = servicesMap.entries
     .filter((e) => !e.key.startsWith('x-'))
     .map((e) => readServiceEntry(r, e.key, { node: e.value, field: childField('services', e.key) }, e.keySource));
-  const ordered = orderServices(r, entries, ctx.profiles, ctx.targets, servicesAt);
+  // an unknown SERVICE argument is reported at the `services:` key
+  const servicesKey = entryOf(root, 'services')?.keySource ?? servicesAt.node.source;
+  const ordered = orderServices(r, entries, ctx.profiles, ctx.targets, { node: { ...servicesMap, source: servicesKey }, field: 'services' });
   const chosen = new Set(ordered.map((s) => s.key));
   const volumeMap = new Map(volumes.map((v) => [v.key, v]));
   const services = ordered.flatMap((s) => {
@@ -273,9 +281,10 @@ function readProject(r: ComposeReader, root: MapNode, name: string, ctx: Project
       storage: { volumes: volumeMap, baseDir: ctx.baseDir },
       env: { lookup: ctx.lookup, readText: ctx.readText, baseDir: ctx.baseDir },
     });
-    if (!converted) return [];
+    // a service without an image has its error already; the spec check would only repeat it
+    if (!converted || converted.draft.keys.image === undefined) return [];
     const spec = checkDraft(r, converted.draft);
-    if (!spec) return [];
+    if (!spec || !converted.ok) return [];
     if (converted.secretEnv.length > 0) spec.secret_env = [...converted.secretEnv];
     const dependsOn = s.dependsOn.map((d) => d.key).filter((k) => chosen.has(k));
     return [{ key: s.key, spec, dependsOn: [...new Set(dependsOn)], source: s.source }];

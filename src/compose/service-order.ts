@@ -1,6 +1,7 @@
 // Which services of a project are deployed and in what order: profiles
 // (https://docs.docker.com/reference/compose-file/profiles/), the SERVICE arguments with what they
 // depend on, and depends_on order (a dependency before its dependents, ties in file order).
+import { closest } from '../model/did-you-mean.js';
 import { childField, type At, type ComposeReader } from './node-reader.js';
 import type { ComposeSource, MapNode } from './tree.js';
 
@@ -79,7 +80,10 @@ export function orderServices(r: ComposeReader, all: ServiceEntry[], profiles: r
   const byKey = new Map(all.map((s) => [s.key, s]));
   const unknown = targets.filter((t) => !byKey.has(t));
   if (unknown.length > 0) {
-    r.error(servicesAt, `no service ${unknown.map((u) => JSON.stringify(u)).join(', ')} in this project; its services are ${all.map((s) => s.key).join(', ') || '(none)'}`);
+    const keys = all.map((s) => s.key);
+    const meant = unknown.length === 1 ? closest(unknown[0]!, keys) : undefined;
+    const hint = meant !== undefined ? `; did you mean "${meant}"?` : `; its services are ${keys.join(', ') || '(none)'}`;
+    r.error(servicesAt, `no service ${unknown.map((u) => JSON.stringify(u)).join(', ')} in this project${hint}`);
     return [];
   }
   const active = new Set(profiles);

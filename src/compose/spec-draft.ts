@@ -5,8 +5,8 @@
 // file does, and each problem lands on the compose line that caused it.
 import type { At } from './node-reader.js';
 
-/** Values a spec file holds. */
-export type SpecValue = string | number | boolean | SpecValue[] | { [key: string]: SpecValue };
+/** Values a spec file holds: scalars, lists and mappings of them (plain objects). */
+export type SpecValue = string | number | boolean | readonly SpecValue[] | object;
 
 export class SpecDraft {
   /** Spec-file keys, in the order they are set. */

@@ -14,12 +14,12 @@ export function checkDraft(r: ComposeReader, draft: SpecDraft): ServiceSpec | un
   const { spec, errors } = parseSpec(text, '(converted)');
   for (const e of errors) {
     const at = draft.origin(e.field);
-    r.error(at, `${e.field === '' ? '' : `${specKey(e.field)}: `}${e.message}`);
+    r.error(at, e.field === '' ? e.message : `${e.message} (dockplan's ${specKey(e.field)})`);
   }
   return errors.length === 0 ? spec : undefined;
 }
 
-/** The spec key a problem is about, as the README's table names it (`resources.memory`). */
+/** The spec key a problem is about, without list indexes (`resources.memory`, `ports`). */
 function specKey(field: string): string {
-  return `spec ${field.replace(/\[\d+\]/g, '')}`;
+  return field.replace(/\[\d+\]/g, '');
 }

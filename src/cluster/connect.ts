@@ -1,6 +1,8 @@
 // One dockerode handle per machine, built from the machine's host string.
 import { Agent } from 'node:https';
 import Docker from 'dockerode';
+import { parseDestination } from './ssh/ssh-config.js';
+import { SshTransport } from './ssh/ssh-transport.js';
 import { TlsSettingsError, environmentWantsTls, loadTlsMaterial, resolveMachineTls, type MachineTlsSetting } from './tls.js';
 
 export const DEFAULT_LOCAL_HOST = 'unix:///var/run/docker.sock';
@@ -93,19 +95,29 @@ export function connectEngine(host: string, env: NodeJS.ProcessEnv = process.env
       const agent = new Agent({ ...material, rejectUnauthorized: tlsSettings.verify, keepAlive: true });
       return new Docker({ ...base, host: address.host, port: address.port, protocol: 'https', ...material, agent } as Docker.DockerOptions);
     }
-    case 'ssh':
-      return new Docker({
-        ...base,
-        host: address.host,
-        port: address.port,
-        protocol: 'ssh',
-        username: address.username ?? env.USER ?? 'root',
-        sshOptions: {
-          agent: env.SSH_AUTH_SOCK,
-          readyTimeout: 5_000,
-        },
-      } as Docker.DockerOptions);
+    case 'ssh': {
+      // One held ssh connection per machine, each request an exec channel of `docker system
+      // dial-stdio` on it (src/cluster/ssh/ssh-transport.ts); docker-modem's own ssh mode would log in
+      // again for every request. The http host and port below only fill the Host header.
+      // User and port only when the host string gives them: ~/.ssh/config fills in the rest.
+      const transport = new SshTransport(parseDestination(host.trim(), 'host'), host, { env });
+      const docker = new Docker({ ...base, host: address.host, port: address.port, protocol: 'http', agent: transport.agent } as Docker.DockerOptions);
+      heldTransports.set(docker, transport);
+      return docker;
+    }
   }
+}
+
+/** The ssh transports of the handles connectEngine made, for closeEngine. */
+const heldTransports = new WeakMap<Docker, SshTransport>();
+
+/**
+ * Closes what a handle holds open: an ssh:// machine's one ssh connection (resolving once its TCP
+ * connection is closed); for other handles a no-op. An ssh handle fails every later request with
+ * "the ssh connection ... was closed".
+ */
+export async function closeEngine(docker: Docker): Promise<void> {
+  await heldTransports.get(docker)?.close();
 }
 
 /**

@@ -5,7 +5,7 @@ import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
 import type { Client, CreateContainerRequest, ImageInfo, LogRecord, LogStreamOptions, MachineInfo, WatchReason } from '../execute/client.js';
 import { LogStreamDecoder } from './log-frames.js';
 import { loadClusterConfig, type ClusterConfig } from './cluster-config.js';
-import { connectEngine, engineRequest } from './connect.js';
+import { closeEngine, connectEngine, engineRequest } from './connect.js';
 import { MountSpecError, containerCreateOptions, type ContainerCreateOptions } from './container-config.js';
 import { containerFromInspect, containerFromListing, demuxLogs, namedVolumes, type InspectedContainer, type ListedContainer } from './container-state.js';
 import { EngineIdentityChecks, isIdentityMarker, sharedEngineReason, type IdentityCandidate } from './engine-identity.js';
@@ -535,9 +535,10 @@ export class DockerClient implements Client {
   }
 
   async close(): Promise<void> {
-    // Handles hold no connections of their own (unix/tcp use Node's agent, whose idle sockets do
-    // not keep the process alive; ssh opens one connection per request and closes it).
+    // unix/tcp handles use Node's agents, whose idle sockets do not keep the process alive; an ssh
+    // machine holds one ssh connection, closed here.
     this.closed = true;
+    await Promise.all(this.machines.map((m) => (m.docker ? closeEngine(m.docker) : undefined)));
   }
 
   // ---- internals -----------------------------------------------------------------------------

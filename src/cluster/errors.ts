@@ -1,4 +1,5 @@
 // Errors from the engines, as values a person can act on: "verb noun on machine: cause".
+import { SshError } from './ssh/ssh-errors.js';
 import { isTlsFailure, tlsFailure } from './tls.js';
 
 export interface EngineErrorDetails {
@@ -113,7 +114,7 @@ const TRANSPORT_CODES = new Set([
 
 /** True when the error says the engine could not be reached at all (vs. the engine saying no). */
 export function isTransportError(err: unknown): boolean {
-  if (err instanceof TimeoutError || isTlsFailure(err)) return true;
+  if (err instanceof TimeoutError || isTlsFailure(err) || err instanceof SshError) return true;
   const e = err as DockerodeError | undefined;
   if (e?.statusCode !== undefined) return false;
   if (e?.code && TRANSPORT_CODES.has(e.code)) return true;
@@ -125,7 +126,7 @@ export function isTransportError(err: unknown): boolean {
  * ("No such image: local/nope:1"), or what went wrong with the connection to `host`.
  */
 export function describeEngineError(err: unknown, host: string): string {
-  if (err instanceof TimeoutError) return err.message;
+  if (err instanceof TimeoutError || err instanceof SshError) return err.message;
   const tls = tlsFailure(err, host);
   if (tls !== undefined) return tls;
   const e = (err ?? {}) as DockerodeError;

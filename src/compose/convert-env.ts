@@ -18,6 +18,8 @@ export interface EnvContext {
   readText: ReadText;
   /** The folder a relative env_file path is relative to. */
   baseDir: (source: ComposeSource) => string;
+  /** How a file is named in problems. */
+  display: (abs: string) => string;
 }
 
 export interface ServiceEnv {
@@ -51,10 +53,10 @@ export function convertEnvironment(r: ComposeReader, envFileAt: At | undefined, 
     }
     const parsed = parseEnvFile(text, ctx.lookup);
     for (const p of parsed.problems) {
-      r.problems.error({ file: path, line: p.line, col: p.col }, '', p.message);
+      r.problems.error({ file: ctx.display(path), line: p.line, col: p.col }, '', p.message);
       ok = false;
     }
-    for (const u of parsed.unset) r.problems.warn({ file: path, line: u.line, col: 1 }, '', `the variable ${u.name} is not set; it reads as an empty string`);
+    for (const u of parsed.unset) r.problems.warn({ file: ctx.display(path), line: u.line, col: 1 }, '', `the variable ${u.name} is not set; it reads as an empty string`);
     for (const e of parsed.entries) {
       set(e.key, e.value, file.at);
       if (!out.secret.includes(e.key)) out.secret.push(e.key);

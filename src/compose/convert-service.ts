@@ -127,6 +127,8 @@ function readImage(r: ComposeReader, f: Map<string, At>, service: At, draft: Spe
   const imageAt = f.get('image');
   const buildAt = f.get('build');
   if (!imageAt) {
+    // an extends left in place could not be resolved: its error says why
+    if (f.has('extends')) return;
     if (buildAt) r.error(buildAt, 'build is not supported: dockplan deploys images from a registry; build and push the image, then set image:');
     else r.error(service, 'missing image: every service needs one, e.g. image: nginx:1.27');
     return;

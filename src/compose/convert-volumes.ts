@@ -151,6 +151,11 @@ export function convertServiceVolumes(r: ComposeReader, at: At | undefined, tmpf
     return `${prefix}-${n}`;
   };
   for (const { m, at: mAt } of mounts) {
+    if (!m.target.startsWith('/')) {
+      r.error(mAt, `expected an absolute container path (starting with /), got ${JSON.stringify(m.target)}`);
+      ok = false;
+      continue;
+    }
     let volume: FileVolume;
     if (m.type === 'volume') {
       const top = ctx.volumes.get(m.source!);

@@ -21,6 +21,8 @@ export interface ExtendsContext {
   folderOf: Map<string, string>;
   /** Files read so far by absolute path (the -f files are put here as they are read). */
   files: Map<string, LoadedFile>;
+  /** Services (`FILE#KEY`) in an extends cycle already reported. */
+  looped: Set<string>;
 }
 
 /** A compose file as extends sees it. */
@@ -59,8 +61,10 @@ function resolveService(r: ComposeReader, abs: string, key: string, stack: strin
   const id = `${baseAbs}#${target.service}`;
   const here = `${abs}#${key}`;
   if ([...stack, here].includes(id)) {
-    const names = [...stack, here, id].map((s) => s.split('#')[1]);
-    r.error(at, `extends makes a cycle: ${names.join(' -> ')}`);
+    const loop = [...stack, here].slice([...stack, here].indexOf(id));
+    // each service of the loop would find it again: report it once
+    if (!loop.some((s) => ctx.looped.has(s))) r.error(at, `extends makes a cycle: ${[...loop, id].map((s) => s.split('#')[1]).join(' -> ')}`);
+    for (const s of loop) ctx.looped.add(s);
     return undefined;
   }
   const baseFile = load(r, baseAbs, ctx);

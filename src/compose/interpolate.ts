@@ -86,6 +86,7 @@ function braced(text: string, start: number, lookup: Lookup, unset: string[]): P
     if (value === undefined) unset.push(name);
     return { value: value ?? '', end: i };
   }
+  if (i >= text.length) return { error: `"\${${name}" is never closed with "}"` };
   const op = /^(:-|-|:\?|\?|:\+|\+)/.exec(text.slice(i))?.[0];
   if (op === undefined) {
     return { error: `invalid interpolation at "\${${name}${text.slice(i, i + 3)}": after the name comes }, :-, -, :?, ?, :+ or +` };

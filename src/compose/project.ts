@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseDocument, isMap, isScalar } from 'yaml';
+import { closest } from '../model/did-you-mean.js';
 import { fileProblem } from '../model/file-problem.js';
 import { formatSpecError } from '../model/yaml-errors.js';
 import type { ServiceSpec } from '../model/spec.js';
@@ -138,7 +139,7 @@ export function loadComposeProject(opts: LoadComposeOptions): ComposeProject {
   if (!env.has('COMPOSE_PROJECT_NAME')) env.set('COMPOSE_PROJECT_NAME', name);
   const warned = new Set<string>();
   const folderOf = new Map<string, string>();
-  const extendsCtx: ExtendsContext = { lookup, readText, display, folderOf, files: new Map() };
+  const extendsCtx: ExtendsContext = { lookup, readText, display, folderOf, files: new Map(), looped: new Set() };
   for (const t of trees) {
     interpolateTree(t.root, '', lookup, problems, warned);
     resolveExtends(r, t.root, t.abs, extendsCtx);
@@ -154,6 +155,7 @@ export function loadComposeProject(opts: LoadComposeOptions): ComposeProject {
     throw new ComposeError(sortProblems(problems.errors), sortProblems(problems.warnings));
   }
   const project = readProject(r, merged, name, {
+    display,
     profiles: [...(opts.profiles ?? []), ...splitList(env.get('COMPOSE_PROFILES'))],
     targets: opts.services ?? [],
     lookup,
@@ -248,6 +250,7 @@ function checkTopLevel(r: ComposeReader, root: ComposeNode): boolean {
 }
 
 interface ProjectContext {
+  display: (abs: string) => string;
   profiles: string[];
   targets: string[];
   lookup: Lookup;
@@ -263,8 +266,14 @@ function readProject(r: ComposeReader, root: MapNode, name: string, ctx: Project
   warnTopLevel(r, root);
   const volumesAt = get('volumes');
   const volumes = volumesAt && !(volumesAt.node.kind === 'scalar' && volumesAt.node.value === null) ? convertTopVolumes(r, volumesAt, name) : [];
-  const servicesAt = get('services') ?? { node: root, field: 'services' };
-  if (!get('services')) r.error({ node: root, field: '' }, 'missing services: a compose file for dockplan needs at least one service');
+  const servicesAt = get('services');
+  if (!servicesAt) {
+    // a misspelt services: has its did-you-mean already
+    if (!root.entries.some((e) => closest(e.key, ['services']) !== undefined)) {
+      r.error({ node: root, field: '' }, 'missing services: a compose file for dockplan needs at least one service');
+    }
+    return { services: [], volumes };
+  }
   const servicesMap = r.map(servicesAt, 'a mapping of service names to their settings');
   if (!servicesMap) return { services: [], volumes };
   const entries = servicesMap.entries
@@ -279,7 +288,7 @@ function readProject(r: ComposeReader, root: MapNode, name: string, ctx: Project
     const converted = convertService(r, s.key, s.at, {
       project: name,
       storage: { volumes: volumeMap, baseDir: ctx.baseDir },
-      env: { lookup: ctx.lookup, readText: ctx.readText, baseDir: ctx.baseDir },
+      env: { lookup: ctx.lookup, readText: ctx.readText, baseDir: ctx.baseDir, display: ctx.display },
     });
     // a service without an image has its error already; the spec check would only repeat it
     if (!converted || converted.draft.keys.image === undefined) return [];

@@ -24,6 +24,8 @@ import type { Draft, QuickField, Screen } from './state/app-state.js';
 import { selectedContainer, serviceById } from './state/reducer.js';
 import type { Store } from './state/store.js';
 import { inspectLines } from './inspect-lines.js';
+import { ServiceLogs } from '../execute/log-follow.js';
+import { LOG_PANE_TAIL, paneLinesOf, type LogPaneLine, type LogPaneScope } from './state/logs-view.js';
 import { fileProblem } from '../model/file-problem.js';
 
 export interface ControllerOptions {
@@ -35,7 +37,6 @@ export interface ControllerOptions {
   specsDir?: string;
   /** The deploy lock and the history runs go through (the composition root makes them). */
   deps?: Omit<ApplyDeps, 'client'>;
-  logPollMs?: number;
 }
 
 /** A key's meaning at an approval: the engine's decision depends on what is asked. */
@@ -61,7 +62,8 @@ export class Controller {
   /** Ctrl-C pressed after apply but before the engine handed back its controls. */
   private interruptsBeforeStart = 0;
   private stopWatching?: () => void;
-  private logTimer?: ReturnType<typeof setInterval>;
+  /** Stops the logs pane's stream. */
+  private stopLogs?: () => void;
   private loading?: Promise<void>;
   private quitAfterRun?: number;
   private disposed = false;
@@ -457,25 +459,49 @@ export class Controller {
 
   // ---- containers: logs and inspect ------------------------------------------------------
 
-  openLogs(follow = true): void {
+  /**
+   * Opens (or opens again) the logs pane of the service on screen: `scope` 'container' reads the
+   * selected container, 'service' every container of the service merged by time; by default the
+   * pane's scope as it is, else the container. Following streams new lines as they come (the
+   * engine's ServiceLogs: new containers and machines down and back included); otherwise the last
+   * lines are read once.
+   */
+  openLogs(follow = true, scope?: LogPaneScope['kind']): void {
+    const screen = this.state.screen;
+    const service = screen.kind === 'service' ? serviceById(this.state, screen.serviceId) : undefined;
     const c = selectedContainer(this.state);
-    if (!c) return;
+    const kind = scope ?? this.state.logs?.scope.kind ?? 'container';
+    if (!service || (kind === 'container' && !c)) return;
     this.closeLogs();
     const opened = ++this.logsOpened;
-    const load = async () => {
-      const text = await this.client.containerLogs(c.machineId, c.id, 200).catch((err) => `(logs unavailable: ${messageOf(err)})`);
-      if (opened !== this.logsOpened || !this.state.logs) return;
-      this.dispatch({ type: 'logs', logs: { ...this.state.logs, text } });
+    this.dispatch({
+      type: 'logs',
+      logs: {
+        scope: kind === 'service' || !c
+          ? { kind: 'service', serviceId: service.id, serviceName: service.name }
+          : { kind: 'container', serviceId: service.id, machineId: c.machineId, containerId: c.id, containerName: c.name },
+        follow, lines: [],
+      },
+    });
+    const controller = new AbortController();
+    this.stopLogs = () => controller.abort();
+    const add = (lines: LogPaneLine[]) => {
+      if (opened === this.logsOpened) this.dispatch({ type: 'logs-lines', lines });
     };
-    this.dispatch({ type: 'logs', logs: { machineId: c.machineId, containerId: c.id, containerName: c.name, text: '', follow } });
-    void load();
-    if (follow) this.logTimer = setInterval(() => void load(), this.options.logPollMs ?? 1000);
+    void (async () => {
+      try {
+        const logs = await ServiceLogs.open(this.client, { service: service.name, follow, tail: LOG_PANE_TAIL, ...(kind === 'container' && c ? { containerId: c.id } : {}) });
+        if (opened === this.logsOpened) await logs.run((entries) => add(paneLinesOf(entries)), controller.signal);
+      } catch (err) {
+        add([{ kind: 'notice', text: `logs unavailable: ${messageOf(err)}` }]);
+      }
+    })();
   }
 
   closeLogs(): void {
     this.logsOpened++;
-    if (this.logTimer) clearInterval(this.logTimer);
-    this.logTimer = undefined;
+    this.stopLogs?.();
+    this.stopLogs = undefined;
     if (this.state.logs) this.dispatch({ type: 'logs' });
   }
 

@@ -16,7 +16,8 @@ export function runIntent(intent: Intent, controller: Controller): void {
     case 'page-down': {
       const delta = intent === 'up' ? -1 : intent === 'down' ? 1 : intent === 'page-up' ? -page : page;
       store.dispatch({ type: 'cursor', list, delta });
-      if (state.logs) controller.openLogs(state.logs.follow);
+      // One container's logs follow the cursor; the whole service's stay.
+      if (state.logs?.scope.kind === 'container') controller.openLogs(state.logs.follow);
       return;
     }
     case 'open': {
@@ -48,6 +49,9 @@ export function runIntent(intent: Intent, controller: Controller): void {
       return;
     case 'follow':
       if (state.logs) controller.openLogs(!state.logs.follow);
+      return;
+    case 'logs-scope':
+      controller.openLogs(state.logs?.follow ?? true, state.logs?.scope.kind === 'service' ? 'container' : 'service');
       return;
     case 'inspect':
       if (state.inspect) store.dispatch({ type: 'inspect' });

@@ -33,7 +33,7 @@ export function keyName(input: string, key: Key): KeyName {
 
 export type Intent =
   | 'up' | 'down' | 'page-up' | 'page-down' | 'open' | 'back' | 'quit' | 'help' | 'filter' | 'refresh'
-  | 'new-service' | 'logs' | 'inspect' | 'follow' | 'edit' | 'edit-image' | 'edit-replicas' | 'edit-env' | 'edit-placement'
+  | 'new-service' | 'logs' | 'logs-scope' | 'inspect' | 'follow' | 'edit' | 'edit-image' | 'edit-replicas' | 'edit-env' | 'edit-placement'
   | 'apply' | 'ignore-down' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here'
   | 'promote' | 'roll-back' | 'resume' | 'abort' | 'history' | 'plan-rollback' | 'canary';
 
@@ -78,6 +78,7 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     ...move,
     { keys: ['l'], label: 'l', intent: 'logs', short: 'logs', help: 'logs of the selected container (tail, following)', footer: true },
     { keys: ['f'], label: 'f', intent: 'follow', help: 'pause/resume following the logs' },
+    { keys: ['m'], label: 'm', intent: 'logs-scope', help: 'logs of the whole service, every container merged by time (m again: the selected container only)' },
     { keys: ['i'], label: 'i', intent: 'inspect', short: 'inspect', help: 'inspect the selected container', footer: true },
     { keys: ['h'], label: 'h', intent: 'history', short: 'history', help: 'deploy history of this service (a rollback is planned from there)', footer: true },
     { keys: ['t'], label: 't', intent: 'edit-image', short: 'image', help: 'change the image or tag', mutating: true, footer: true },

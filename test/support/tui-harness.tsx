@@ -41,8 +41,6 @@ export interface RenderTuiOptions {
   /** The view's size; 100 x 40 by default (ink-testing-library's stdout is 100 columns wide). */
   columns?: number;
   rows?: number;
-  /** How often followed logs are re-read; 250 ms by default here. */
-  logPollMs?: number;
   /** Another client than the test cluster's (the in-memory one, for screens that need no engine). */
   client?: Client;
   /** The deploy lock and the history the view's runs go through (none by default). */
@@ -110,7 +108,6 @@ export async function renderTui(opts: RenderTuiOptions = {}): Promise<Tui> {
     },
     editor: opts.editor,
     specsDir: opts.specsDir,
-    logPollMs: opts.logPollMs ?? 250,
     ...(opts.deps ? { deps: opts.deps } : {}),
   });
   instance = render(<App controller={controller} />);

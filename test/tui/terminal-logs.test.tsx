@@ -56,12 +56,13 @@ describe('container logs with control characters on the service screen', { skip 
     const shownAs = (record: string) =>
       record.startsWith('tick ') ? record : record.startsWith('c1\t') ? cut : record.startsWith('progress') ? NOISY_LINES.progress : record.includes('red') ? NOISY_LINES.escapes : NOISY_LINES.controls;
     for (let read = 0; read < 3; read++) {
-      const seen = tui.store.getState().logs?.text;
-      await tui.waitFor(() => tui!.store.getState().logs?.text !== seen, 10_000);
-      const records = (tui.store.getState().logs?.text ?? '').trimEnd().split('\n');
-      const newest = shownAs(records[records.length - 1]!);
-      // The line above the footer is the newest record once the frame shows the new text.
-      await tui.waitFor((f) => f.split('\n').at(-2) === newest);
+      const seen = tui.store.getState().logs?.lines.at(-1);
+      await tui.waitFor(() => tui!.store.getState().logs?.lines.at(-1) !== seen, 10_000);
+      // The line above the footer is the newest record once the frame has caught up with the stream.
+      await tui.waitFor((f) => {
+        const newest = tui!.store.getState().logs?.lines.at(-1);
+        return newest?.kind === 'record' && f.split('\n').at(-2) === shownAs(newest.text);
+      });
       assertSafeFrame(tui, name);
     }
   });

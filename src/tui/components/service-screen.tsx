@@ -3,12 +3,13 @@ import { Box, Text } from 'ink';
 import { specToYaml } from '../../model/spec-yaml.js';
 import { currentSpecOf } from '../../plan/current-spec.js';
 import { maskSecrets } from '../../plan/spec-diff.js';
-import { displayFit, displayLines, fitWidth } from '../../terminal/text.js';
+import { displayFit } from '../../terminal/text.js';
 import type { AppState } from '../state/app-state.js';
 import { containersInOrder, machineNames, serviceById } from '../state/reducer.js';
 import { theme } from '../theme.js';
 import { replicaText, summarizeService } from '../../plan/service-summary.js';
 import { listWindow } from './list-window.js';
+import { LogsPane } from './logs-pane.js';
 
 const col = (text: string, width: number) => (text.length > width ? `${text.slice(0, width - 1)}…` : text.padEnd(width));
 
@@ -53,10 +54,7 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
       {containers.length > end - start ? <Text color={theme.dim}>  {start + 1}-{end} of {containers.length}</Text> : null}
       <Text> </Text>
       {state.logs ? (
-        <Box flexDirection="column">
-          <Text bold>LOGS {state.logs.containerName} <Text color={theme.dim}>({state.logs.follow ? 'following; f pauses' : 'paused; f follows'} · l closes)</Text></Text>
-          {tail(state.logs.text, paneHeight).map((line, i) => <Text key={i} wrap="truncate">{fitWidth(line, columns) || ' '}</Text>)}
-        </Box>
+        <LogsPane view={state.logs} rows={paneHeight} columns={columns} />
       ) : state.inspect ? (
         <Box flexDirection="column">
           <Text bold>INSPECT {state.inspect.containerName} <Text color={theme.dim}>(i closes)</Text></Text>
@@ -70,10 +68,4 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
       ) : null}
     </Box>
   );
-}
-
-/** The last `lines` records of a container's output, each as one display line (not yet cut to the width). */
-function tail(text: string, lines: number): string[] {
-  if (!text.trim()) return ['(no output yet)'];
-  return displayLines(text, lines);
 }

@@ -7,6 +7,7 @@ import type { NameResolver } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
 import type { ServiceLock } from '../../execute/lock.js';
 import type { HistoryView } from './history-view.js';
+import type { LogView } from './logs-view.js';
 
 export interface ClusterView {
   status: 'loading' | 'ready' | 'error';
@@ -96,13 +97,7 @@ export interface ExecutionView {
   outcome?: { outcome: Outcome; completed: number; failure?: FailureDetail & { opId?: string }; reason?: string; restored?: MachineRestore[] };
 }
 
-export interface LogView {
-  machineId: string;
-  containerId: string;
-  containerName: string;
-  text: string;
-  follow: boolean;
-}
+export type { LogView } from './logs-view.js';
 
 export interface InspectView {
   containerName: string;

@@ -9,6 +9,7 @@ import type { Plan } from '../../plan/plan.js';
 import { planLines } from '../plan-lines.js';
 import type { AppState, AutoApprove, Draft, InspectView, LogView, Modal, Screen } from './app-state.js';
 import { historyOnScreen, type HistoryView } from './history-view.js';
+import { withLogLines, type LogPaneLine } from './logs-view.js';
 import { applyExecutionEvent, finishExecution, startExecution } from './execution-view.js';
 
 export type Action =
@@ -29,6 +30,8 @@ export type Action =
   | { type: 'execution-stopping' }
   | { type: 'execution-finished'; result: ExecutionResult }
   | { type: 'logs'; logs?: LogView }
+  /** New lines for the open logs pane (ignored when it is closed). */
+  | { type: 'logs-lines'; lines: LogPaneLine[] }
   | { type: 'inspect'; inspect?: InspectView }
   | { type: 'notice'; text?: string }
   | { type: 'running-spec'; serviceId: string; spec: ServiceSpec }
@@ -78,6 +81,8 @@ export function reducer(state: AppState, action: Action): AppState {
       return state.execution ? { ...state, execution: finishExecution(state.execution, action.result) } : state;
     case 'logs':
       return { ...state, logs: action.logs, inspect: action.logs ? undefined : state.inspect };
+    case 'logs-lines':
+      return state.logs ? { ...state, logs: withLogLines(state.logs, action.lines) } : state;
     case 'inspect':
       return { ...state, inspect: action.inspect, logs: action.inspect ? undefined : state.logs };
     case 'notice':

@@ -15,6 +15,7 @@ import { describeNode } from './tree.js';
 
 /** What converting a service needs from the project. */
 export interface ServiceContext {
+  /** What the service's name starts with: the project name, as a DNS label. */
   project: string;
   storage: StorageContext;
   env: EnvContext;
@@ -286,6 +287,7 @@ function readNetworks(r: ComposeReader, at: At | undefined): void {
   const names = at.node.kind === 'map' ? at.node.entries.map((e) => e.key) : (r.stringList(at, 'a list of network names') ?? []);
   const others = names.filter((n) => n !== 'default');
   if (others.length > 0) {
-    r.warn(at, `networks ${others.join(', ')} are not joined: containers join Docker's default bridge network of their machine, and reach other machines through published ports`);
+    const which = others.length === 1 ? `the network ${others[0]} is` : `the networks ${others.join(', ')} are`;
+    r.warn(at, `${which} not joined: containers join Docker's default bridge network of their machine, and reach other machines through published ports`);
   }
 }

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, relative, resolve } from 'node:path';
 import { parseDocument, isMap, isScalar } from 'yaml';
 import { closest } from '../model/did-you-mean.js';
+import { isDnsLabel } from '../model/dns-names.js';
 import { fileProblem } from '../model/file-problem.js';
 import { formatSpecError } from '../model/yaml-errors.js';
 import type { ServiceSpec } from '../model/spec.js';
@@ -135,7 +136,8 @@ export function loadComposeProject(opts: LoadComposeOptions): ComposeProject {
   }
   if (problems.errors.length > 0) throw new ComposeError(problems.errors, problems.warnings);
 
-  const name = projectName(r, trees, env, projectDir);
+  const project = projectName(r, trees, env, projectDir);
+  const name = project.name;
   if (!env.has('COMPOSE_PROJECT_NAME')) env.set('COMPOSE_PROJECT_NAME', name);
   const warned = new Set<string>();
   const folderOf = new Map<string, string>();
@@ -154,7 +156,8 @@ export function loadComposeProject(opts: LoadComposeOptions): ComposeProject {
     if (problems.errors.length === 0) problems.error({ file: display(files[0]!), line: 1, col: 1 }, '', 'the file is empty; a compose file needs services:');
     throw new ComposeError(sortProblems(problems.errors), sortProblems(problems.warnings));
   }
-  const project = readProject(r, merged, name, {
+  const read = readProject(r, merged, name, {
+    prefix: servicePrefix(r, project),
     display,
     profiles: [...(opts.profiles ?? []), ...splitList(env.get('COMPOSE_PROFILES'))],
     targets: opts.services ?? [],
@@ -163,7 +166,7 @@ export function loadComposeProject(opts: LoadComposeOptions): ComposeProject {
     baseDir: (source) => folderOf.get(source.file) ?? projectDir,
   });
   if (problems.errors.length > 0) throw new ComposeError(sortProblems(problems.errors), sortProblems(problems.warnings));
-  return { name, files, ...project, warnings: sortProblems(problems.warnings) };
+  return { name, files, ...read, warnings: sortProblems(problems.warnings) };
 }
 
 function splitList(s: string | undefined): string[] {
@@ -200,6 +203,7 @@ function readDotenv(dir: string, processEnv: Record<string, string | undefined>,
   }
   const parsed = parseEnvFile(text, (name) => processEnv[name]);
   for (const p of parsed.problems) problems.error({ file: display(path), line: p.line, col: p.col }, '', p.message);
+  for (const u of parsed.unset) problems.warn({ file: display(path), line: u.line, col: 1 }, '', `the variable ${u.name} is not set; it reads as an empty string`);
   const out: Record<string, string> = {};
   for (const e of parsed.entries) Object.defineProperty(out, e.key, { value: e.value, enumerable: true, writable: true, configurable: true });
   return out;
@@ -207,16 +211,23 @@ function readDotenv(dir: string, processEnv: Record<string, string | undefined>,
 
 const PROJECT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 
+/** The project name and where it was set (line 0 when it is not a line of a file). */
+interface ProjectName {
+  name: string;
+  source: ComposeSource;
+}
+
 /** The project name by compose's precedence; an invalid one is an error where it was set. */
-function projectName(r: ComposeReader, trees: { file: string; root: ComposeNode }[], env: Map<string, string>, projectDir: string): string {
+function projectName(r: ComposeReader, trees: { file: string; root: ComposeNode }[], env: Map<string, string>, projectDir: string): ProjectName {
   const fromEnv = env.get('COMPOSE_PROJECT_NAME');
   if (fromEnv !== undefined && fromEnv !== '') {
+    const source = { file: 'COMPOSE_PROJECT_NAME', line: 0, col: 0 };
     if (!PROJECT_NAME.test(fromEnv)) {
-      r.problems.error({ file: 'COMPOSE_PROJECT_NAME', line: 0, col: 0 }, '', `${JSON.stringify(fromEnv)} is not a project name: lowercase letters, digits, _ and -, starting with a letter or digit`);
+      r.problems.error(source, '', `${JSON.stringify(fromEnv)} is not a project name: lowercase letters, digits, _ and -, starting with a letter or digit`);
     }
-    return fromEnv;
+    return { name: fromEnv, source };
   }
-  let named: string | undefined;
+  let named: ProjectName | undefined;
   for (const t of trees) {
     const e = t.root.kind === 'map' ? entryOf(t.root, 'name') : undefined;
     if (!e || e.value.kind !== 'scalar' || e.value.value === null) continue;
@@ -227,12 +238,23 @@ function projectName(r: ComposeReader, trees: { file: string; root: ComposeNode 
       continue;
     }
     if (!PROJECT_NAME.test(i.value)) r.error(at, `${JSON.stringify(i.value)} is not a project name: lowercase letters, digits, _ and -, starting with a letter or digit`);
-    named = i.value;
+    named = { name: i.value, source: e.value.source };
   }
   if (named !== undefined) return named;
   // compose's normalisation of a folder name: lowercase, only a-z 0-9 _ -, not starting with _ or -
   const fromDir = basename(projectDir).toLowerCase().replace(/[^a-z0-9_-]+/g, '').replace(/^[_-]+/, '');
-  return fromDir === '' ? 'default' : fromDir;
+  return { name: fromDir === '' ? 'default' : fromDir, source: { file: projectDir, line: 0, col: 0 } };
+}
+
+/**
+ * What service names start with: the project name, or, when it holds a `_` (compose allows it, a
+ * DNS label does not), the same with `-`, said once where the name was set.
+ */
+function servicePrefix(r: ComposeReader, project: ProjectName): string {
+  if (isDnsLabel(project.name)) return project.name;
+  const prefix = project.name.replace(/_/g, '-');
+  r.problems.warn(project.source, project.source.line === 0 ? '' : 'name', `the project name ${JSON.stringify(project.name)} is not a DNS label, as dockplan service names must be: its services are named ${prefix}-<service>`);
+  return prefix;
 }
 
 /** Checks a file's top-level keys; false when it is not a mapping. */
@@ -250,6 +272,8 @@ function checkTopLevel(r: ComposeReader, root: ComposeNode): boolean {
 }
 
 interface ProjectContext {
+  /** What service names start with (the project name as a DNS label). */
+  prefix: string;
   display: (abs: string) => string;
   profiles: string[];
   targets: string[];
@@ -286,7 +310,7 @@ function readProject(r: ComposeReader, root: MapNode, name: string, ctx: Project
   const volumeMap = new Map(volumes.map((v) => [v.key, v]));
   const services = ordered.flatMap((s) => {
     const converted = convertService(r, s.key, s.at, {
-      project: name,
+      project: ctx.prefix,
       storage: { volumes: volumeMap, baseDir: ctx.baseDir },
       env: { lookup: ctx.lookup, readText: ctx.readText, baseDir: ctx.baseDir, display: ctx.display },
     });

@@ -264,7 +264,7 @@ test('unsupported keys: each one a warning at its line saying what happens inste
   ]);
   const text = warningsOf(p).join('\n');
   for (const phrase of [
-    'build is not run', 'networks front, back are not joined', 'container port 3000 is not published',
+    'build is not run', 'the networks front, back are not joined', 'container port 3000 is not published',
     'anonymous volume at /var/lib/app/tmp is not made', 'restart unless-stopped', 'service_completed_successfully is not waited for',
     'the constraint "node.role == manager" is not applied',
   ]) assert.ok(text.includes(phrase), `a warning says ${phrase}`);

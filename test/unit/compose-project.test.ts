@@ -42,6 +42,17 @@ test('project name: COMPOSE_PROJECT_NAME, then name:, then the folder; spec name
   ]);
 });
 
+test('project name: one with _ is deployed as a DNS label prefix, said once where it was set', () => {
+  const p = loadInline({ 'compose.yaml': yaml('name: my_shop', 'services:', '  web:', '    image: nginx:1.27', '    volumes: [data:/data]', '  db:', '    image: postgres:16', 'volumes:', '  data:') });
+  assert.equal(p.name, 'my_shop');
+  assert.deepEqual(p.services.map((s) => s.spec.name), ['my-shop-web', 'my-shop-db']);
+  // the volume keeps compose's name, so the data compose left is found
+  assert.deepEqual(specOf(p, 'web').volumes, [{ name: 'my_shop_data', type: 'volume' }]);
+  assert.deepEqual(warningsOf(p), ['compose.yaml:1:7: name: the project name "my_shop" is not a DNS label, as dockplan service names must be: its services are named my-shop-<service>']);
+  const fromEnv = loadInline({ 'compose.yaml': WEB }, { env: { COMPOSE_PROJECT_NAME: 'ci_7' } });
+  assert.deepEqual(warningsOf(fromEnv), ['COMPOSE_PROJECT_NAME: the project name "ci_7" is not a DNS label, as dockplan service names must be: its services are named ci-7-<service>']);
+});
+
 test('project name: a service key that is not a DNS label is deployed under one, with a warning', () => {
   const p = loadInline({ 'compose.yaml': yaml('services:', '  db_Primary:', '    image: postgres:16') });
   assert.equal(specOf(p, 'db_Primary').name, 'app-db-primary');
@@ -51,6 +62,7 @@ test('project name: a service key that is not a DNS label is deployed under one,
 test('.env: fills the gaps of the process environment, which wins; its errors point into it', () => {
   const files = { 'compose.yaml': service('environment:', '  - TAG=${TAG}', '  - ONLY=${ONLY}'), '.env': 'TAG=from-dotenv\nONLY=dotenv\n' };
   assert.deepEqual(specOf(loadInline(files, { env: { TAG: 'from-process' } }), 'web').env, { TAG: 'from-process', ONLY: 'dotenv' });
+  assert.deepEqual(warningsOf(loadInline({ ...files, '.env': 'TAG=${NOPE}\nONLY=1\n' })), ['.env:1:1: the variable NOPE is not set; it reads as an empty string']);
   assert.deepEqual(errorsOf(() => loadInline({ ...files, '.env': 'OK=1\nbad line\n' })), [
     '.env:2:1: expected KEY=VALUE, got "bad line"; a key is letters, digits, _ . and - (not starting with a digit)',
   ]);

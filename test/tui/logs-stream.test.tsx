@@ -23,6 +23,17 @@ async function cluster() {
   return { c, one: one!, two: two! };
 }
 
+/** Renders the view on `c`, opens web's service screen, runs `fn`, and closes the view whatever happens. */
+async function onWeb(c: MemoryCluster, rows: number, fn: (tui: Tui) => Promise<void>): Promise<void> {
+  const tui = await renderTui({ client: c, columns: 100, rows });
+  try {
+    await tui.selectService('web');
+    await fn(tui);
+  } finally {
+    await tui.cleanup();
+  }
+}
+
 /** The pane's lines: from the LOGS title to the footer. */
 function pane(tui: Tui): string[] {
   const lines = tui.lines();
@@ -33,9 +44,7 @@ function pane(tui: Tui): string[] {
 describe('the logs pane streams one container or the whole service merged', () => {
   it('l shows the selected container; m merges every container by time, prefixed; m again goes back to the container', async () => {
     const { c, one, two } = await cluster();
-    const tui = await renderTui({ client: c, columns: 100, rows: 30 });
-    try {
-      await tui.selectService('web');
+    await onWeb(c, 30, async (tui) => {
       const selected = tui.lines().find((l) => l.startsWith('> '))!;
       const [mine, other] = selected.includes(one.name) ? [one, two] : [two, one];
       await tui.press('l');
@@ -69,16 +78,12 @@ describe('the logs pane streams one container or the whole service merged', () =
       await tui.waitFor((f) => f.includes(selectedNow === one ? 'third from m1' : 'fourth from m2'));
       assert.ok(pane(tui).every((l) => !l.includes(' | ')), `the container's own lines have no prefix:\n${tui.frame()}`);
       assert.ok(!tui.frame().includes(selectedNow === one ? 'second from m2' : 'first from m1'), tui.frame());
-    } finally {
-      await tui.cleanup();
-    }
+    });
   });
 
   it('m with the logs closed opens the merged logs; f pauses and the pane says so; l m l in one burst leaves them closed', async () => {
     const { c } = await cluster();
-    const tui = await renderTui({ client: c, columns: 100, rows: 30 });
-    try {
-      await tui.selectService('web');
+    await onWeb(c, 30, async (tui) => {
       await tui.press('m');
       await tui.waitFor('LOGS web · every container, merged (following;');
       await tui.waitFor('fourth from m2');
@@ -90,20 +95,14 @@ describe('the logs pane streams one container or the whole service merged', () =
       await tui.press('lml');
       await tui.waitFor((f) => !f.includes('LOGS ') && f.includes('SPEC'));
       assert.equal(tui.store.getState().logs, undefined);
-    } finally {
-      await tui.cleanup();
-    }
+    });
   });
 
   it('the ? help lists m for the whole service\'s logs', async () => {
     const { c } = await cluster();
-    const tui = await renderTui({ client: c, columns: 100, rows: 40 });
-    try {
-      await tui.selectService('web');
+    await onWeb(c, 40, async (tui) => {
       await tui.press('?');
       await tui.waitFor(/m\s+logs of the whole service, every container merged by time/);
-    } finally {
-      await tui.cleanup();
-    }
+    });
   });
 });

@@ -88,9 +88,12 @@ export class ServiceLogs {
     this.reorder = new LogReorder(options.follow ? options.windowMs ?? DEFAULT_REORDER_WINDOW_MS : Infinity);
   }
 
-  /** Loads the cluster and finds the scope. Throws LogScopeError (see resolveLogScope), or the load's error. */
-  static async open(client: LogFollowClient, options: ServiceLogOptions): Promise<ServiceLogs> {
-    const state = await client.loadState();
+  /**
+   * Finds the scope in `known` (a state just loaded, as the view holds one), else in a fresh load
+   * of the cluster. Throws LogScopeError (see resolveLogScope), or the load's error.
+   */
+  static async open(client: LogFollowClient, options: ServiceLogOptions, known?: ClusterState): Promise<ServiceLogs> {
+    const state = known ?? await client.loadState();
     const scope = resolveLogScope(state, options);
     const logs = new ServiceLogs(client, options, state, scope.service);
     for (const c of scope.containers) logs.track(c, state);

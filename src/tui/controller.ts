@@ -490,7 +490,9 @@ export class Controller {
     };
     void (async () => {
       try {
-        const logs = await ServiceLogs.open(this.client, { service: service.name, follow, tail: LOG_PANE_TAIL, ...(kind === 'container' && c ? { containerId: c.id } : {}) });
+        const options = { service: service.name, follow, tail: LOG_PANE_TAIL, ...(kind === 'container' && c ? { containerId: c.id } : {}) };
+        // The state on screen has the containers: no second load of every machine per cursor move.
+        const logs = await ServiceLogs.open(this.client, options, this.state.cluster.state);
         if (opened === this.logsOpened) await logs.run((entries) => add(paneLinesOf(entries)), controller.signal);
       } catch (err) {
         add([{ kind: 'notice', text: `logs unavailable: ${messageOf(err)}` }]);

@@ -13,6 +13,7 @@ import type { RolloutOverrides } from '../plan/rollout.js';
 import { FileHistoryStore } from '../store/history-file.js';
 import { applyFileCommand } from './commands/apply-file.js';
 import { deployCommand, planCommand, rmCommand, scaleCommand, type DeployFlags } from './commands/deploy.js';
+import { deployProjectCommand, isComposeInput, planProjectCommand } from './commands/project.js';
 import { historyCommand } from './commands/history.js';
 import { lockReleaseCommand, lockStatusCommand } from './commands/lock.js';
 import { grepOption, logsCommand, machineOption, sinceOption, tailOption } from './commands/logs.js';
@@ -38,6 +39,13 @@ function openHistory(client: Client): FileHistoryStore {
 }
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
+
+const FILE_HELP = 'service spec or compose file (YAML); repeat -f to merge compose files; none: compose.yaml (or compose.yml, docker-compose.yaml, docker-compose.yml) here';
+
+/** `-f a -f b`: every file, in order. */
+function collectFiles(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
 
 /** A duration option (`2s`, `500ms`, `1m30s`) in ms. */
 function durationOption(value: string): number {
@@ -131,6 +139,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .description('Plan and execute deployments of containerised services across a cluster of Docker hosts.')
     .option('-c, --cluster <file>', 'cluster file (YAML); default $DOCKPLAN_CLUSTER, else the local Docker engine')
     .option('--readonly', 'interactive view only: every key that would change the cluster is off')
+    .option('--compose <file>', 'interactive view only: a compose project to plan (P: all its services, d: one of them); repeat to merge files', collectFiles, [])
     .showHelpAfterError('(run dockplan --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -153,20 +162,31 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('-t, --timestamps', 'show each line\'s time')
     .action((service, o) => withClient((ctx) => logsCommand(ctx.client, service, o)));
 
-  withRolloutFlags(program.command('plan').description('show what deploying a spec would change, without changing anything'))
-    .requiredOption('-f, --file <spec>', 'service spec file (YAML)')
+  withRolloutFlags(program.command('plan').description('show what deploying a spec (or a compose project) would change, without changing anything'))
+    .argument('[services...]', 'compose services to plan (with what they depend on); all by default')
+    .option('-f, --file <file>', FILE_HELP, collectFiles, [])
     .option('--recreate', 'replace every container even when up to date')
     .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
     .option('--json', 'the plan as JSON')
     .option('-o, --output <file>', 'also save the plan to this file (mode 0600: it holds the spec) for dockplan apply')
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
-    .action((o) => withClient(async (ctx) => (await planCommand(ctx, o.file, { ...deployFlags(o), detailedExitcode: o.detailedExitcode, output: o.output })).code));
+    .action((services: string[], o) => withClient(async (ctx) => {
+      const flags = { ...deployFlags(o), detailedExitcode: o.detailedExitcode, output: o.output };
+      if (await isComposeInput(o.file)) return planProjectCommand(ctx, o.file, services, flags);
+      if (services.length) throw new UserError(`plan: ${o.file[0]} is a service spec, not a compose file: it takes no service names (${services.join(' ')})`);
+      return (await planCommand(ctx, o.file[0], flags)).code;
+    }));
 
-  withRunFlags(program.command('deploy').description('plan, confirm, and execute a spec'))
-    .requiredOption('-f, --file <spec>', 'service spec file (YAML)')
+  withRunFlags(program.command('deploy').description('plan, confirm, and execute a spec (or a compose project)'))
+    .argument('[services...]', 'compose services to deploy (with what they depend on); all by default')
+    .option('-f, --file <file>', FILE_HELP, collectFiles, [])
     .option('--recreate', 'replace every container even when up to date')
     .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
-    .action((o) => withClient((ctx) => deployCommand(ctx, o.file, deployFlags(o))));
+    .action((services: string[], o) => withClient(async (ctx) => {
+      if (await isComposeInput(o.file)) return deployProjectCommand(ctx, o.file, services, deployFlags(o));
+      if (services.length) throw new UserError(`deploy: ${o.file[0]} is a service spec, not a compose file: it takes no service names (${services.join(' ')})`);
+      return deployCommand(ctx, o.file[0], deployFlags(o));
+    }));
 
   withRunFlags(program.command('scale').description('change the number of replicas of a replicated service'))
     .argument('<service>').argument('<replicas>')
@@ -202,8 +222,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .action((service, o) => withClient((ctx) => lockReleaseCommand(ctx, service, o)));
 
   program.action(async () => {
-    const o = program.opts<{ cluster?: string; readonly?: boolean }>();
-    exitCode = await runInteractive(o.cluster, o.readonly === true);
+    const o = program.opts<{ cluster?: string; readonly?: boolean; compose: string[] }>();
+    exitCode = await runInteractive(o.cluster, o.readonly === true, o.compose);
   });
 
   try {
@@ -219,7 +239,7 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-async function runInteractive(clusterFile: string | undefined, readonly: boolean): Promise<number> {
+async function runInteractive(clusterFile: string | undefined, readonly: boolean, projectFiles: string[]): Promise<number> {
   if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
     process.stderr.write(
       'dockplan: the interactive view needs a terminal.\n' +
@@ -233,7 +253,7 @@ async function runInteractive(clusterFile: string | undefined, readonly: boolean
   const client = await openClient(clusterFile);
   try {
     const { runTui } = await import('../tui/run-tui.js');
-    return await runTui(client, { readonly, deps: { history: openHistory(client), lock: new ClusterDeployLock(client) } });
+    return await runTui(client, { readonly, deps: { history: openHistory(client), lock: new ClusterDeployLock(client) }, ...(projectFiles.length ? { projectFiles } : {}) });
   } finally {
     await client.close();
   }

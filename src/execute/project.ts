@@ -3,6 +3,7 @@
 // plan goes through the one entry point (applyPlan: its lock, its stale check, its execution, its
 // history record), in the project's order; the first service that does not finish stops the run
 // there, and the services after it are not started.
+import { formatComposeProblem, type ComposeProject } from '../compose/project.js';
 import type { ServiceSpec } from '../model/spec.js';
 import { chainSections, projectVolumes, type ProjectPlan, type ProjectSection } from '../plan/project-plan.js';
 import { applyPlan, type ApplyDeps, type ApplyOptions } from './apply.js';
@@ -16,6 +17,15 @@ export interface ProjectInput {
   services: { key: string; spec: ServiceSpec; dependsOn: string[] }[];
   /** Shown with the plan (e.g. compose keys dockplan does not honour). */
   warnings?: string[];
+}
+
+/** The project a compose file describes, as the engine deploys it; its warnings as FILE:LINE:COL: field: message. */
+export function projectInputOf(compose: ComposeProject): ProjectInput {
+  return {
+    name: compose.name,
+    services: compose.services.map((s) => ({ key: s.key, spec: s.spec, dependsOn: s.dependsOn })),
+    warnings: compose.warnings.map(formatComposeProblem),
+  };
 }
 
 /** An event of a project run: a service's own event, naming the service (its key in the project). */

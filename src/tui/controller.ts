@@ -1,15 +1,17 @@
 // The interactive view's intents: every load, plan, edit and execution happens here, through the
 // engine; components only render the store and call these methods.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '../execute/client.js';
 import { Deployment } from '../execute/deployment.js';
 import { messageOf } from '../execute/errors.js';
 import { PlanError } from '../plan/plan-error.js';
-import type { Application, ApplyDeps } from '../execute/apply.js';
+import type { ApplyDeps } from '../execute/apply.js';
+import type { ExecutionControl } from '../execute/execution.js';
+import { applyProject, planProject, projectInputOf, type ProjectEvent } from '../execute/project.js';
+import { ComposeError, loadComposeProject, type ComposeProject } from '../compose/project.js';
 import type { ApprovalDecision, ApprovalRequest, ExecutionResult } from '../execute/events.js';
 import type { ContainerState } from '../model/cluster.js';
 import { findService } from '../model/cluster.js';
@@ -27,6 +29,7 @@ import { inspectLines } from './inspect-lines.js';
 import { ServiceLogs } from '../execute/log-follow.js';
 import { LOG_PANE_TAIL, paneLinesOf, type LogPaneLine, type LogPaneScope } from './state/logs-view.js';
 import { fileProblem } from '../model/file-problem.js';
+import { cacheDir } from '../store/xdg.js';
 
 export interface ControllerOptions {
   /** Runs fn with the terminal handed over (the editor owns it meanwhile), then restores the view. */
@@ -35,6 +38,8 @@ export interface ControllerOptions {
   exit: (code: number) => void;
   editor?: string;
   specsDir?: string;
+  /** The compose files given with --compose: the project the view offers to plan whole or one service at a time. */
+  projectFiles?: string[];
   /** The deploy lock and the history runs go through (the composition root makes them). */
   deps?: Omit<ApplyDeps, 'client'>;
 }
@@ -58,7 +63,10 @@ export class Controller {
   /** The deployment behind the plan on screen (a new draft replaces it). */
   private deployment?: { draftId: number; deployment: Deployment };
   /** The plan being applied: its controls (answers, interrupt). */
-  private application?: Application;
+  /** The run under way (one service's, or a whole project's): its controls (answers, interrupt). */
+  private application?: ExecutionControl;
+  /** Each project plan shown gets a number; a plan finished for an earlier one is dropped. */
+  private nextProjectPlanId = 1;
   /** Ctrl-C pressed after apply but before the engine handed back its controls. */
   private interruptsBeforeStart = 0;
   private stopWatching?: () => void;
@@ -85,6 +93,7 @@ export class Controller {
   // ---- cluster ---------------------------------------------------------------------------
 
   async start(): Promise<void> {
+    if (this.options.projectFiles) this.loadProject();
     await this.refresh();
     // The user may have quit while the first load was under way.
     if (this.disposed) return;
@@ -127,7 +136,7 @@ export class Controller {
       return;
     }
     if (s.kind === 'service') this.navigate({ kind: 'cluster' });
-    else if (s.kind === 'plan') this.navigate(s.back);
+    else if (s.kind === 'plan' || s.kind === 'project-plan') this.navigate(s.back);
     else if (s.kind === 'history') this.navigate({ kind: 'service', serviceId: s.serviceId });
     else if (s.kind === 'execute' && this.state.execution?.outcome) this.navigate(s.back);
   }
@@ -218,9 +227,11 @@ export class Controller {
   /** Opens the whole spec in $VISUAL/$EDITOR; `text` re-opens what the user wrote last time. */
   editInEditor(serviceId: string | undefined, text?: string): void {
     const base = this.state.screen.kind === 'plan' ? this.state.screen.draft.desired : serviceId ? this.currentSpec(serviceId) : undefined;
-    const dir = mkdtempSync(join(tmpdir(), 'dockplan-edit-'));
+    // Under $XDG_CACHE_HOME/dockplan, folders 0700 and the file 0600: the spec holds its secrets.
+    mkdirSync(cacheDir(), { recursive: true, mode: 0o700 });
+    const dir = mkdtempSync(join(cacheDir(), 'edit-'));
     const file = join(dir, `${base?.name ?? 'service'}.yaml`);
-    writeFileSync(file, text ?? (base ? specToYaml(base) : ''));
+    writeFileSync(file, text ?? (base ? specToYaml(base) : ''), { mode: 0o600 });
     const editor = this.options.editor ?? process.env.VISUAL ?? process.env.EDITOR ?? 'vi';
     let edited = '';
     let failure: string | undefined;
@@ -304,6 +315,111 @@ export class Controller {
     if (s.kind !== 'plan' || s.draft.planning !== 'error' || !s.draft.forcible) return;
     const { serviceId, current, desired, origin } = s.draft;
     this.planDraft(serviceId, current, desired, `${origin} · ignoring machines that are down`, true);
+  }
+
+  // ---- a compose project ----------------------------------------------------------------
+
+  /** Reads the compose project given with --compose afresh (edits to its files are seen); undefined when it cannot be read (the view says why). */
+  loadProject(): ComposeProject | undefined {
+    const files = this.options.projectFiles;
+    if (!files) return undefined;
+    try {
+      const project = loadComposeProject({ files, env: process.env });
+      const input = projectInputOf(project);
+      this.dispatch({ type: 'project-loaded', project: {
+        status: 'ready', files, name: project.name, warnings: input.warnings ?? [],
+        services: project.services.map((s) => ({ key: s.key, name: s.spec.name ?? s.key })),
+      } });
+      return project;
+    } catch (err) {
+      const error = err instanceof ComposeError ? err.message : messageOf(err);
+      this.dispatch({ type: 'project-loaded', project: { status: 'error', files, services: [], warnings: [], error } });
+      return undefined;
+    }
+  }
+
+  /** Plans every service of the project given with --compose, in order, on the PROJECT PLAN screen. */
+  planWholeProject(): void {
+    if (!this.options.projectFiles) {
+      this.dispatch({ type: 'notice', text: 'no compose project: start dockplan --compose compose.yaml to plan one' });
+      return;
+    }
+    const project = this.loadProject();
+    if (!project) {
+      this.dispatch({ type: 'notice', text: `the compose project cannot be read: ${this.state.project?.error?.split('\n')[0] ?? ''}` });
+      return;
+    }
+    const id = this.nextProjectPlanId++;
+    const back = this.state.screen.kind === 'project-plan' ? this.state.screen.back : this.state.screen;
+    this.navigate({ kind: 'project-plan', id, planning: 'pending', back });
+    planProject(this.client, projectInputOf(project)).then(
+      (plan) => this.dispatch({ type: 'project-planned', id, plan }),
+      (err) => this.dispatch({ type: 'project-planned', id, error: messageOf(err) }),
+    );
+  }
+
+  /** Plans the service on screen as the compose project describes it (this service only), like any other draft. */
+  planFromCompose(serviceId: string): void {
+    const name = serviceById(this.state, serviceId)?.name;
+    const project = this.loadProject();
+    if (!project) {
+      this.dispatch({ type: 'notice', text: this.options.projectFiles ? 'the compose project cannot be read (see PROJECT on the cluster screen)' : 'no compose project: start dockplan --compose compose.yaml' });
+      return;
+    }
+    const service = project.services.find((s) => s.spec.name === name);
+    if (!service) {
+      this.dispatch({ type: 'notice', text: `${name} is not a service of project ${project.name} (it has ${project.services.map((s) => s.key).join(', ')})` });
+      return;
+    }
+    this.planDraft(serviceId, this.currentSpec(serviceId), { ...service.spec, project: project.name }, `${project.files.map((f) => f.split('/').pop()).join(' + ')}: ${service.key}`);
+  }
+
+  /**
+   * Runs the project plan on screen: every service in order through the engine's project run, each
+   * on the execute screen in turn, step by step (a approves the rest of the whole project).
+   */
+  applyWholeProject(): void {
+    const s = this.state.screen;
+    if (s.kind !== 'project-plan' || s.planning !== 'ready' || !s.plan) return;
+    const plan = s.plan;
+    const running = plan.sections.filter((x) => x.plan.operations.length > 0);
+    if (running.length === 0) return;
+    const keys = plan.sections.map((x) => x.key);
+    let shown: string | undefined;
+    const show = (key: string) => {
+      const section = plan.sections.find((x) => x.key === key)!;
+      // The approvals given for the whole run carry over to the next service.
+      const auto = this.state.execution?.auto.kind === 'all' ? this.state.execution.auto : undefined;
+      const existing = this.state.cluster.state ? findService(this.state.cluster.state, section.plan.serviceName)?.id : undefined;
+      const draft: Draft = { id: this.nextDraftId++, serviceId: existing, desired: section.plan.spec, origin: `project ${plan.project}: ${key} (${keys.indexOf(key) + 1} of ${keys.length})`, planning: 'ready', plan: section.plan, names: section.names };
+      this.dispatch({ type: 'execution-start', draft });
+      if (auto) this.dispatch({ type: 'execution-auto', auto });
+      this.dispatch({ type: 'project-run', run: { project: plan.project, keys, index: keys.indexOf(key) } });
+      this.dispatch({ type: 'navigate', screen: { kind: 'execute', draft, back: s.back } });
+      shown = key;
+    };
+    show(running[0]!.key);
+    const app = applyProject(plan, { ...(this.options.deps ?? {}), client: this.client }, {
+      approval: 'each',
+      origin: `project ${plan.project}`,
+      onEvent: (event: ProjectEvent) => {
+        if (event.service !== shown) show(event.service);
+        if (event.type === 'approval-requested' && this.autoAnswer(event.request)) return;
+        this.dispatch({ type: 'execution-event', event });
+      },
+    });
+    this.application = app;
+    if (this.interruptsBeforeStart > 0) app.interrupt();
+    app.result.then(
+      (r) => {
+        const last = [...r.services].reverse().find((x) => x.result);
+        const words = r.services.map((x) => `${x.key} ${x.outcome === 'not-run' ? 'not started' : x.outcome}`).join(' · ');
+        this.dispatch({ type: 'project-run', run: { project: plan.project, keys, index: shown ? keys.indexOf(shown) : 0, outcome: words } });
+        this.finishExecution(last?.result ?? { runId: r.runId, outcome: r.outcome, completed: [], failed: [], undone: [], journal: [] });
+        this.dispatch({ type: 'notice', text: `project ${plan.project}: ${words}` });
+      },
+      (err: unknown) => this.finishExecution({ runId: app.runId, outcome: 'failed', completed: [], failed: [], undone: [], journal: [], failure: { message: messageOf(err) } }),
+    );
   }
 
   // ---- history and rollback ----------------------------------------------------------------

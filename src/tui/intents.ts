@@ -8,7 +8,7 @@ export function runIntent(intent: Intent, controller: Controller): void {
   const state = store.getState();
   const screen = state.screen;
   const page = Math.max(1, state.size.rows - 12);
-  const list = screen.kind === 'service' ? 'containers' : screen.kind === 'plan' ? 'plan' : screen.kind === 'history' ? 'history' : 'services';
+  const list = screen.kind === 'service' ? 'containers' : screen.kind === 'plan' || screen.kind === 'project-plan' ? 'plan' : screen.kind === 'history' ? 'history' : 'services';
   switch (intent) {
     case 'up':
     case 'down':
@@ -39,6 +39,15 @@ export function runIntent(intent: Intent, controller: Controller): void {
       return;
     case 'refresh':
       void controller.refresh();
+      return;
+    case 'plan-project':
+      controller.planWholeProject();
+      return;
+    case 'plan-from-compose':
+      if (screen.kind === 'service') controller.planFromCompose(screen.serviceId);
+      return;
+    case 'apply-project':
+      controller.applyWholeProject();
       return;
     case 'new-service':
       store.dispatch({ type: 'modal', modal: { kind: 'open-spec', value: '', choices: controller.specChoices(), cursor: 0 } });

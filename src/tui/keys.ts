@@ -35,9 +35,10 @@ export type Intent =
   | 'up' | 'down' | 'page-up' | 'page-down' | 'open' | 'back' | 'quit' | 'help' | 'filter' | 'refresh'
   | 'new-service' | 'logs' | 'logs-scope' | 'inspect' | 'follow' | 'edit' | 'edit-image' | 'edit-replicas' | 'edit-env' | 'edit-placement'
   | 'apply' | 'ignore-down' | 'approve-one' | 'approve-machine' | 'approve-all' | 'stop-here'
-  | 'promote' | 'roll-back' | 'resume' | 'abort' | 'history' | 'plan-rollback' | 'canary';
+  | 'promote' | 'roll-back' | 'resume' | 'abort' | 'history' | 'plan-rollback' | 'canary'
+  | 'plan-project' | 'plan-from-compose' | 'apply-project';
 
-export type KeyContext = 'cluster' | 'service' | 'history' | 'plan' | 'execute' | 'approval' | 'canary' | 'paused' | 'finished';
+export type KeyContext = 'cluster' | 'service' | 'history' | 'plan' | 'project-plan' | 'execute' | 'approval' | 'canary' | 'paused' | 'finished';
 
 export interface Binding {
   keys: KeyName[];
@@ -72,6 +73,7 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     { keys: ['/'], label: '/', intent: 'filter', short: 'filter', help: 'filter services by name', footer: true },
     { keys: ['n'], label: 'n', intent: 'new-service', short: 'new', help: 'new service from a spec file', mutating: true, footer: true },
     { keys: ['r'], label: 'r', intent: 'refresh', short: 'refresh', help: 'refresh now (it also refreshes on every Docker event)', footer: true },
+    { keys: ['P'], label: 'P', intent: 'plan-project', help: 'plan the whole compose project given with --compose (every service, in order)', mutating: true },
     ...common,
   ],
   service: [
@@ -86,6 +88,8 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     { keys: ['v'], label: 'v', intent: 'edit-env', short: 'env', help: 'set an env var (KEY=VALUE; KEY= removes it)', mutating: true, footer: true },
     { keys: ['p'], label: 'p', intent: 'edit-placement', short: 'placement', help: 'choose the machines it may run on', mutating: true, footer: true },
     { keys: ['e'], label: 'e', intent: 'edit', short: 'edit spec', help: 'edit the whole spec in $VISUAL/$EDITOR', mutating: true, footer: true },
+    { keys: ['d'], label: 'd', intent: 'plan-from-compose', help: 'plan this service as the compose file given with --compose describes it (this service only)', mutating: true },
+    { keys: ['P'], label: 'P', intent: 'plan-project', help: 'plan the whole compose project given with --compose (every service, in order)', mutating: true },
     { keys: ['r'], label: 'r', intent: 'refresh', short: 'refresh', help: 'refresh now' },
     { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'back (closes logs/inspect first)', footer: true },
     ...common,
@@ -103,6 +107,12 @@ export const BINDINGS: Record<KeyContext, Binding[]> = {
     { keys: ['c'], label: 'c', intent: 'canary', short: 'canary', help: 'plan it with a canary first (or without again): the first batch on one machine, then promote or roll back', mutating: true, footer: true },
     { keys: ['f'], label: 'f', intent: 'ignore-down', help: 'refused because a machine is down: plan anyway, as if it held nothing (it may then run twice)', mutating: true },
     { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'discard this change and go back', footer: true },
+    ...common,
+  ],
+  'project-plan': [
+    ...move.map((b) => ({ ...b, help: b.help.replace('move', 'scroll') })),
+    { keys: ['enter', 'y'], label: 'enter', intent: 'apply-project', short: 'apply', help: 'go ahead: run every service of the project in order, each step by step (a approves the rest)', mutating: true, footer: true },
+    { keys: ['esc'], label: 'esc', intent: 'back', short: 'back', help: 'discard this plan and go back', footer: true },
     ...common,
   ],
   approval: [

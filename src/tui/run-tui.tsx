@@ -13,6 +13,8 @@ export interface TuiOptions {
   readonly?: boolean;
   /** The deploy lock and the history. */
   deps?: Omit<ApplyDeps, 'client'>;
+  /** Compose files (`dockplan --compose compose.yaml`): the project the view offers to plan. */
+  projectFiles?: string[];
 }
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
@@ -50,6 +52,7 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
       instance?.unmount();
     },
     ...(opts.deps ? { deps: opts.deps } : {}),
+    ...(opts.projectFiles ? { projectFiles: opts.projectFiles } : {}),
   });
   stdout.write(ALT_SCREEN_ON);
   try {

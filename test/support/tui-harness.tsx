@@ -45,6 +45,8 @@ export interface RenderTuiOptions {
   client?: Client;
   /** The deploy lock and the history the view's runs go through (none by default). */
   deps?: ControllerOptions['deps'];
+  /** Compose files, as `dockplan --compose FILE` gives them. */
+  projectFiles?: string[];
 }
 
 export type FrameMatcher = string | RegExp | ((frame: string) => boolean);
@@ -109,6 +111,7 @@ export async function renderTui(opts: RenderTuiOptions = {}): Promise<Tui> {
     editor: opts.editor,
     specsDir: opts.specsDir,
     ...(opts.deps ? { deps: opts.deps } : {}),
+    ...(opts.projectFiles ? { projectFiles: opts.projectFiles } : {}),
   });
   instance = render(<App controller={controller} />);
   const started = controller.start().catch((err: unknown) => err);

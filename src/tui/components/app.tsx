@@ -15,6 +15,7 @@ import { HelpOverlay } from './help-overlay.js';
 import { HistoryScreen } from './history-screen.js';
 import { ModalView, modalHeight } from './modal-view.js';
 import { PlanScreen } from './plan-screen.js';
+import { ProjectPlanScreen } from './project-plan-screen.js';
 import { ServiceScreen } from './service-screen.js';
 
 export function keyContext(state: AppState): KeyContext {
@@ -27,6 +28,8 @@ export function keyContext(state: AppState): KeyContext {
       return 'history';
     case 'plan':
       return 'plan';
+    case 'project-plan':
+      return 'project-plan';
     case 'execute':
       if (state.execution?.outcome) return 'finished';
       switch (state.execution?.pending[0]?.kind) {
@@ -90,6 +93,7 @@ export function App({ controller }: { controller: Controller }) {
           {state.screen.kind === 'cluster' ? <ClusterScreen state={state} rows={body} /> : null}
           {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} columns={state.size.columns} /> : null}
           {state.screen.kind === 'history' ? <HistoryScreen state={state} name={state.screen.name} view={state.screen.view} rows={body} columns={state.size.columns} /> : null}
+          {state.screen.kind === 'project-plan' ? <ProjectPlanScreen screen={state.screen} rows={body} columns={state.size.columns} offset={state.cursor.plan} /> : null}
           {state.screen.kind === 'plan' ? <PlanScreen draft={state.screen.draft} rows={body} columns={state.size.columns} offset={state.cursor.plan} /> : null}
           {state.screen.kind === 'execute' && state.execution ? <ExecuteScreen draft={state.screen.draft} view={state.execution} rows={body} columns={state.size.columns} /> : null}
           {state.modal ? <ModalView modal={state.modal} context={context} readonly={state.readonly} /> : null}

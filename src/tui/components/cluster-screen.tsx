@@ -2,7 +2,8 @@ import { Box, Text } from 'ink';
 import type { ClusterState, ServiceState } from '../../model/cluster.js';
 import { replicaText, summarizeService } from '../../plan/service-summary.js';
 import type { AppState } from '../state/app-state.js';
-import { visibleServices } from '../state/reducer.js';
+import { projectOf, visibleServices } from '../state/reducer.js';
+import type { ProjectView } from '../state/app-state.js';
 import { theme } from '../theme.js';
 import { listWindow } from './list-window.js';
 import { LockList, lockListHeight } from './lock-list.js';
@@ -20,7 +21,12 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
   const services = visibleServices(state);
   // A down machine's reason is too long for its column: it gets a line of its own under the table.
   const down = machines.filter((m) => m.status === 'down');
-  const height = Math.max(2, rows - machines.length - 7 - (down.length ? 1 + down.length : 0) - lockListHeight(state.locks));
+  const project = state.project;
+  const projectRows = project ? 2 : 0;
+  const height = Math.max(2, rows - machines.length - 7 - (down.length ? 1 + down.length : 0) - lockListHeight(state.locks) - projectRows);
+  // A PROJECT column only when a listed service belongs to a compose project.
+  const projects = new Map(services.map((s) => [s.id, projectOf(s)]));
+  const withProject = [...projects.values()].some((p) => p !== undefined);
   const { start, end } = listWindow(services.length, state.cursor.services, height);
   return (
     <Box flexDirection="column">
@@ -37,6 +43,7 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
         <Text key={`why-${m.name}`} color={theme.bad} wrap="truncate">  {m.name} is down: {m.downReason ?? 'unreachable'}</Text>
       ))}
       <LockList locks={state.locks} />
+      {project ? <ProjectLine project={project} /> : null}
       <Text> </Text>
       <Text bold>
         SERVICES <Text color={theme.dim}>({services.length}{state.filter ? ` matching "${state.filter}"` : ''})</Text>
@@ -45,19 +52,35 @@ export function ClusterScreen({ state, rows }: { state: AppState; rows: number }
       {services.length === 0 ? (
         <Text color={theme.dim}>  {state.filter ? 'no service matches the filter (/ to change it)' : 'no services yet: n deploys one from a spec file'}</Text>
       ) : (
-        <Text color={theme.dim} wrap="truncate">{`  ${col('NAME', 18)} ${col('MODE', 11)} ${col('REPLICAS', 9)} ${col('HEALTH', 16)} IMAGE`}</Text>
+        <Text color={theme.dim} wrap="truncate">{`  ${withProject ? `${col('PROJECT', 10)} ` : ''}${col('NAME', 18)} ${col('MODE', 11)} ${col('REPLICAS', 9)} ${col('HEALTH', 16)} IMAGE`}</Text>
       )}
       {services.slice(start, end).map((s, i) => {
         const selected = start + i === state.cursor.services;
         const summary = summarizeService(s, clusterState);
         return (
           <Text key={s.id} wrap="truncate" color={selected ? theme.selected : undefined} inverse={selected}>
-            {selected ? '> ' : '  '}{col(summary.duplicateIds.length ? `${s.name} !${summary.duplicateIds.length + 1}ids` : s.name, 18)} {col(s.mode, 11)} {col(replicaText(summary), 9)} {col(summary.health, 16)} {summary.image}
+            {selected ? '> ' : '  '}{withProject ? `${col(projects.get(s.id) ?? '-', 10)} ` : ''}{col(summary.duplicateIds.length ? `${s.name} !${summary.duplicateIds.length + 1}ids` : s.name, 18)} {col(s.mode, 11)} {col(replicaText(summary), 9)} {col(summary.health, 16)} {summary.image}
           </Text>
         );
       })}
       {services.length > end - start ? <Text color={theme.dim}>  {start + 1}-{end} of {services.length}</Text> : null}
       {machines.some((m) => m.status === 'down') ? <Text color={theme.warn}>  containers on machines that are down are not counted above</Text> : null}
     </Box>
+  );
+}
+
+/** The compose project the view was started with: its services in order, and the key that plans them all. */
+function ProjectLine({ project }: { project: ProjectView }) {
+  const files = project.files.join(', ') || 'compose file';
+  if (project.status === 'loading') return <><Text> </Text><Text color={theme.dim} wrap="truncate">PROJECT reading {files}…</Text></>;
+  if (project.status === 'error') return <><Text> </Text><Text color={theme.bad} wrap="truncate">PROJECT {files}: {project.error}</Text></>;
+  return (
+    <>
+      <Text> </Text>
+      <Text wrap="truncate">
+        <Text bold>PROJECT {project.name}</Text>
+        <Text color={theme.dim}> ({files}{project.warnings.length ? ` · ${project.warnings.length} warning${project.warnings.length === 1 ? '' : 's'}` : ''}) · P plans all {project.services.length}: {project.services.map((s) => s.key).join(', ')}</Text>
+      </Text>
+    </>
   );
 }

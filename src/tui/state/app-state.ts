@@ -8,6 +8,20 @@ import type { Plan } from '../../plan/plan.js';
 import type { ServiceLock } from '../../execute/lock.js';
 import type { HistoryView } from './history-view.js';
 import type { LogView } from './logs-view.js';
+import type { ProjectPlan } from '../../plan/project-plan.js';
+
+/** The compose project the view was started with (`dockplan --compose compose.yaml`), read from its files. */
+export interface ProjectView {
+  status: 'loading' | 'ready' | 'error';
+  files: string[];
+  /** The project's name (compose `name:`, or its folder). */
+  name?: string;
+  /** Its services in run order: the compose key and the dockplan service name. */
+  services: { key: string; name: string }[];
+  /** Compose keys not honoured, as FILE:LINE:COL: field: message. */
+  warnings: string[];
+  error?: string;
+}
 
 export interface ClusterView {
   status: 'loading' | 'ready' | 'error';
@@ -44,6 +58,8 @@ export type Screen =
   | { kind: 'service'; serviceId: string }
   | { kind: 'plan'; draft: Draft; back: Screen }
   | { kind: 'execute'; draft: Draft; back: Screen }
+  /** The plan of the whole compose project (every service, in order), then approved as one run. */
+  | { kind: 'project-plan'; id: number; planning: 'pending' | 'ready' | 'error'; plan?: ProjectPlan; error?: string; back: Screen }
   /** A service's deploys from the history on this machine; `name` stays known if the service goes. */
   | { kind: 'history'; serviceId: string; name: string; view: HistoryView };
 
@@ -123,6 +139,10 @@ export interface AppState {
   size: { columns: number; rows: number };
   /** The deploy locks held now, read with every refresh of the cluster (empty without a lock). */
   locks: ServiceLock[];
+  /** The compose project given with --compose, if any. */
+  project?: ProjectView;
+  /** A project run under way or ended: which of its services the execute screen shows. */
+  projectRun?: { project: string; keys: string[]; index: number; outcome?: string };
 }
 
 export function initialState(opts: { readonly: boolean; clusterName: string; columns: number; rows: number }): AppState {

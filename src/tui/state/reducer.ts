@@ -7,7 +7,9 @@ import type { ServiceSpec } from '../../model/spec.js';
 import type { NameResolver } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
 import { planLines } from '../plan-lines.js';
-import type { AppState, AutoApprove, Draft, InspectView, LogView, Modal, Screen } from './app-state.js';
+import { formatProjectPlan } from '../../plan/project-plan.js';
+import type { ProjectPlan } from '../../plan/project-plan.js';
+import type { AppState, AutoApprove, Draft, InspectView, LogView, Modal, ProjectView, Screen } from './app-state.js';
 import { historyOnScreen, type HistoryView } from './history-view.js';
 import { withLogLines, type LogPaneLine } from './logs-view.js';
 import { applyExecutionEvent, finishExecution, startExecution } from './execution-view.js';
@@ -25,6 +27,9 @@ export type Action =
   | { type: 'draft-failed'; draftId: number; error: string; forcible?: boolean }
   | { type: 'history-loaded'; serviceId: string; view: HistoryView }
   | { type: 'execution-start'; draft: Draft }
+  | { type: 'project-loaded'; project: ProjectView }
+  | { type: 'project-planned'; id: number; plan?: ProjectPlan; error?: string }
+  | { type: 'project-run'; run?: AppState['projectRun'] }
   | { type: 'execution-event'; event: DeployEvent }
   | { type: 'execution-auto'; auto: AutoApprove }
   | { type: 'execution-stopping' }
@@ -71,6 +76,14 @@ export function reducer(state: AppState, action: Action): AppState {
       return state.screen.kind === 'history' && state.screen.serviceId === action.serviceId ? { ...state, screen: { ...state.screen, view: action.view } } : state;
     case 'execution-start':
       return { ...state, execution: startExecution(action.draft) };
+    case 'project-loaded':
+      return { ...state, project: action.project };
+    case 'project-planned':
+      return state.screen.kind === 'project-plan' && state.screen.id === action.id
+        ? { ...state, screen: { ...state.screen, planning: action.plan ? 'ready' : 'error', plan: action.plan, error: action.error } }
+        : state;
+    case 'project-run':
+      return { ...state, projectRun: action.run };
     case 'execution-event':
       return state.execution ? { ...state, execution: applyExecutionEvent(state.execution, action.event) } : state;
     case 'execution-auto':
@@ -101,10 +114,21 @@ function updateDraft(screen: Screen, draftId: number, update: (d: Draft) => Draf
 
 // ---- selectors ------------------------------------------------------------------------------
 
+/**
+ * The services listed on the cluster screen: those the filter matches (by name or project), the
+ * services of a compose project next to each other (after the services of no project).
+ */
 export function visibleServices(state: AppState): ServiceState[] {
   const all = state.cluster.state ? servicesOf(state.cluster.state) : [];
   const f = state.filter.trim().toLowerCase();
-  return f ? all.filter((s) => s.name.toLowerCase().includes(f)) : all;
+  const shown = f ? all.filter((s) => s.name.toLowerCase().includes(f) || (projectOf(s) ?? '').toLowerCase().includes(f)) : all;
+  return shown.map((s, i) => ({ s, i, p: projectOf(s) ?? '' })).sort((a, b) => a.p.localeCompare(b.p) || a.i - b.i).map((x) => x.s);
+}
+
+/** The compose project a service was deployed with: its newest container's spec says. */
+export function projectOf(service: ServiceState): string | undefined {
+  const newest = [...service.containers].sort((a, b) => b.created.localeCompare(a.created))[0];
+  return newest?.service?.spec?.project;
 }
 
 export function serviceById(state: AppState, serviceId: string): ServiceState | undefined {
@@ -129,7 +153,7 @@ export function selectedContainer(state: AppState): ContainerState | undefined {
 
 function listLength(state: AppState, list: keyof AppState['cursor']): number {
   if (list === 'services') return visibleServices(state).length;
-  if (list === 'plan') return state.screen.kind === 'plan' ? planLines(state.screen.draft).length : 0;
+  if (list === 'plan') return state.screen.kind === 'plan' ? planLines(state.screen.draft).length : state.screen.kind === 'project-plan' && state.screen.plan ? formatProjectPlan(state.screen.plan).split('\n').length : 0;
   if (list === 'history') return historyOnScreen(state).length;
   if (state.screen.kind !== 'service') return 0;
   return serviceById(state, state.screen.serviceId)?.containers.length ?? 0;

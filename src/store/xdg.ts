@@ -40,3 +40,11 @@ function baseDir(variable: string, fallback: string, where: XdgEnv): string {
 export function stateDir(where: XdgEnv = {}): string {
   return join(baseDir('XDG_STATE_HOME', join('.local', 'state'), where), APP_DIR);
 }
+
+/**
+ * `$XDG_CACHE_HOME/dockplan`, default `~/.cache/dockplan`: files dockplan may lose, such as the
+ * view's scratch copy of a spec being edited (removed when the editor closes).
+ */
+export function cacheDir(where: XdgEnv = {}): string {
+  return join(baseDir('XDG_CACHE_HOME', '.cache', where), APP_DIR);
+}

@@ -12,6 +12,7 @@ import { childField, EXTENSION, type At, type ComposeReader } from './node-reade
 import { CONVERTED_KEYS, NOT_APPLIED_KEYS, SERVICE_KEYS } from './service-keys.js';
 import { SpecDraft, type SpecValue } from './spec-draft.js';
 import { describeNode } from './tree.js';
+import { setOwn } from '../model/yaml-reader.js';
 
 /** What converting a service needs from the project. */
 export interface ServiceContext {
@@ -204,7 +205,7 @@ function readPullPolicy(r: ComposeReader, at: At | undefined, draft: SpecDraft):
   if (!at) return;
   const policy = r.string(at, 'always, missing, never or build');
   if (policy === undefined) return;
-  const mapped = PULL_POLICIES[policy];
+  const mapped = Object.hasOwn(PULL_POLICIES, policy) ? PULL_POLICIES[policy] : undefined;
   if (mapped !== undefined) {
     draft.set('pull_policy', mapped, at);
   } else if (policy === 'build') {
@@ -239,10 +240,10 @@ function readUlimits(r: ComposeReader, at: At | undefined, draft: SpecDraft): vo
       const soft = f?.get('soft') ? r.integer(f.get('soft')!, 0) : undefined;
       const hard = f?.get('hard') ? r.integer(f.get('hard')!, 0) : undefined;
       if (f && (!f.get('soft') || !f.get('hard'))) r.error(v, 'give both soft and hard, or one number for both');
-      else if (soft !== undefined && hard !== undefined) out[e.key] = { soft, hard };
+      else if (soft !== undefined && hard !== undefined) setOwn(out, e.key, { soft, hard });
     } else {
       const n = r.integer(v, 0);
-      if (n !== undefined) out[e.key] = n;
+      if (n !== undefined) setOwn(out, e.key, n);
     }
   }
   draft.set('ulimits', out, at);

@@ -70,7 +70,7 @@ function mergeMaps(base: MapNode, over: MapNode, path: string[]): MapNode {
 }
 
 function mergeSeqs(base: SeqNode, over: SeqNode, rel: string | undefined): SeqNode {
-  const keyOf = rel !== undefined ? UNIQUE_BY[rel] : undefined;
+  const keyOf = rel !== undefined && Object.hasOwn(UNIQUE_BY, rel) ? UNIQUE_BY[rel] : undefined;
   const items = [...base.items];
   for (const item of over.items) {
     const key = keyOf ? keyOf(item) : item.kind === 'scalar' ? `=${item.text}` : undefined;

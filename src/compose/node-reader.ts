@@ -3,6 +3,7 @@
 // every problem. Compose interpolates before it types values, so `"3"` reads as 3 where a number
 // is expected and `"true"` as true where a boolean is (as compose-go casts interpolated strings).
 import { closest } from '../model/did-you-mean.js';
+import { printable } from '../model/printable.js';
 import { describeNode, type ComposeNode, type ComposeProblem, type ComposeSource, type MapEntry, type MapNode } from './tree.js';
 
 /** Prefix of compose's extension fields, ignored wherever compose ignores them. */
@@ -19,12 +20,18 @@ export class ComposeProblems {
    */
   error(at: ComposeSource, field: string, message: string): void {
     if (this.errors.some((e) => e.file === at.file && e.line === at.line && e.col === at.col)) return;
-    this.errors.push({ file: at.file, line: at.line, col: at.col, field, message });
+    this.errors.push(problem(at, field, message));
   }
 
   warn(at: ComposeSource, field: string, message: string): void {
-    this.warnings.push({ file: at.file, line: at.line, col: at.col, field, message });
+    this.warnings.push(problem(at, field, message));
   }
+}
+
+/** A problem as one printable line: keys and values come from the file, nothing in them may act on a terminal. */
+function problem(at: ComposeSource, field: string, message: string): ComposeProblem {
+  const line = (s: string): string => printable(s, { oneLine: true });
+  return { file: line(at.file), line: at.line, col: at.col, field: line(field), message: line(message) };
 }
 
 export function childField(parent: string, key: string): string {

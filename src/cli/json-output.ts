@@ -1,4 +1,6 @@
 // The one way the CLI turns data into JSON text: exact data in ASCII bytes, whatever the locale.
+import type { NameResolver } from '../plan/operations.js';
+import { planToJson, type Plan } from '../plan/plan.js';
 
 /**
  * `JSON.stringify(value)` (pretty with `indent` spaces when given) with every character outside
@@ -9,4 +11,12 @@
  */
 export function jsonText(value: unknown, indent?: number): string {
   return (JSON.stringify(value, null, indent) ?? 'null').replace(/[\u007f-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+/** The schema `plan --json` (and the NDJSON plan line's `plan`) names; the shape is README's "plan --json". */
+export const PLAN_SCHEMA = 'dockplan.plan/v1';
+
+/** The document `plan --json` prints: `{schema: "dockplan.plan/v1", service, action, changes, operations, ...}`. */
+export function planDocument(plan: Plan, names: NameResolver): { schema: typeof PLAN_SCHEMA } & ReturnType<typeof planToJson> {
+  return { schema: PLAN_SCHEMA, ...planToJson(plan, names) };
 }

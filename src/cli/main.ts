@@ -23,6 +23,7 @@ import { rollbackCommand } from './commands/rollback.js';
 import { EXIT } from './exit-codes.js';
 import type { RunContext } from './run-plan.js';
 import { UserError } from './user-error.js';
+import { applyViewColour, decideColour, paletteOf } from '../terminal/colour.js';
 
 export { EXIT } from './exit-codes.js';
 
@@ -111,11 +112,17 @@ function withApplyFlags(cmd: Command): Command {
     .option('--json', 'NDJSON: the plan, then one line per event');
 }
 
-type RunFlagValues = RolloutFlagValues & { yes?: boolean; allowRisky?: boolean; lockWait?: number; message?: string; json?: boolean; recreate?: boolean; ignoreDown?: boolean };
+type RunFlagValues = RolloutFlagValues & OutputFlagValues & { yes?: boolean; allowRisky?: boolean; lockWait?: number; message?: string; json?: boolean; recreate?: boolean; ignoreDown?: boolean };
+
+/** The global output flags as every command receives them (see the preAction hook in runCli). */
+interface OutputFlagValues {
+  quiet?: boolean;
+  colour?: boolean;
+}
 
 function deployFlags(o: RunFlagValues): DeployFlags {
   return {
-    yes: o.yes, json: o.json, allowRisky: o.allowRisky, recreate: o.recreate, ignoreDown: o.ignoreDown,
+    yes: o.yes, json: o.json, quiet: o.quiet, colour: o.colour, allowRisky: o.allowRisky, recreate: o.recreate, ignoreDown: o.ignoreDown,
     rollout: rolloutOf(o),
     ...(o.lockWait !== undefined ? { lockWaitMs: o.lockWait } : {}),
     ...(o.message ? { message: o.message } : {}),
@@ -140,6 +147,8 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('-c, --cluster <file>', 'cluster file (YAML); default $DOCKPLAN_CLUSTER, else the local Docker engine')
     .option('--readonly', 'interactive view only: every key that would change the cluster is off')
     .option('--compose <file>', 'interactive view only: a compose project to plan (P: all its services, d: one of them); repeat to merge files', collectFiles, [])
+    .option('--no-color', 'no colours, in the commands and the view (as NO_COLOR=1); FORCE_COLOR=1 colours output that is not a terminal')
+    .option('-q, --quiet', 'plan, deploy, scale, rm, apply, rollback: print only errors (on stderr) and the final one-line result')
     .showHelpAfterError('(run dockplan --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -221,6 +230,16 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
     .action((service, o) => withClient((ctx) => lockReleaseCommand(ctx, service, o)));
 
+  // Colour and quiet are decided once, before any command or the view runs, and reach the command
+  // as its own options (deployFlags reads them); chalk's level is set here, before Ink is loaded.
+  program.hook('preAction', (_program, command) => {
+    const global = program.opts<{ color?: boolean; quiet?: boolean }>();
+    const stdout = decideColour({ env: process.env, noColorFlag: global.color === false, stream: process.stdout });
+    applyViewColour(stdout);
+    command.setOptionValue('quiet', global.quiet === true);
+    command.setOptionValue('colour', stdout.hues && command.opts<{ json?: boolean }>().json !== true);
+  });
+
   program.action(async () => {
     const o = program.opts<{ cluster?: string; readonly?: boolean; compose: string[] }>();
     exitCode = await runInteractive(o.cluster, o.readonly === true, o.compose);
@@ -233,7 +252,8 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.error;
     // A spec's own errors are shown as they are (their hints say KEY=VALUE); an engine's are masked.
     const message = err instanceof UserError ? messageOf(err) : maskText(messageOf(err));
-    process.stderr.write(`error: ${printable(message)}\n`);
+    const stderr = decideColour({ env: process.env, noColorFlag: program.opts<{ color?: boolean }>().color === false, stream: process.stderr });
+    process.stderr.write(`${paletteOf(stderr.hues).bad('error:')} ${printable(message)}\n`);
     if (process.env.DOCKPLAN_DEBUG && err instanceof Error && !(err instanceof UserError)) process.stderr.write(`${err.stack}\n`);
     return EXIT.error;
   }

@@ -1,15 +1,54 @@
-// Prints execution events as plain lines (or NDJSON): the same events the view consumes. Units of
-// a batch run at once, so every line about an operation names it: `[o3 m1] web-k2x9: health: healthy`.
-import type { DeployEvent } from '../execute/events.js';
+// What a run prints, from the same events the view consumes: plain lines, NDJSON (ndjson.ts), or,
+// with --quiet, only errors and the final line. Units of a batch run at once, so every plain line
+// about an operation names it: `[o3 m1] web-k2x9: health: healthy`.
+import type { DeployEvent, Outcome } from '../execute/events.js';
+import { newRunId } from '../execute/execution.js';
 import { outcomeWords, PHASE_WORDS, restoreLines } from '../execute/run-text.js';
 import type { NameResolver } from '../plan/operations.js';
 import { formatOperation } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
-import { operationById } from '../plan/plan.js';
-import { jsonText } from './json-output.js';
+import { formatPlan, hasChanges, operationById, planHeading, summaryLine } from '../plan/plan.js';
+import { paintPlanText, paintSymbolLine, paletteOf, type Palette } from '../terminal/colour.js';
+import { jsonText, planDocument } from './json-output.js';
+import { ndjsonStream, planScope, sectionsScope } from './ndjson.js';
 import { seconds } from './table.js';
 
-export function plainProgress(plan: Plan, names: NameResolver, write: (line: string) => void): (e: DeployEvent) => void {
+/** How a command writes: NDJSON/JSON, only errors and the result (`--quiet`), in colour or not. */
+export interface OutputFlags {
+  json?: boolean;
+  /** `--quiet`: only errors (on stderr) and the final one-line result. */
+  quiet?: boolean;
+  /** Colours on stdout (the decision of src/terminal/colour.ts; never with json). */
+  colour?: boolean;
+}
+
+const PLAIN = paletteOf(false);
+
+/** The colour of an outcome: deployed green; failed, rolled back or refused red; the rest yellow. */
+function outcomePaint(outcome: Outcome, p: Palette): (text: string) => string {
+  switch (outcome) {
+    case 'done':
+      return p.good;
+    case 'failed':
+    case 'rolled-back':
+    case 'stale':
+    case 'locked':
+      return p.bad;
+    case 'canary':
+    case 'stopped':
+    case 'aborted':
+    case 'interrupted':
+      return p.warn;
+  }
+}
+
+/** The last line of a run: `web: deployed: 2 of 2 operations done (reason)`. */
+function finishedLine(plan: Plan, e: Extract<DeployEvent, { type: 'finished' }>, p: Palette): string {
+  return outcomePaint(e.outcome, p)(`${plan.serviceName}: ${outcomeWords(e.outcome, plan.action)}: ${e.completed} of ${e.total} operations done${e.reason ? ` (${e.reason})` : ''}`);
+}
+
+/** Every event as plain lines through `write`, painted with `palette` (plain by default). */
+export function plainProgress(plan: Plan, names: NameResolver, write: (line: string) => void, palette: Palette = PLAIN): (e: DeployEvent) => void {
   const machineOf = (opId: string) => {
     const op = operationById(plan, opId);
     return op ? names.machineName(op.machineId) : '?';
@@ -28,48 +67,49 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
         break;
       case 'operation-started': {
         const op = operationById(plan, e.opId);
-        write(`${tag(e.opId)} ${op ? formatOperation(op, names, { machine: false }) : e.opId}`);
+        write(`${tag(e.opId)} ${op ? paintSymbolLine(formatOperation(op, names, { machine: false }), palette) : e.opId}`);
         break;
       }
       case 'phase': {
         const who = e.container?.name ? `${e.container.name}: ` : '';
         const what = PHASE_WORDS[e.phase] ?? e.phase;
-        write(`${tag(e.opId)}   ${who}${what}${e.detail && e.phase !== 'unhealthy' ? ` (${e.detail})` : ''}`);
+        const text = `${who}${what}${e.detail && e.phase !== 'unhealthy' ? ` (${e.detail})` : ''}`;
+        write(`${tag(e.opId)}   ${e.phase === 'unhealthy' || e.phase === 'failed' ? palette.bad(text) : text}`);
         break;
       }
       case 'operation-done':
         write(`${tag(e.opId)}   done in ${seconds(e.elapsedMs)}`);
         break;
       case 'operation-failed':
-        write(`${tag(e.opId)}   FAILED after ${seconds(e.elapsedMs)}: ${e.failure.message}`);
+        write(`${tag(e.opId)}   ${palette.bad(`FAILED after ${seconds(e.elapsedMs)}: ${e.failure.message}`)}`);
         break;
       case 'operation-undone':
         write(`${tag(e.opId)}   undone`);
         break;
       case 'rollback-started':
-        write(`rolling back: ${e.reason}`);
+        write(palette.warn(`rolling back: ${e.reason}`));
         break;
       case 'rollback-done':
         write('rollback, per machine:');
-        for (const line of restoreLines(e.restored, names)) write(`  ${line}`);
+        for (const line of restoreLines(e.restored, names)) write(`  ${line.includes('COULD NOT') ? palette.bad(line) : line}`);
         break;
       case 'interrupt':
-        write(e.rollback
+        write(palette.warn(e.rollback
           ? 'interrupted again: rolling back every change of this run'
-          : 'interrupted: the operations under way finish or undo themselves, nothing new starts (interrupt again to roll back this run)');
+          : 'interrupted: the operations under way finish or undo themselves, nothing new starts (interrupt again to roll back this run)'));
         break;
       case 'cleanup':
         if (e.removed.length) write(`removed the ${e.removed.length} container${e.removed.length === 1 ? '' : 's'} taken out of service: ${e.removed.map((c) => c.name).join(', ')}`);
-        for (const f of e.failed) write(`could not remove: ${f} (the next deploy removes it)`);
+        for (const f of e.failed) write(palette.warn(`could not remove: ${f} (the next deploy removes it)`));
         break;
       case 'finished':
-        write(`${plan.serviceName}: ${outcomeWords(e.outcome, plan.action)}: ${e.completed} of ${e.total} operations done${e.reason ? ` (${e.reason})` : ''}`);
+        write(finishedLine(plan, e, palette));
         break;
       case 'lock-acquired':
-        if (e.warning) write(`warning: ${e.warning}`);
+        if (e.warning) write(palette.warn(`warning: ${e.warning}`));
         break;
       case 'lock-release-failed':
-        write(`warning: ${e.reason}`);
+        write(palette.warn(`warning: ${e.reason}`));
         break;
       case 'batch-done':
       case 'approval-requested':
@@ -79,7 +119,99 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
   };
 }
 
-/** Every event as one NDJSON line. */
-export function jsonProgress(write: (line: string) => void): (e: DeployEvent) => void {
-  return (e) => write(jsonText(e));
+/**
+ * `--quiet`: the final line through `write`; through `error` only what went wrong (an operation
+ * that failed, a machine a rollback could not restore, a container the cleanup could not remove,
+ * a lock left behind).
+ */
+export function quietProgress(plan: Plan, names: NameResolver, write: (line: string) => void, error: (line: string) => void, palette: Palette = PLAIN): (e: DeployEvent) => void {
+  const tag = (opId: string) => {
+    const op = operationById(plan, opId);
+    return `[${opId} ${op ? names.machineName(op.machineId) : '?'}]`;
+  };
+  return (e) => {
+    switch (e.type) {
+      case 'operation-failed':
+        error(`${tag(e.opId)} FAILED after ${seconds(e.elapsedMs)}: ${e.failure.message}`);
+        break;
+      case 'rollback-done':
+        for (const line of restoreLines(e.restored, names)) if (line.includes('COULD NOT')) error(`rollback: ${line}`);
+        break;
+      case 'cleanup':
+        for (const f of e.failed) error(`could not remove: ${f} (the next deploy removes it)`);
+        break;
+      case 'lock-release-failed':
+        error(`warning: ${e.reason}`);
+        break;
+      case 'finished':
+        write(finishedLine(plan, e, palette));
+        break;
+      default:
+        break;
+    }
+  };
+}
+
+/**
+ * The one line `--quiet` shows for a plan: `~ update service web: 2 replace · across 2 machines`,
+ * or the up-to-date line when nothing changes.
+ */
+export function planResultLine(plan: Plan, names: NameResolver): string {
+  return hasChanges(plan) ? `${planHeading(plan)}: ${summaryLine(plan)}` : formatPlan(plan, names).split('\n')[0]!;
+}
+
+/** A plan as the flags want it shown: the JSON document, the one result line (quiet), or the painted text. */
+export function planOutput(plan: Plan, names: NameResolver, flags: OutputFlags): string {
+  if (flags.json) return jsonText(planDocument(plan, names), 2);
+  const palette = paletteOf(flags.colour);
+  return flags.quiet ? paintSymbolLine(planResultLine(plan, names), palette) : paintPlanText(formatPlan(plan, names), palette);
+}
+
+/**
+ * The NDJSON lines (dockplan.events/v1) of one section's events, for a face that writes the plan
+ * line itself: each event's lines name `section.key` (or the event's own `service`), and
+ * `operation-started` the machine from `section.plan`.
+ */
+export function jsonProgress(write: (line: string) => void, section?: { key: string; plan: Pick<Plan, 'operations'> }): (e: DeployEvent & { service?: string }) => void {
+  // Not the run's scope: the run's plan line and its end are the face's to write.
+  const machines = sectionsScope('', section ? [section] : []);
+  const stream = ndjsonStream({ runId: '', services: [], machineOf: machines.machineOf }, write);
+  return (e) => stream.event(e, e.service ?? section?.key);
+}
+
+/** What a run prints, chosen once by the flags: see {@link runOutput}. */
+export interface RunOutput {
+  /** The run's id, made before it starts so that the NDJSON plan line carries it (ApplyOptions.runId). */
+  runId: string;
+  /** Shows the plan: the text, the NDJSON plan line, or (quiet) the up-to-date line when nothing changes. */
+  showPlan(): void;
+  /** Prints one event. */
+  event(e: DeployEvent): void;
+  /** Whether the plain explanation (logs, what to run next) follows the result: not for json or quiet. */
+  explains: boolean;
+}
+
+/**
+ * The output of one run of `plan`: NDJSON (`flags.json`, schema dockplan.events/v1), only errors and
+ * the result (`flags.quiet`; errors through `error`, stderr by default), or the plain lines, painted
+ * when `flags.colour`.
+ */
+export function runOutput(plan: Plan, names: NameResolver, flags: OutputFlags, write: (line: string) => void, error: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): RunOutput {
+  const runId = newRunId();
+  if (flags.json) {
+    const stream = ndjsonStream(planScope(plan, runId), write);
+    return { runId, showPlan: () => stream.plan(planDocument(plan, names)), event: stream.event, explains: false };
+  }
+  const palette = paletteOf(flags.colour);
+  if (flags.quiet) {
+    return {
+      runId,
+      showPlan: () => {
+        if (!hasChanges(plan)) write(planResultLine(plan, names));
+      },
+      event: quietProgress(plan, names, write, error, palette),
+      explains: false,
+    };
+  }
+  return { runId, showPlan: () => write(paintPlanText(formatPlan(plan, names), palette)), event: plainProgress(plan, names, write, palette), explains: true };
 }

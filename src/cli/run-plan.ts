@@ -8,17 +8,15 @@ import type { ExecutionControl } from '../execute/execution.js';
 import type { ClusterState } from '../model/cluster.js';
 import type { NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
-import { formatPlan, hasChanges, planToJson } from '../plan/plan.js';
+import { hasChanges } from '../plan/plan.js';
 import { displayLines, fitWidth } from '../terminal/text.js';
 import { canAsk, choose, confirmOrRefuse, confirmRisky } from './confirm.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
-import { jsonText } from './json-output.js';
-import { jsonProgress, plainProgress } from './progress.js';
+import { runOutput, type OutputFlags } from './progress.js';
 
-/** What every mutating command accepts. */
-export interface RunFlags {
+/** What every mutating command accepts (and how it writes: --json, --quiet, colour). */
+export interface RunFlags extends OutputFlags {
   yes?: boolean;
-  json?: boolean;
   allowRisky?: boolean;
   /** How long to wait for a held deploy lock (ms). */
   lockWaitMs?: number;
@@ -46,8 +44,8 @@ export interface PlanToRun {
 export async function runPlanned(planned: PlanToRun, ctx: RunContext, flags: RunFlags, origin: string): Promise<number> {
   const { plan, names } = planned;
   const out = ctx.write;
-  if (flags.json) out(jsonText({ type: 'plan', plan: planToJson(plan, names) }));
-  else out(formatPlan(plan, names));
+  const output = runOutput(plan, names, flags, out);
+  output.showPlan();
   if (!hasChanges(plan)) return EXIT.ok;
   const verb = plan.action === 'remove' ? 'Remove' : 'Deploy';
   if (plan.risks.length > 0) {
@@ -60,19 +58,18 @@ export async function runPlanned(planned: PlanToRun, ctx: RunContext, flags: Run
     return EXIT.error;
   }
 
-  const progress = flags.json ? jsonProgress(out) : plainProgress(plan, names, out);
   const questions = new Questions();
   const onEvent = (e: DeployEvent) => {
-    progress(e);
+    output.event(e);
     if (e.type === 'approval-requested') questions.push(e.request);
   };
   const app = applyPlan(plan, { client: ctx.client, ...(ctx.lock ? { lock: ctx.lock } : {}), ...(ctx.history ? { history: ctx.history } : {}) }, {
-    names, approval: 'all', onEvent, origin,
+    names, approval: 'all', onEvent, origin, runId: output.runId,
     ...(flags.lockWaitMs !== undefined ? { lockWaitMs: flags.lockWaitMs } : {}),
     ...(flags.message ? { message: flags.message } : {}),
   });
   const result = await supervise(app, questions, (request, signal) => decide(request, plan.serviceName, names, flags, signal));
-  if (!flags.json) explain(result, planned, out);
+  if (output.explains) explain(result, planned, out);
   return exitCodeOf(result.outcome);
 }
 

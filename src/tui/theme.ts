@@ -1,5 +1,8 @@
-// Colours by meaning, in one place. Ink's colours honour NO_COLOR / FORCE_COLOR through chalk.
-export const theme = {
+// Colours by meaning, in one place. Each is undefined when colour is off (NO_COLOR, --no-color:
+// src/terminal/colour.ts), so Ink draws the text plain while bold and inverse still show.
+import { hue } from '../terminal/colour.js';
+
+const HUES = {
   accent: 'cyan',
   ok: 'green',
   bad: 'red',
@@ -10,6 +13,9 @@ export const theme = {
   remove: 'red',
   selected: 'cyan',
 } as const;
+
+export const theme = {} as { readonly [K in keyof typeof HUES]: (typeof HUES)[K] | undefined };
+for (const key of Object.keys(HUES) as (keyof typeof HUES)[]) Object.defineProperty(theme, key, { get: () => hue(HUES[key]), enumerable: true });
 
 /** The colour of an operation line by its leading symbol. */
 export function symbolColour(text: string): string | undefined {

@@ -18,11 +18,11 @@ export async function applyFileCommand(ctx: RunContext, file: string, flags: Run
   const names = savedNames(saved);
   if (!flags.json) {
     const here = ctx.client.describe();
-    ctx.write(`plan saved at ${saved.createdAt} on ${saved.cluster}${saved.cluster === here ? '' : ` (now on ${here})`}`);
+    if (!flags.quiet) ctx.write(`plan saved at ${saved.createdAt} on ${saved.cluster}${saved.cluster === here ? '' : ` (now on ${here})`}`);
     if (!flags.yes && hasChanges(plan)) {
       const changes = await changesSincePlan(ctx.client, plan);
       if (changes.length > 0) {
-        ctx.write(formatPlan(plan, names));
+        if (!flags.quiet) ctx.write(formatPlan(plan, names));
         ctx.write(`refused: ${staleReason(plan, changes)}`);
         return EXIT.stale;
       }

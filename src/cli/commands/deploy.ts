@@ -5,17 +5,16 @@ import { Deployment } from '../../execute/deployment.js';
 import { observeService } from '../../execute/observe.js';
 import type { ServiceSpec } from '../../model/spec.js';
 import { currentSpecOf } from '../../plan/current-spec.js';
-import { formatPlan, hasChanges, nameResolver, planToJson } from '../../plan/plan.js';
+import { hasChanges, nameResolver } from '../../plan/plan.js';
 import { planRemoval } from '../../plan/removal.js';
 import type { RolloutOverrides } from '../../plan/rollout.js';
-import { jsonText } from '../json-output.js';
+import { planOutput, type OutputFlags } from '../progress.js';
 import { runPlanned, type RunContext, type RunFlags } from '../run-plan.js';
 import { readSpecFile } from '../spec-file.js';
 import { savePlan, writePlanFile } from '../../store/plan-file.js';
 import { UserError } from '../user-error.js';
 
-export interface PlanFlags {
-  json?: boolean;
+export interface PlanFlags extends OutputFlags {
   recreate?: boolean;
   detailedExitcode?: boolean;
   /** Create elsewhere what a machine that is down may hold (RollingOptions.ignoreDown). */
@@ -39,10 +38,10 @@ function deploymentOf(client: DeploymentClient, spec: ServiceSpec, flags: PlanFl
 export async function planCommand(ctx: RunContext & { client: DeploymentClient }, file: string, flags: PlanFlags): Promise<{ code: number; planned: PlannedDeployment }> {
   const spec = await readSpecFile(file);
   const planned = await deploymentOf(ctx.client, spec, flags).plan();
-  ctx.write(flags.json ? jsonText(planToJson(planned.plan, planned.names), 2) : formatPlan(planned.plan, planned.names));
+  ctx.write(planOutput(planned.plan, planned.names, flags));
   if (flags.output) {
     await writePlanFile(flags.output, savePlan(planned.plan, planned.state, ctx.client.describe()));
-    if (!flags.json) ctx.write(`saved the plan to ${flags.output}: dockplan apply ${flags.output} runs it, unless the cluster changes meanwhile`);
+    if (!flags.json && !flags.quiet) ctx.write(`saved the plan to ${flags.output}: dockplan apply ${flags.output} runs it, unless the cluster changes meanwhile`);
   }
   return { code: flags.detailedExitcode && hasChanges(planned.plan) ? 2 : 0, planned };
 }

@@ -16,7 +16,7 @@ export async function rollbackCommand(ctx: RunContext & { client: DeploymentClie
   const [records, { state, service }] = await Promise.all([ctx.history.list(name), observeService(ctx.client, name)]);
   const target = rollbackTarget(records, name, service, flags.to);
   const spec = rollbackSpec(target, service ? currentSpecOf(service, state) : undefined);
-  if (!flags.json) {
+  if (!flags.json && !flags.quiet) {
     ctx.write(`rolling ${name} back to ${target.deployId} (${target.origin ?? 'origin not recorded'}, by ${target.who} at ${shortTime(target.startedAt)}; image ${target.spec.image_ref ?? target.spec.image})`);
     if (target.outcome !== 'done') ctx.write(`note: that deploy ended ${OUTCOME_WORDS[target.outcome] ?? target.outcome}`);
   }

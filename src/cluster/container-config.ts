@@ -1,6 +1,10 @@
-// The service spec -> Docker's container create body. Pure: no I/O, so it is tested exactly.
+// The service spec -> Docker's container create body. Pure (but for a new sealing key when none is
+// given): no I/O, so it is tested exactly. The body gets the clear values a container needs; its
+// labels get the spec sealed (src/plan/secret-seal.ts), never a secret value.
 import { specHash } from '../model/canonical.js';
 import { LABEL } from '../model/cluster.js';
+import { SECRET_KEY_LABEL, SecretKey } from '../model/secret-key.js';
+import { PlanSecrets } from '../plan/secret-seal.js';
 import type { HealthcheckSpec, MountSpec, PortSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
 
 /** Docker's `HostConfig.Mounts[]` entry, as far as dockplan uses it. */
@@ -62,26 +66,41 @@ export interface ContainerCreateOptions {
   HostConfig: DockerHostConfig;
 }
 
-/** The create options for one container of a service. Keys that the spec leaves unset are absent. */
-export function containerCreateOptions(spec: ServiceSpec, serviceId: string, name: string, deployId?: string): ContainerCreateOptions {
+/**
+ * The create options for one container of a service. Keys that the spec leaves unset are absent.
+ * `spec` may be sealed (a plan's) or clear; `secrets` holds the plan's key and clear values. The
+ * labels carry the spec sealed under that key (secret values as tokens, never in clear) and the key
+ * itself (label dockplan.secret.key); the body carries the clear values. Without `secrets` a new key
+ * seals the labels. Throws a SecretValueUnknownError when the spec holds a token whose value is not
+ * known: a container never runs a token.
+ */
+export function containerCreateOptions(spec: ServiceSpec, serviceId: string, name: string, deployId?: string, secrets?: PlanSecrets): ContainerCreateOptions {
+  const sealing = secrets ?? new PlanSecrets(SecretKey.generate(), true);
+  const sealed = sealing.seal(spec);
+  const clear = sealing.open(sealed);
   const opts: ContainerCreateOptions = {
     name,
     // The pinned reference (a digest, or the image ID of a local image): the exact bytes the plan resolved.
-    Image: spec.image_ref ?? spec.image,
-    Labels: { ...serviceLabels(spec, serviceId, name), ...(deployId ? { [LABEL.deployId]: deployId } : {}) },
-    HostConfig: hostConfig(spec),
+    Image: clear.image_ref ?? clear.image,
+    Labels: {
+      ...serviceLabels(sealed, serviceId, name),
+      [SECRET_KEY_LABEL]: sealing.key.label(),
+      ...(deployId ? { [LABEL.deployId]: deployId } : {}),
+    },
+    HostConfig: hostConfig(clear),
   };
-  if (spec.command) opts.Cmd = [...spec.command];
-  if (spec.entrypoint) opts.Entrypoint = [...spec.entrypoint];
-  if (spec.env) opts.Env = Object.entries(spec.env).map(([k, v]) => `${k}=${v}`).sort();
-  if (spec.user !== undefined) opts.User = spec.user;
-  if (spec.healthcheck) opts.Healthcheck = healthConfig(spec.healthcheck);
-  const exposed = exposedPorts(spec.ports ?? []);
+  if (clear.command) opts.Cmd = [...clear.command];
+  if (clear.entrypoint) opts.Entrypoint = [...clear.entrypoint];
+  if (clear.env) opts.Env = Object.entries(clear.env).map(([k, v]) => `${k}=${v}`).sort();
+  if (clear.user !== undefined) opts.User = clear.user;
+  if (clear.healthcheck) opts.Healthcheck = healthConfig(clear.healthcheck);
+  const exposed = exposedPorts(clear.ports ?? []);
   if (exposed) opts.ExposedPorts = exposed;
-  if (spec.stop_grace_period !== undefined) opts.StopTimeout = Math.ceil(spec.stop_grace_period / 1000);
+  if (clear.stop_grace_period !== undefined) opts.StopTimeout = Math.ceil(clear.stop_grace_period / 1000);
   return opts;
 }
 
+/** The service labels of one container, the spec label as given (sealed by the caller, see containerCreateOptions). */
 export function serviceLabels(spec: ServiceSpec, serviceId: string, containerName: string): Record<string, string> {
   return {
     [LABEL.managed]: 'true',

@@ -8,6 +8,8 @@ import {
   type HostPortBinding,
   type VolumeState,
 } from '../model/cluster.js';
+import { RunningValues } from '../model/running-values.js';
+import { SECRET_KEY_LABEL, SecretKey } from '../model/secret-key.js';
 import type { ResourcesSpec, ServiceMode, ServiceSpec } from '../model/spec.js';
 import { DEFAULT_SHM_SIZE } from './resources.js';
 
@@ -32,9 +34,16 @@ export interface InspectedContainer {
   Created: string;
   /** The image ID the container runs (`sha256:...`). */
   Image?: string;
-  Config: { Image: string; Labels?: Record<string, string> | null };
+  Config: { Image: string; Labels?: Record<string, string> | null; Env?: string[] | null };
   RestartCount?: number;
-  HostConfig?: { NanoCpus?: number; Memory?: number; MemoryReservation?: number; ShmSize?: number } | null;
+  HostConfig?: {
+    NanoCpus?: number;
+    Memory?: number;
+    MemoryReservation?: number;
+    ShmSize?: number;
+    LogConfig?: { Type?: string; Config?: Record<string, string> | null } | null;
+    Mounts?: { Type?: string; Source?: string; VolumeOptions?: { DriverConfig?: { Options?: Record<string, string> | null } | null } | null }[] | null;
+  } | null;
   State: {
     Status: string;
     Restarting?: boolean;
@@ -120,6 +129,8 @@ export function serviceFromLabels(labels: Record<string, string> | null | undefi
   if (hash) out.specHash = hash;
   const deployId = labels[LABEL.deployId];
   if (deployId) out.deployId = deployId;
+  const secretKey = SecretKey.fromLabel(labels[SECRET_KEY_LABEL]);
+  if (secretKey) out.secretKey = secretKey;
   return out;
 }
 
@@ -178,6 +189,7 @@ export function containerFromInspect(c: InspectedContainer, machineId: string): 
   if (c.RestartCount !== undefined) out.restartCount = c.RestartCount;
   const resources = resourcesInForce(c.HostConfig);
   if (resources) out.resources = resources;
+  out.values = runningValues(c);
   const service = serviceFromLabels(c.Config.Labels);
   if (service) withService(out, service);
   return out;
@@ -190,6 +202,16 @@ export function containerFromInspect(c: InspectedContainer, machineId: string): 
 function withService(c: ContainerState, service: ContainerServiceLabels): void {
   c.service = service;
   if (service.spec?.image) c.image = service.spec.image;
+}
+
+/** The env, log options and named-volume options an inspection reports: what opens the service's sealed secrets. */
+function runningValues(c: InspectedContainer): RunningValues {
+  const volumes: Record<string, Record<string, string>> = {};
+  for (const m of c.HostConfig?.Mounts ?? []) {
+    const options = m.VolumeOptions?.DriverConfig?.Options;
+    if (m.Type === 'volume' && m.Source && options) volumes[m.Source] = { ...options };
+  }
+  return RunningValues.fromDocker(c.Config.Env, c.HostConfig?.LogConfig?.Config, volumes);
 }
 
 /**

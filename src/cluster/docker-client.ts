@@ -203,7 +203,7 @@ export class DockerClient implements Client {
     const action = `create container ${req.name}`;
     let opts: ContainerCreateOptions;
     try {
-      opts = containerCreateOptions(req.spec, req.serviceId, req.name, req.deployId);
+      opts = containerCreateOptions(req.spec, req.serviceId, req.name, req.deployId, req.secrets);
     } catch (err) {
       if (!(err instanceof MountSpecError)) throw err;
       throw new EngineError(action, this.machineRef(req.machineId), err.message);

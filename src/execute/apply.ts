@@ -5,6 +5,7 @@ import { hostname, userInfo } from 'node:os';
 import type { NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
 import { summarize } from '../plan/plan.js';
+import { unknownSecrets } from '../plan/secret-seal.js';
 import type { ContainerClient, ExecutorClient, MachineClient } from './client.js';
 import { messageOf } from './errors.js';
 import type { ApprovalDecision, ApprovalRequest, DeployEvent, ExecutionResult, Outcome } from './events.js';
@@ -114,6 +115,11 @@ export function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): A
       // one waited is seen.
       const changes = await changesSincePlan(deps.client, plan);
       if (changes.length > 0) return refused('stale', staleReason(plan, changes));
+      // A plan holds secrets as hashes only: one read from a file needs its values read again first.
+      const unknown = unknownSecrets(plan);
+      if (unknown.length > 0) {
+        return refused('failed', `the value of ${unknown.join(', ')} is not known here: plans keep only a hash of a secret; read it again from the spec file (dockplan apply does, from the file the plan was made from) or plan again`);
+      }
       execution = new Execution(plan, deps.client, { ...options, runId });
       const outcome = await execution.run();
       await record(outcome);

@@ -2,6 +2,7 @@
 // dockerode (one Docker handle per machine); nothing else in the engine talks to Docker.
 import type { ClusterState, ContainerState, VolumeState } from '../model/cluster.js';
 import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../model/spec.js';
+import type { PlanSecrets } from '../plan/secret-seal.js';
 
 /** One machine of the cluster file as listMachines saw it. */
 export interface MachineInfo {
@@ -35,12 +36,14 @@ export interface DNSClient {
 export interface CreateContainerRequest {
   machineId: string;
   serviceId: string;
-  /** The resolved spec; stored on the container as a label. */
+  /** The resolved spec, secrets sealed as a plan holds it (or clear); stored on the container as a label, sealed. */
   spec: ServiceSpec;
   /** The container's name: `<service>-<4 chars>`. */
   name: string;
   /** The run that creates it, stored as the `dockplan.deploy.id` label. */
   deployId?: string;
+  /** The plan's key and clear values: the container runs the values, its label keeps their tokens (src/plan/secret-seal.ts). */
+  secrets?: PlanSecrets;
 }
 
 export interface ContainerClient {

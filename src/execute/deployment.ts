@@ -2,12 +2,14 @@
 import { randomBytes } from 'node:crypto';
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import { servicesOf } from '../model/cluster.js';
+import { SecretKey } from '../model/secret-key.js';
 import type { ServiceSpec } from '../model/spec.js';
 import type { NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
 import { nameResolver } from '../plan/plan.js';
 import { PlanError } from '../plan/plan-error.js';
 import { resolveServiceSpec } from '../plan/resolve-spec.js';
+import { sealForPlan } from '../plan/secret-seal.js';
 import type { Strategy } from '../plan/rolling.js';
 import { RollingStrategy } from '../plan/rolling.js';
 import { inPlacement } from '../plan/eligibility.js';
@@ -94,9 +96,13 @@ export class Deployment {
       imageWarnings = resolution.warnings;
     }
     if (resolved.image_ref === resolved.image) delete resolved.image_ref;
+    // The plan holds secret values sealed (tokens), compared with the labels' tokens; their clear
+    // values travel beside it, in memory only.
+    const sealed = sealForPlan(state, service, resolved, SecretKey.generate);
     const strategy = this.options.strategy ?? new RollingStrategy({ forceRecreate: this.options.forceRecreate, ignoreDown: this.options.ignoreDown, rollout: this.options.rollout });
-    const plan = strategy.plan(state, service, service?.id ?? randomBytes(16).toString('hex'), resolved);
+    const plan = strategy.plan(sealed.state, sealed.service, service?.id ?? randomBytes(16).toString('hex'), sealed.spec);
+    plan.secrets = sealed.secrets;
     plan.warnings.unshift(...imageWarnings);
-    return { plan, state, names: nameResolver(state), service };
+    return { plan, state: sealed.state, names: nameResolver(sealed.state), ...(sealed.service ? { service: sealed.service } : {}) };
   }
 }

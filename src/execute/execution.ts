@@ -243,6 +243,7 @@ export class Execution implements ExecutionControl {
           random: this.options.random,
           signal: this.interruptController.signal,
           deployId: this.runId,
+          ...(this.plan.secrets ? { secrets: this.plan.secrets } : {}),
           phase: this.phaseOf(opId),
         });
         for (const effect of effects) unitEffects.push({ opId, effect });
@@ -374,10 +375,12 @@ export class Execution implements ExecutionControl {
     const restarted = undone.flatMap((e) => (e.kind === 'container-started-again' ? [e.container.name] : []));
     const suffix = (restarted.length ? `; the old container ${restarted.join(', ')} was started again` : '')
       + (undoFailures.length ? `; and undoing it failed: ${undoFailures.join('; ')}` : '');
-    // An engine's error can quote what it was given (a volume's mount options, passwords included).
-    if (!(err instanceof ContainerFailedError)) return { message: maskText(`${messageOf(err)}${suffix}`) };
+    // An engine's error can quote what it was given (a volume's mount options, passwords included),
+    // and a container's log what it runs with: every secret value the plan knows is masked.
+    const masked = (text: string) => this.plan.secrets?.scrub(maskText(text)) ?? maskText(text);
+    if (!(err instanceof ContainerFailedError)) return { message: masked(`${messageOf(err)}${suffix}`) };
     const logs = await this.client.containerLogs(err.machineId, err.container.id, this.options.logLines ?? 20).catch((e) => `(logs unavailable: ${messageOf(e)})`);
-    return { message: maskText(`${err.message}${suffix}`), machineId: err.machineId, container: err.container, logs };
+    return { message: masked(`${err.message}${suffix}`), machineId: err.machineId, container: err.container, logs: masked(logs) };
   }
 
   private emit(body: EventBody): void {

@@ -18,7 +18,7 @@ export interface DeployRecord {
   /** Where the spec came from, in words: a file, `scale web 3`, `rollback to r...`. */
   origin?: string;
   summary: PlanSummary;
-  /** The desired spec of the run (secrets masked by the store when it writes). */
+  /** The desired spec of the run, secrets sealed (hashes; a clear one left is masked by the store when it writes). */
   spec: ServiceSpec;
   outcome: Outcome;
   /** Operations completed / in the plan. */
@@ -30,9 +30,10 @@ export interface DeployRecord {
 }
 
 /**
- * Where runs are recorded. Records are written with secret values already masked (see
- * src/plan/secrets.ts maskSecrets): a spec read back may hold the mask where a secret was, and a
- * rollback restores such values from the running service (src/execute/rollback.ts).
+ * Where runs are recorded. Records never hold a secret value: the spec's secrets are hashes (sealed,
+ * see src/plan/secret-seal.ts), which a rollback opens with the values a container of the service
+ * still runs; records written before sealing hold the mask instead (src/plan/secrets.ts
+ * maskClearSecrets), which a rollback restores from the spec the service runs now (rollback.ts).
  */
 export interface HistoryStore {
   /** Adds a record; a store that cannot write says why in the error (callers report, never lose the deploy's result). */

@@ -1,5 +1,5 @@
 // Observing the cluster for one service: the listing of every machine, plus what only inspect
-// knows about that service's containers (limits in force, restart counts).
+// knows about that service's containers (limits in force, restart counts, the values they run with).
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import { findService } from '../model/cluster.js';
 import type { ContainerClient, MachineClient } from './client.js';
@@ -9,7 +9,10 @@ export interface ServiceObservation {
   service?: ServiceState;
 }
 
-/** The whole state, with the service's containers inspected (limits in force, restart counts). */
+/**
+ * The whole state, with the service's containers inspected (limits in force, restart counts, and
+ * the values they run with: what opens a sealed secret, see src/plan/secret-seal.ts).
+ */
 export async function observeService(client: Pick<MachineClient, 'loadState'> & Pick<ContainerClient, 'inspectContainer'>, nameOrId: string | undefined): Promise<ServiceObservation> {
   const state = await client.loadState();
   const service = nameOrId ? findService(state, nameOrId) : undefined;
@@ -19,6 +22,7 @@ export async function observeService(client: Pick<MachineClient, 'loadState'> & 
       if (!seen) return;
       c.resources = seen.resources;
       c.restartCount = seen.restartCount;
+      if (seen.values) c.values = seen.values;
     }));
   }
   return { state, service };

@@ -5,6 +5,7 @@ import type { ResourcesSpec, ServiceSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
 import type { ContainerRef, CreateVolumeOperation, NameResolver, Operation, ReplaceOperation, RunOperation } from '../plan/operations.js';
 import { randomSuffix } from '../plan/service-name.js';
+import type { PlanSecrets } from '../plan/secret-seal.js';
 import type { ExecutorClient } from './client.js';
 import { causeOf, ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
 import type { Effect, Phase } from './events.js';
@@ -24,6 +25,8 @@ export interface OperationContext {
   signal?: AbortSignal;
   /** The run id, written on every container created (label dockplan.deploy.id). */
   deployId?: string;
+  /** The plan's clear secret values, for the containers it creates (their labels keep only tokens). */
+  secrets?: PlanSecrets;
 }
 
 /** An operation that failed: what went wrong, and the effects it had before (already undone when `undone`). */
@@ -112,7 +115,9 @@ async function prepare(op: RunOperation | ReplaceOperation, ctx: OperationContex
   const pullable = !ref.startsWith('sha256:');
   if (policy === 'always' && pullable) await pull(ctx, op.machineId, ref);
   ctx.phase('creating', op.machineId, { id: '', name });
-  const create = () => ctx.client.createContainer({ machineId: op.machineId, serviceId: op.serviceId, spec, name, ...(ctx.deployId ? { deployId: ctx.deployId } : {}) });
+  const create = () => ctx.client.createContainer({
+    machineId: op.machineId, serviceId: op.serviceId, spec, name, ...(ctx.deployId ? { deployId: ctx.deployId } : {}), ...(ctx.secrets ? { secrets: ctx.secrets } : {}),
+  });
   let created: { id: string; name: string };
   try {
     created = await create();

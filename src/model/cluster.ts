@@ -1,4 +1,6 @@
 // What the engine observed on the cluster: plain data, the planner's only input besides the spec.
+import type { RunningValues } from './running-values.js';
+import type { SecretKey } from './secret-key.js';
 import type { ResourcesSpec, ServiceMode, ServiceSpec } from './spec.js';
 
 export type ContainerRunState = 'created' | 'running' | 'paused' | 'restarting' | 'removing' | 'exited' | 'dead';
@@ -35,14 +37,18 @@ export interface ContainerState {
   hostPorts: HostPortBinding[];
   /** Present on containers a dockplan deploy created. */
   service?: ContainerServiceLabels;
+  /** The env, log and volume options it really runs with (inspect only; never serialised): what opens a sealed secret. */
+  values?: RunningValues;
 }
 
 export interface ContainerServiceLabels {
   id: string;
   name: string;
   mode: ServiceMode;
-  /** The resolved spec stored on the container, undefined if the label could not be read. */
+  /** The resolved spec stored on the container, secrets sealed (see src/plan/secret-seal.ts); undefined if the label could not be read. */
   spec?: ServiceSpec;
+  /** The service's sealing key (label dockplan.secret.key); absent on containers made before secrets were sealed. */
+  secretKey?: SecretKey;
   specHash?: string;
   /** The run that created the container (label dockplan.deploy.id); absent on containers made before runs were recorded. */
   deployId?: string;

@@ -29,7 +29,7 @@ export interface ParseSpecResult {
 }
 
 export const SPEC_KEYS = [
-  'name', 'image', 'mode', 'replicas', 'command', 'entrypoint', 'env', 'ports', 'volumes', 'mounts', 'placement',
+  'name', 'image', 'mode', 'replicas', 'command', 'entrypoint', 'env', 'secret_env', 'ports', 'volumes', 'mounts', 'placement',
   'healthcheck', 'init', 'privileged', 'user', 'pull_policy', 'resources', 'cap_add', 'cap_drop', 'sysctls',
   'ulimits', 'devices', 'logging', 'stop_grace_period', 'update',
 ] as const;
@@ -106,6 +106,7 @@ function readSpec(r: YamlReader, f: Fields, root: Located): ServiceSpec | undefi
   get('command', (at) => readCommand(r, at));
   get('entrypoint', (at) => readCommand(r, at));
   get('env', (at) => readKeyValues(r, at, 'variable', ENV_KEY, "a name without '='"));
+  get('secret_env', (at) => readSecretEnv(r, at, spec.env ?? {}));
   get('ports', (at) => readPorts(r, at));
   const volumesAt = f.get('volumes');
   const volumes = volumesAt ? readVolumes(r, volumesAt) : { volumes: [], names: new Set<string>() };
@@ -127,6 +128,20 @@ function readSpec(r: YamlReader, f: Fields, root: Located): ServiceSpec | undefi
   get('stop_grace_period', (at) => r.duration(at));
   get('update', (at) => readUpdate(r, at));
   return spec.image === undefined ? undefined : (spec as ServiceSpec);
+}
+
+/** `secret_env: [KEY, ...]`: names of env variables whose values are secret whatever they are called (src/plan/secrets.ts). */
+function readSecretEnv(r: YamlReader, at: Located, env: Record<string, string>): string[] | undefined {
+  const items = r.items(at, 'a list of env variable names, like [DB_URL]');
+  if (!items) return undefined;
+  const out: string[] = [];
+  for (const item of items) {
+    const name = r.word(item, 'an env variable name');
+    if (name === undefined) continue;
+    if (!Object.hasOwn(env, name)) r.error(item, `${quoted(name)} is not in env: list the names of env variables whose values are secret`);
+    else if (!out.includes(name)) out.push(name);
+  }
+  return out.length > 0 ? out : undefined;
 }
 
 function readName(r: YamlReader, at: Located): string | undefined {

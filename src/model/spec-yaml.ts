@@ -9,7 +9,7 @@ import { formatDuration, formatSize } from './units.js';
 type Plain = string | number | boolean | Plain[] | { [key: string]: Plain };
 
 /** Keys whose lists read best on one line: `command: [sh, -c, "..."]`. */
-const FLOW_LISTS = new Set(['command', 'entrypoint', 'test', 'cap_add', 'cap_drop', 'machines']);
+const FLOW_LISTS = new Set(['command', 'entrypoint', 'test', 'cap_add', 'cap_drop', 'machines', 'secret_env']);
 
 export function specToYaml(spec: ServiceSpec): string {
   const doc = new Document(specToPlain(spec));
@@ -44,6 +44,7 @@ export function specToPlain(spec: ServiceSpec): Record<string, Plain> {
   put('command', spec.command && [...spec.command]);
   put('entrypoint', spec.entrypoint && [...spec.entrypoint]);
   put('env', spec.env && { ...spec.env });
+  put('secret_env', spec.secret_env && [...spec.secret_env]);
   put('ports', spec.ports?.map(formatPort));
   put('volumes', spec.volumes?.map(volumeToPlain));
   put('mounts', spec.mounts?.map((m) => (m.read_only === undefined ? { volume: m.volume, path: m.path } : { ...m })));

@@ -1,6 +1,7 @@
 // A Plan: plain data (serialisable), with what it saw of the cluster and a fingerprint of it.
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import type { ServiceMode, ServiceSpec } from '../model/spec.js';
+import type { PlanSecrets } from './secret-seal.js';
 import { printable } from '../model/printable.js';
 import { fingerprint, observe, type Observation } from './observed.js';
 import type { NameResolver, Operation, PlannedOperation, SummaryBucket } from './operations.js';
@@ -23,8 +24,13 @@ export interface Plan {
   isNew: boolean;
   /** What the plan does to the service as a whole. */
   action: 'create' | 'update' | 'remove';
-  /** The desired, resolved spec. */
+  /** The desired, resolved spec, secret values sealed (tokens, see secret-seal.ts). */
   spec: ServiceSpec;
+  /**
+   * The clear values the plan's sealed specs stand for, in memory only (JSON leaves it out): a plan
+   * read from a file has none until they are read again (src/execute/secret-sources.ts).
+   */
+  secrets?: PlanSecrets;
   /**
    * What changes, field by field: the spec the service's newest container runs against the
    * desired one (every field of a new service is added). Secrets masked. Computed from the same

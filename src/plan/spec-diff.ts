@@ -8,7 +8,7 @@
 import { formatPort } from '../model/ports.js';
 import { DEFAULT_MONITOR_MS, DEFAULT_SHM_SIZE, DEFAULT_STOP_GRACE_MS, type DeviceSpec, type MountSpec, type ServiceSpec, type UlimitSpec, type VolumeSpec } from '../model/spec.js';
 import { formatDuration, formatSize } from '../model/units.js';
-import { maskValue } from './secrets.js';
+import { maskedValues } from './secrets.js';
 
 export { MASK, looksSecret, maskSecrets } from './secrets.js';
 
@@ -140,7 +140,9 @@ const EFFECT_NOTE: Partial<Record<FieldEffect, string>> = {
  * A new service's fields are better read without notes.
  */
 export function formatSpecChange(c: SpecFieldChange, opts: { notes?: boolean } = {}): string {
-  const note = opts.notes !== false && EFFECT_NOTE[c.effect] ? ` (${EFFECT_NOTE[c.effect]})` : '';
+  // Two masked secrets read alike: say that the value behind them changed.
+  const notes = [...(c.kind === 'changed' && c.old === c.new ? ['changed'] : []), ...(opts.notes !== false && EFFECT_NOTE[c.effect] ? [EFFECT_NOTE[c.effect]!] : [])];
+  const note = notes.length ? ` (${notes.join('; ')})` : '';
   switch (c.kind) {
     case 'added':
       return `+ ${c.field}: ${c.new ?? ''}${note}`;
@@ -170,6 +172,9 @@ export function specFields(spec: ServiceSpec, context: FieldContext = {}): SpecF
   };
   const hc = normalHealthcheck(spec);
   const res = spec.resources;
+  // Secret values (and the secret parts of others) read masked; they compare by what they hold.
+  const masked = maskedValues(spec);
+  const secretText = (path: string, value: string) => shown(masked.get(path) ?? value);
   const global = spec.mode === 'global';
   const steps: (() => void)[] = [
     () => put('name', 'recreate', str(spec.name)),
@@ -178,14 +183,14 @@ export function specFields(spec: ServiceSpec, context: FieldContext = {}): SpecF
     () => put('replicas', 'scheduling', global || spec.replicas === undefined || spec.replicas === 1 ? undefined : String(spec.replicas)),
     () => put('command', 'recreate', list(spec.command)),
     () => put('entrypoint', 'recreate', list(spec.entrypoint)),
-    () => map(spec.env, (key, value) => put(`env.${key}`, 'recreate', maskValue(key, shown(value)), value)),
+    () => map(spec.env, (key, value) => put(`env.${key}`, 'recreate', secretText(`env.${key}`, value), value)),
     () => put('ports', 'recreate', spec.ports?.length ? spec.ports.map(formatPort).join(', ') : undefined, set(spec.ports?.map(formatPort))),
     () => {
       put('volumes', 'recreate', spec.volumes?.length ? listOf(spec.volumes.map(volumeText), false) : undefined, set(spec.volumes?.map(volumeText)));
       for (const v of spec.volumes ?? []) {
         if (v.type !== 'volume') continue;
         put(`volumes.${v.name}.driver`, 'volume', notDefault(v.driver, 'local'));
-        map(v.driver_opts, (key, value) => put(`volumes.${v.name}.driver_opts.${key}`, 'volume', maskValue(key, shown(value)), value));
+        map(v.driver_opts, (key, value) => put(`volumes.${v.name}.driver_opts.${key}`, 'volume', secretText(`volumes.${v.name}.driver_opts.${key}`, value), value));
         map(v.labels, (key, value) => put(`volumes.${v.name}.labels.${key}`, 'volume', shown(value)));
       }
     },
@@ -219,7 +224,7 @@ export function specFields(spec: ServiceSpec, context: FieldContext = {}): SpecF
       // The engines' own default driver, named without options, is what a container without logging gets.
       const defaultDriver = spec.logging?.driver === context.logDriver && !Object.keys(spec.logging?.options ?? {}).length;
       put('logging.driver', 'recreate', defaultDriver ? undefined : str(spec.logging?.driver));
-      map(spec.logging?.options, (key, value) => put(`logging.options.${key}`, 'recreate', maskValue(key, shown(value)), value));
+      map(spec.logging?.options, (key, value) => put(`logging.options.${key}`, 'recreate', secretText(`logging.options.${key}`, value), value));
     },
     () => put('stop_grace_period', 'recreate', spec.stop_grace_period === undefined || spec.stop_grace_period === DEFAULT_STOP_GRACE_MS ? undefined : formatDuration(spec.stop_grace_period)),
     () => {

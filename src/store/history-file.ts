@@ -1,10 +1,11 @@
 // The deploy history on this machine: one JSON line per run in `history.jsonl` under the state
-// directory ($XDG_STATE_HOME/dockplan), appended, never rewritten. Secret values are masked before
-// a line is written, so the file never holds them.
+// directory ($XDG_STATE_HOME/dockplan), appended, never rewritten. A record's spec is the plan's,
+// secrets sealed (hashes, see src/plan/secret-seal.ts); any clear secret left is masked before a line
+// is written, so the file never holds a secret value.
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DeployRecord, HistoryStore } from '../execute/history.js';
-import { maskSecrets } from '../plan/secrets.js';
+import { maskClearSecrets } from '../plan/secrets.js';
 import { stateDir } from './xdg.js';
 
 /** The history file's name inside the state directory. */
@@ -69,7 +70,7 @@ export class FileHistoryStore implements HistoryStore {
   async append(record: DeployRecord): Promise<void> {
     const file = this.file;
     const cluster = record.cluster ?? this.options.cluster;
-    const line = JSON.stringify({ ...record, ...(cluster ? { cluster } : {}), spec: maskSecrets(record.spec) });
+    const line = JSON.stringify({ ...record, ...(cluster ? { cluster } : {}), spec: maskClearSecrets(record.spec) });
     try {
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       await appendFile(file, `${line}\n`, { mode: 0o600 });

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { ClusterState } from '../model/cluster.js';
+import { SecretKey } from '../model/secret-key.js';
 import { fingerprint } from '../plan/observed.js';
+import { sealedPaths } from '../plan/secret-seal.js';
 import { OPERATION_KINDS, containerOf, type NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
 import { fileProblem } from '../model/file-problem.js';
@@ -26,6 +28,17 @@ export interface SavedPlan {
   plan: Plan;
   /** Names of what the plan mentions: machine id -> name, container id -> name. */
   names: { machines: Record<string, string>; containers: Record<string, string> };
+  /**
+   * The spec file the plan was made from (an absolute path): where `apply` reads the secret values
+   * again, since the plan holds only their hashes (src/plan/secret-seal.ts).
+   */
+  specFile?: string;
+  /**
+   * The service's sealing key (label form), only while no container carries it yet (a new
+   * service, or one whose containers predate sealing): without it nothing could tell whether the
+   * values read again are the ones planned. The file then reveals no more than the labels it writes.
+   */
+  secretKey?: string;
 }
 
 /** A plan file that cannot be used; the message names the file and what is wrong with it. */
@@ -36,8 +49,12 @@ export class PlanFileError extends Error {
   }
 }
 
-/** The file's contents for `plan`, made on `state` of the cluster `cluster`: every machine, and the containers its operations touch. */
-export function savePlan(plan: Plan, state: Pick<ClusterState, 'machines'>, cluster: string, now: Date = new Date()): SavedPlan {
+/**
+ * The file's contents for `plan`, made on `state` of the cluster `cluster`: every machine, and the
+ * containers its operations touch; `specFile` is the spec it was made from. Secret values stay
+ * sealed: the file holds their hashes, never the values.
+ */
+export function savePlan(plan: Plan, state: Pick<ClusterState, 'machines'>, cluster: string, now: Date = new Date(), specFile?: string): SavedPlan {
   const machines: Record<string, string> = {};
   const known = new Map<string, string>();
   for (const m of state.machines) {
@@ -49,7 +66,12 @@ export function savePlan(plan: Plan, state: Pick<ClusterState, 'machines'>, clus
     const c = containerOf(op);
     if (c) containers[c.id] = known.get(c.id) ?? c.name;
   }
-  return { format: PLAN_FILE_FORMAT, version: PLAN_FILE_VERSION, createdAt: now.toISOString(), cluster, plan, names: { machines, containers } };
+  const sealed = plan.operations.some((op) => (op.kind === 'run' || op.kind === 'replace') && sealedPaths(op.spec).length > 0);
+  return {
+    format: PLAN_FILE_FORMAT, version: PLAN_FILE_VERSION, createdAt: now.toISOString(), cluster, plan, names: { machines, containers },
+    ...(specFile ? { specFile } : {}),
+    ...(sealed && plan.secrets?.keyIsNew ? { secretKey: plan.secrets.key.label() } : {}),
+  };
 }
 
 /** The names a saved plan prints with; ids it does not name read as a short id (machines) or nothing (containers). */
@@ -61,7 +83,7 @@ export function savedNames(saved: Pick<SavedPlan, 'names'>): NameResolver {
 }
 
 /**
- * Writes the plan file with mode 0600 (it holds the spec, secrets and all): into a new file beside
+ * Writes the plan file with mode 0600 (it holds the spec, secrets as hashes): into a new file beside
  * it, then renamed over `path`, so that no reader ever sees half a plan or a wider mode. Throws a
  * PlanFileError saying why when it cannot.
  */
@@ -104,6 +126,8 @@ function shapeProblems(value: Record<string, unknown>): string[] {
   };
   need(typeof value.createdAt === 'string', 'createdAt', 'expected an ISO time');
   need(typeof value.cluster === 'string', 'cluster', 'expected text');
+  need(value.specFile === undefined || typeof value.specFile === 'string', 'specFile', 'expected a path');
+  need(value.secretKey === undefined || SecretKey.fromLabel(value.secretKey as string) !== undefined, 'secretKey', 'expected a key as dockplan writes it (v1.<base64url>)');
   const names = value.names;
   need(isObject(names) && isObject(names.machines) && isObject(names.containers), 'names', 'expected {machines: {id: name}, containers: {id: name}}');
   const plan = value.plan;

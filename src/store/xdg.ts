@@ -1,7 +1,7 @@
 // Where dockplan keeps files of its own on this machine, by the XDG Base Directory rules
 // (https://specifications.freedesktop.org/basedir-spec/latest/): state, such as the deploy history,
-// under $XDG_STATE_HOME (dockplan has no configuration file). Written here rather than taken from
-// a library: see README (libraries).
+// under $XDG_STATE_HOME; the configuration file under $XDG_CONFIG_HOME. Written here rather than
+// taken from a library: see README (libraries).
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 
@@ -39,6 +39,11 @@ function baseDir(variable: string, fallback: string, where: XdgEnv): string {
 /** `$XDG_STATE_HOME/dockplan`, default `~/.local/state/dockplan`: the deploy history. */
 export function stateDir(where: XdgEnv = {}): string {
   return join(baseDir('XDG_STATE_HOME', join('.local', 'state'), where), APP_DIR);
+}
+
+/** `$XDG_CONFIG_HOME/dockplan`, default `~/.config/dockplan`: the configuration file (config.yaml). */
+export function configDir(where: XdgEnv = {}): string {
+  return join(baseDir('XDG_CONFIG_HOME', '.config', where), APP_DIR);
 }
 
 /**

@@ -12,6 +12,7 @@ import type { ClusterState, ContainerHealth, HostPortBinding, ContainerRunState,
 import type { ResourcesSpec, ServiceSpec, VolumeSpec } from '../../src/model/spec.js';
 import { containerCreateOptions } from '../../src/cluster/container-config.js';
 import { serviceFromLabels } from '../../src/cluster/container-state.js';
+import { RunningValues } from '../../src/model/running-values.js';
 
 /** A container as the memory cluster keeps it. */
 export interface MemoryContainer {
@@ -28,6 +29,8 @@ export interface MemoryContainer {
   resources: ResourcesSpec;
   created: string;
   imageId: string;
+  /** What an inspection reports it runs with (clear env and options, as Docker keeps them). */
+  values: RunningValues;
 }
 
 /** One call the engine made, for injecting failures and for checking what happened. */
@@ -152,12 +155,12 @@ export class MemoryCluster implements Client {
     const ref = req.spec.image_ref ?? req.spec.image;
     const image = [...m.images.values()].find((i) => i.id === ref || i.repoTags.includes(ref) || i.repoDigests.some((d) => ref.endsWith(d.split('@')[1] ?? '#')));
     if (!image) throw Object.assign(new Error(`No such image: ${ref}`), { statusCode: 404 });
-    const options = containerCreateOptions(req.spec, req.serviceId, req.name, req.deployId);
+    const options = containerCreateOptions(req.spec, req.serviceId, req.name, req.deployId, req.secrets);
     const id = createHash('sha256').update(`${this.nextId++}`).digest('hex');
     const r = req.spec.resources ?? {};
     m.containers.set(id, {
       id, name: req.name, machineId: req.machineId, spec: req.spec, labels: options.Labels, state: 'created',
-      health: 'none', restartCount: 0, created: tick(), imageId: image.id,
+      health: 'none', restartCount: 0, created: tick(), imageId: image.id, values: valuesOf(options),
       resources: { ...(r.cpu ? { cpu: r.cpu } : {}), ...(r.memory ? { memory: r.memory } : {}), ...(r.memory_reservation ? { memory_reservation: r.memory_reservation } : {}) },
     });
     return { id, name: req.name };
@@ -198,7 +201,8 @@ export class MemoryCluster implements Client {
   }
 
   async inspectContainer(machineId: string, containerId: string): Promise<ContainerState> {
-    return this.containerState(await this.containerCall('inspect', machineId, containerId));
+    const c = await this.containerCall('inspect', machineId, containerId);
+    return { ...this.containerState(c), values: c.values };
   }
 
   async updateContainerResources(machineId: string, containerId: string, resources: ResourcesSpec): Promise<void> {
@@ -377,4 +381,11 @@ function engineIdOf(name: string): string {
 function hostPortsOf(spec: ServiceSpec): HostPortBinding[] {
   return (spec.ports ?? []).filter((p) => p.mode === 'host' && p.published !== undefined)
     .map((p) => ({ host_ip: p.host_ip ?? '0.0.0.0', published: p.published as number, protocol: p.protocol === 'udp' ? 'udp' as const : 'tcp' as const }));
+}
+
+/** The clear values a container is created with, as Docker's inspection would report them. */
+function valuesOf(options: ReturnType<typeof containerCreateOptions>): RunningValues {
+  const volumes: Record<string, Record<string, string>> = {};
+  for (const m of options.HostConfig.Mounts ?? []) if (m.Source && m.VolumeOptions?.DriverConfig?.Options) volumes[m.Source] = { ...m.VolumeOptions.DriverConfig.Options };
+  return RunningValues.fromDocker(options.Env, options.HostConfig.LogConfig?.Config, volumes);
 }

@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { LABEL } from '../../src/model/cluster.js';
+import { SECRET_KEY_LABEL, SecretKey } from '../../src/model/secret-key.js';
+import { PlanSecrets } from '../../src/plan/secret-seal.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { containerCreateOptions, MountSpecError } from '../../src/cluster/container-config.js';
 import { canonicalJson, specHash } from '../../src/model/canonical.js';
@@ -18,6 +20,8 @@ import { resourceUpdate } from '../../src/cluster/resources.js';
 import { parseEngineAddress } from '../../src/cluster/connect.js';
 
 const MiB = 1024 * 1024;
+const KEY = SecretKey.fromBytes(new Uint8Array(32).fill(7));
+const sealing = () => new PlanSecrets(KEY, false);
 
 const rich: ServiceSpec = {
   name: 'web',
@@ -62,7 +66,7 @@ const rich: ServiceSpec = {
 
 describe('containerCreateOptions', () => {
   it('maps every field of a rich spec to Docker create options', () => {
-    const opts = containerCreateOptions(rich, 'svc-123', 'web-ab12');
+    const opts = containerCreateOptions(rich, 'svc-123', 'web-ab12', undefined, sealing());
     assert.deepEqual(opts, {
       name: 'web-ab12',
       Image: 'registry.example.com/team/web:1.4',
@@ -77,6 +81,7 @@ describe('containerCreateOptions', () => {
         'dockplan.service.mode': 'global',
         'dockplan.spec': JSON.stringify(rich),
         'dockplan.spec.hash': specHash(rich),
+        [SECRET_KEY_LABEL]: KEY.label(),
       },
       Healthcheck: {
         Test: ['CMD-SHELL', 'wget -qO- http://127.0.0.1:8080/ || exit 1'],
@@ -197,7 +202,7 @@ describe('specHash', () => {
 
 describe('reading containers back', () => {
   it('a listed container gives its labels, parsed spec, health, ports and state', () => {
-    const opts = containerCreateOptions(rich, 'svc-123', 'web-ab12');
+    const opts = containerCreateOptions(rich, 'svc-123', 'web-ab12', undefined, sealing());
     const c = containerFromListing(
       {
         Id: 'abc123',
@@ -229,7 +234,7 @@ describe('reading containers back', () => {
         { host_ip: '127.0.0.1', published: 5353, protocol: 'udp' },
         { host_ip: '0.0.0.0', published: 9090, protocol: 'tcp' },
       ],
-      service: { id: 'svc-123', name: 'web', mode: 'global', spec: rich, specHash: specHash(rich) },
+      service: { id: 'svc-123', name: 'web', mode: 'global', spec: rich, specHash: specHash(rich), secretKey: KEY },
     });
   });
 
@@ -271,7 +276,9 @@ describe('reading containers back', () => {
       },
       'm',
     );
-    assert.deepEqual(c, {
+    const { values, ...read } = c;
+    assert.deepEqual(values?.values(), []);
+    assert.deepEqual(read, {
       id: 'id1',
       name: 'web-1',
       machineId: 'm',

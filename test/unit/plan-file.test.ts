@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPlan } from '../../src/execute/apply.js';
 import { Deployment } from '../../src/execute/deployment.js';
+import { readSavedPlanSecrets } from '../../src/execute/saved-plan-secrets.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { formatPlan } from '../../src/plan/plan.js';
 import { PlanFileError, parsePlanFile, readPlanFile, savePlan, savedNames, writePlanFile, type SavedPlan } from '../../src/store/plan-file.js';
@@ -53,7 +54,10 @@ test('the file is written with mode 0600, also over an existing file that was re
   chmodSync(file, 0o644);
   await writePlanFile(file, saved);
   assert.equal(statSync(file).mode & 0o777, 0o600);
-  assert.match(readFileSync(file, 'utf8'), /"hunter2"/, 'the plan keeps the spec it runs, secrets included: hence 0600');
+  const text = readFileSync(file, 'utf8');
+  assert.doesNotMatch(text, /hunter2/, 'the plan keeps its secrets as hashes, never the values');
+  assert.match(text, /"DB_PASSWORD": "hmac-sha256:[0-9a-f]{8}:[0-9a-f]{64}"/);
+  assert.doesNotMatch(text, /"secretKey"/, 'the key stays on the containers that carry it');
 });
 
 test('a plan file in a folder that does not exist is an error naming it', async () => {
@@ -107,10 +111,37 @@ test('a saved plan applies through the one entry point when the cluster is as it
   const file = path();
   await writePlanFile(file, saved);
   const back = await readPlanFile(file);
+  assert.deepEqual(await readSavedPlanSecrets(cluster, back.plan, { spec: spec({ V: '2', DB_PASSWORD: 'hunter2' }) }), []);
   const result = await applyPlan(back.plan, { client: cluster }, { names: savedNames(back), approval: 'all', pollMs: 1 }).result;
   assert.equal(result.outcome, 'done');
   const running = cluster.containersOf('web').filter((c) => c.state === 'running');
-  assert.deepEqual(running.map((c) => c.spec.env?.V), ['2', '2']);
+  assert.deepEqual(running.map((c) => [c.values.at('env.V'), c.values.at('env.DB_PASSWORD')]), [['2', 'hunter2'], ['2', 'hunter2']]);
+});
+
+test('a saved plan whose secret value cannot be read again is refused before anything runs, naming the place', async () => {
+  const { cluster, saved } = await planned();
+  const back = parsePlanFile(JSON.stringify(saved), 'plan.json');
+  // The spec file changed since: its value is not the planned one, so it is not taken.
+  assert.deepEqual(await readSavedPlanSecrets(cluster, back.plan, { spec: spec({ V: '2', DB_PASSWORD: 'changed-since' }) }), ['env.DB_PASSWORD']);
+  const before = cluster.calls.length;
+  const result = await applyPlan(back.plan, { client: cluster }, { names: savedNames(back), approval: 'all', pollMs: 1 }).result;
+  assert.equal(result.outcome, 'failed');
+  assert.match(result.reason ?? '', /^the value of env\.DB_PASSWORD is not known here: plans keep only a hash of a secret/);
+  assert.ok(cluster.calls.slice(before).every((c) => c.kind === 'inspect'), 'only reads: nothing ran');
+});
+
+test('a saved plan for a new service keeps the key its first containers will carry, and its secret opens from the spec file', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  const p = await new Deployment(cluster, { name: 'fresh', image: 'local/busybox:1', command: ['sleep', '1000'], env: { API_TOKEN: 'tok-123456' } }, { rollout: { monitorMs: 5 } }).plan();
+  const saved = parsePlanFile(JSON.stringify(savePlan(p.plan, p.state, cluster.describe())), 'plan.json');
+  assert.ok(saved.secretKey, 'no container carries the key yet');
+  assert.doesNotMatch(JSON.stringify(saved), /tok-123456/);
+  assert.deepEqual(await readSavedPlanSecrets(cluster, saved.plan, { secretKey: saved.secretKey, spec: { image: 'x', env: { API_TOKEN: 'tok-123456' } } }), []);
+  const result = await applyPlan(saved.plan, { client: cluster }, { names: savedNames(saved), approval: 'all', pollMs: 1 }).result;
+  assert.equal(result.outcome, 'done', result.reason);
+  const [c] = cluster.containersOf('fresh');
+  assert.equal(c!.values.at('env.API_TOKEN'), 'tok-123456');
+  assert.equal(c!.labels['dockplan.secret.key'], saved.secretKey);
 });
 
 test('a saved plan is refused as stale, naming what changed, when a container it saw is gone; nothing runs', async () => {

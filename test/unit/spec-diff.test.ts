@@ -148,7 +148,7 @@ test('a changed secret-looking env value is reported with both values masked', (
   assert.deepEqual(diffSpecs(with_({ env: { DB_PASSWORD: 'hunter2' } }), with_({ env: { DB_PASSWORD: 'swordfish' } })), [
     { field: 'env.DB_PASSWORD', kind: 'changed', old: '••••••', new: '••••••', effect: 'recreate' },
   ]);
-  assert.deepEqual(lines(with_({ env: { DB_PASSWORD: 'hunter2' } }), with_({ env: { DB_PASSWORD: 'swordfish' } })), ['~ env.DB_PASSWORD: •••••• -> ••••••']);
+  assert.deepEqual(lines(with_({ env: { DB_PASSWORD: 'hunter2' } }), with_({ env: { DB_PASSWORD: 'swordfish' } })), ['~ env.DB_PASSWORD: •••••• -> •••••• (changed)']);
 });
 
 test('an unchanged secret is not reported', () => {
@@ -163,7 +163,7 @@ test('every secret word masks, in any case, anywhere in the key', () => {
   for (const key of ['PASSWORD', 'db_passwd', 'ClientSecret', 'github_token', 'SSH_KEY', 'apiKey', 'AWS_CREDENTIALS', 'private_pem', 'BASIC_AUTH', 'authorization',
     'DB_PASS', 'SMTP_PASS', 'PASS_THROUGH', 'DB_PWD', 'dbPwd', 'ADMIN_PW', 'PASSPHRASE', 'BEARER', 'GITHUB_PAT']) {
     assert.equal(looksSecret(key), true, key);
-    assert.deepEqual(lines(with_({ env: { [key]: 'a' } }), with_({ env: { [key]: 'b' } })), [`~ env.${key}: •••••• -> ••••••`], key);
+    assert.deepEqual(lines(with_({ env: { [key]: 'a' } }), with_({ env: { [key]: 'b' } })), [`~ env.${key}: •••••• -> •••••• (changed)`], key);
   }
 });
 
@@ -175,9 +175,9 @@ test('keys without a secret word are shown as they are', () => {
 test('secret-looking logging options and volume driver options are masked as well', () => {
   const old = with_({ logging: { driver: 'splunk', options: { 'splunk-token': 't1', 'splunk-url': 'https://a' } } });
   const next = with_({ logging: { driver: 'splunk', options: { 'splunk-token': 't2', 'splunk-url': 'https://b' } } });
-  assert.deepEqual(lines(old, next), ['~ logging.options.splunk-token: •••••• -> ••••••', '~ logging.options.splunk-url: https://a -> https://b']);
+  assert.deepEqual(lines(old, next), ['~ logging.options.splunk-token: •••••• -> •••••• (changed)', '~ logging.options.splunk-url: https://a -> https://b']);
   const vol = (password: string): ServiceSpec => with_({ volumes: [{ name: 'share', type: 'volume', driver: 'cifs', driver_opts: { password, user: 'me' } }] });
-  assert.deepEqual(lines(vol('p1'), vol('p2')), ['~ volumes.share.driver_opts.password: •••••• -> •••••• (an existing volume keeps its options)']);
+  assert.deepEqual(lines(vol('p1'), vol('p2')), ['~ volumes.share.driver_opts.password: •••••• -> •••••• (changed; an existing volume keeps its options)']);
   const mountOptions = (o: string): ServiceSpec => with_({ volumes: [{ name: 'share', type: 'volume', driver_opts: { type: 'cifs', o } }] });
   assert.deepEqual(lines(mountOptions('username=svc,password=hunter2'), mountOptions('username=svc,password=swordfish,vers=3')), [
     '~ volumes.share.driver_opts.o: username=svc,password=•••••• -> username=svc,password=••••••,vers=3 (an existing volume keeps its options)',

@@ -5,7 +5,12 @@ import { historyEntries } from '../../execute/history.js';
 import { outcomeWords } from '../../execute/run-text.js';
 import type { ClusterState } from '../../model/cluster.js';
 import { findService } from '../../model/cluster.js';
-import type { MachineClient } from '../../execute/client.js';
+import type { ContainerClient, MachineClient } from '../../execute/client.js';
+import { observeService } from '../../execute/observe.js';
+import { SecretKey } from '../../model/secret-key.js';
+import type { ServiceSpec } from '../../model/spec.js';
+import { revealSpec, runningSecrets } from '../../plan/secret-seal.js';
+import { maskSecrets } from '../../plan/secrets.js';
 import { SUMMARY_BUCKETS } from '../../plan/operations.js';
 import type { PlanSummary } from '../../plan/plan.js';
 import { jsonText } from '../json-output.js';
@@ -23,8 +28,11 @@ export function shortTime(iso: string): string {
   return iso.replace('T', ' ').replace(/\.\d+Z$/, 'Z');
 }
 
-/** The JSON contract of `history --json`: one object per entry, newest first. */
-export function historyJson(service: string, entries: HistoryEntry[]) {
+/**
+ * The JSON contract of `history --json`: one object per entry, newest first; each spec as `show`
+ * gives it (secrets masked, by default).
+ */
+export function historyJson(service: string, entries: HistoryEntry[], show: (spec: ServiceSpec) => ServiceSpec = maskSecrets) {
   return entries.map((e) => {
     const r = e.record;
     const base = { id: e.deployId, service, when: e.when, current: e.current, running: e.running, recorded: r !== undefined };
@@ -32,22 +40,27 @@ export function historyJson(service: string, entries: HistoryEntry[]) {
     return {
       ...base, who: r.who, finishedAt: r.finishedAt, origin: r.origin ?? null, action: r.action, summary: r.summary,
       outcome: r.outcome, completed: r.completed, total: r.total, reason: r.reason ?? null, cluster: r.cluster ?? null,
-      image: r.spec.image, imageRef: r.spec.image_ref ?? null, spec: r.spec,
+      image: r.spec.image, imageRef: r.spec.image_ref ?? null, spec: show(r.spec),
     };
   });
 }
 
 /** Prints the history of `service`; 0 even when there is none (it says so), 1 when it cannot be read. */
 export async function historyCommand(
-  ctx: { client: Pick<MachineClient, 'loadState'>; history?: HistoryStore; write: (line: string) => void },
+  ctx: { client: Pick<MachineClient, 'loadState'> & Pick<ContainerClient, 'inspectContainer'>; history?: HistoryStore; write: (line: string) => void },
   service: string,
-  opts: { json?: boolean },
+  opts: { json?: boolean; showSecrets?: boolean },
 ): Promise<number> {
   if (!ctx.history) throw new UserError('no deploy history is kept here');
-  const [records, state] = await Promise.all([ctx.history.list(service), ctx.client.loadState()]);
-  const entries = historyEntries(records, findService(state, service)?.containers ?? []);
+  // --show-secrets opens the records' hashes with what the service's containers run (inspected).
+  const [records, { state, service: seen }] = await Promise.all([
+    ctx.history.list(service),
+    opts.showSecrets ? observeService(ctx.client, service) : ctx.client.loadState().then((s) => ({ state: s, service: findService(s, service) })),
+  ]);
+  const entries = historyEntries(records, seen?.containers ?? []);
   if (opts.json) {
-    ctx.write(jsonText(historyJson(service, entries), 2));
+    const secrets = opts.showSecrets ? runningSecrets(seen?.containers ?? [], SecretKey.generate) : undefined;
+    ctx.write(jsonText(historyJson(service, entries, secrets ? (spec) => revealSpec(spec, secrets) : maskSecrets), 2));
     return 0;
   }
   const down = downNote(state);

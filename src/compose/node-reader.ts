@@ -223,9 +223,3 @@ function numberOf(node: ComposeNode): number | undefined {
   if (typeof node.value === 'string' && /^\s*[-+]?\d+(\.\d+)?\s*$/.test(node.value)) return Number(node.value);
   return undefined;
 }
-
-/** A scalar node's string value, or undefined for anything else. */
-export function stringValue(node: ComposeNode | undefined): string | undefined {
-  return node?.kind === 'scalar' && typeof node.value === 'string' ? node.value : undefined;
-}
-

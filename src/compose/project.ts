@@ -37,7 +37,7 @@ export interface ComposeService {
   spec: ServiceSpec;
   /** Compose keys of the services it depends_on (any condition), in file order; only those deployed with it. */
   dependsOn: string[];
-  /** Where the service's key is written (the last file that defines it first, see `files`). */
+  /** Where the service's key is written: in the first file that defines it. */
   source: ComposeSource;
 }
 
@@ -134,7 +134,7 @@ export function loadComposeProject(opts: LoadComposeOptions): ComposeProject {
     for (const p of parsed.problems) problems.errors.push(p);
     if (parsed.root) trees.push({ file: display(abs), abs, root: parsed.root });
   }
-  if (problems.errors.length > 0) throw new ComposeError(problems.errors, problems.warnings);
+  if (problems.errors.length > 0) throw new ComposeError(sortProblems(problems.errors), sortProblems(problems.warnings));
 
   const project = projectName(r, trees, env, projectDir);
   const name = project.name;

@@ -64,16 +64,6 @@ export function entryOf(map: MapNode, key: string): MapEntry | undefined {
   return map.entries.find((e) => e.key === key);
 }
 
-/** A scalar as text when it is one (strings, numbers and booleans as written); undefined otherwise. */
-export function scalarText(node: ComposeNode | undefined): string | undefined {
-  return node?.kind === 'scalar' && node.value !== null ? node.text : undefined;
-}
-
-/** True for an empty value (`key:` with nothing after it). */
-export function isNull(node: ComposeNode | undefined): boolean {
-  return node?.kind === 'scalar' && node.value === null;
-}
-
 /** What a node is, for a message: `"two"`, `3`, `a list`, `a mapping`, `nothing`. */
 export function describeNode(node: ComposeNode | undefined): string {
   if (node === undefined) return 'nothing';

@@ -36,43 +36,43 @@ export function convertTopVolumes(r: ComposeReader, at: At, project: string): Co
     if (e.key.startsWith('x-')) continue;
     const field = childField(at.field, e.key);
     const v: ComposeVolume = { key: e.key, name: `${project}_${e.key}`, source: e.keySource };
-    if (!(e.value.kind === 'scalar' && e.value.value === null)) {
-      const f = r.fields({ node: e.value, field }, TOP_KEYS);
-      if (!f) continue;
-      const externalAt = f.get('external');
-      if (externalAt) {
-        // `external: true`, or the old `external: {name: x}`
-        if (externalAt.node.kind === 'map') {
-          const ef = r.fields(externalAt, ['name']);
-          const nameAt = ef?.get('name');
-          const name = nameAt ? r.word(nameAt, 'a volume name') : undefined;
-          v.external = true;
-          if (name !== undefined) v.name = name;
-        } else v.external = r.boolean(externalAt) ?? false;
-        if (v.external && !f.get('name') && v.name === `${project}_${e.key}`) v.name = e.key;
-      }
-      const nameAt = f.get('name');
-      const name = nameAt ? r.word(nameAt, 'a volume name') : undefined;
-      if (name !== undefined) v.name = name;
-      const driverAt = f.get('driver');
-      const driver = driverAt ? r.word(driverAt, 'a volume driver name') : undefined;
-      if (driver !== undefined) v.driver = driver;
-      const optsAt = f.get('driver_opts');
-      const opts = optsAt ? r.stringMap(optsAt, 'driver option') : undefined;
-      if (opts !== undefined) v.driver_opts = opts;
-      const labelsAt = f.get('labels');
-      const labels = labelsAt ? r.stringMap(labelsAt, 'label') : undefined;
-      if (labels !== undefined) v.labels = labels;
-      if (v.external && (driver !== undefined || opts !== undefined || labels !== undefined)) {
-        r.error({ node: e.value, field }, 'an external volume is made outside the project: it cannot also set driver, driver_opts or labels');
-      }
-      if (v.external) {
-        r.warn({ node: externalAt!.node, field: childField(field, 'external') }, `dockplan does not check that the external volume "${v.name}" exists: a machine without it gets a new, empty one (compose would refuse to start)`);
-      }
-    }
     out.push(v);
+    if (e.value.kind === 'scalar' && e.value.value === null) continue;
+    const f = r.fields({ node: e.value, field }, TOP_KEYS);
+    if (!f) continue;
+    const externalAt = f.get('external');
+    const external = externalAt ? readExternal(r, externalAt) : undefined;
+    if (external?.external) {
+      v.external = true;
+      v.name = external.name ?? e.key;
+    }
+    const read = <K extends 'name' | 'driver' | 'driver_opts' | 'labels'>(key: K, how: (at: At) => ComposeVolume[K] | undefined): void => {
+      const valueAt = f.get(key);
+      const value = valueAt ? how(valueAt) : undefined;
+      if (value !== undefined) v[key] = value;
+    };
+    read('name', (a) => r.word(a, 'a volume name'));
+    read('driver', (a) => r.word(a, 'a volume driver name'));
+    read('driver_opts', (a) => r.stringMap(a, 'driver option'));
+    read('labels', (a) => r.stringMap(a, 'label'));
+    if (!v.external || !externalAt) continue;
+    if (v.driver !== undefined || v.driver_opts !== undefined || v.labels !== undefined) {
+      r.error({ node: e.value, field }, 'an external volume is made outside the project: it cannot also set driver, driver_opts or labels');
+    }
+    r.warn(externalAt, `dockplan does not check that the external volume "${v.name}" exists: a machine without it gets a new, empty one (compose would refuse to start)`);
   }
   return out;
+}
+
+/** `external: true`, or the older `external: {name: x}`. */
+function readExternal(r: ComposeReader, at: At): { external: boolean; name?: string } | undefined {
+  if (at.node.kind !== 'map') {
+    const external = r.boolean(at);
+    return external === undefined ? undefined : { external };
+  }
+  const nameAt = r.fields(at, ['name'])?.get('name');
+  const name = nameAt ? r.word(nameAt, 'a volume name') : undefined;
+  return name === undefined ? { external: true } : { external: true, name };
 }
 
 /**

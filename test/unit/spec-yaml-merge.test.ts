@@ -236,7 +236,7 @@ const BOMBS: [string, string, RegExp][] = [
 ];
 
 for (const [kind, text, why] of BOMBS) {
-  test(`${kind} is refused with one located error, well under a second`, () => {
+  test(`${kind} is refused with one located error, in seconds at most`, () => {
     const started = performance.now();
     const { spec, errors } = parseSpec(text, 'bomb.yaml');
     const elapsed = performance.now() - started;
@@ -245,7 +245,8 @@ for (const [kind, text, why] of BOMBS) {
     assert.match(errors[0].message, /^too many aliases: by this one, expanding them all would /);
     assert.match(errors[0].message, why);
     assert.ok(errors[0].line > 1, 'the error points at the alias where the expansion gets too big');
-    assert.ok(elapsed < 500, `took ${elapsed.toFixed(0)}ms`);
+    // Expanded, these take minutes and gigabytes; refused, a few ms (the bound leaves room for a busy machine).
+    assert.ok(elapsed < 5_000, `took ${elapsed.toFixed(0)}ms`);
   });
 }
 

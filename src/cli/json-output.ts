@@ -1,6 +1,7 @@
 // The one way the CLI turns data into JSON text: exact data in ASCII bytes, whatever the locale.
 import type { NameResolver } from '../plan/operations.js';
 import { planToJson, type Plan } from '../plan/plan.js';
+import { projectPlanToJson, type ProjectPlan } from '../plan/project-plan.js';
 
 /**
  * `JSON.stringify(value)` (pretty with `indent` spaces when given) with every character outside
@@ -19,4 +20,12 @@ export const PLAN_SCHEMA = 'dockplan.plan/v1';
 /** The document `plan --json` prints: `{schema: "dockplan.plan/v1", service, action, changes, operations, ...}`. */
 export function planDocument(plan: Plan, names: NameResolver): { schema: typeof PLAN_SCHEMA } & ReturnType<typeof planToJson> {
   return { schema: PLAN_SCHEMA, ...planToJson(plan, names) };
+}
+
+/** The schema `plan --json` of a compose project (and the NDJSON plan line of a project run) names. */
+export const PROJECT_PLAN_SCHEMA = 'dockplan.project-plan/v1';
+
+/** `{schema: "dockplan.project-plan/v1", project, order, volumes, services: [{key, depends_on, plan}], warnings, changes}`. */
+export function projectDocument(plan: ProjectPlan): { schema: typeof PROJECT_PLAN_SCHEMA } & ReturnType<typeof projectPlanToJson> {
+  return { schema: PROJECT_PLAN_SCHEMA, ...projectPlanToJson(plan) };
 }

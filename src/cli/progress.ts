@@ -3,13 +3,16 @@
 // about an operation names it: `[o3 m1] web-k2x9: health: healthy`.
 import type { DeployEvent, Outcome } from '../execute/events.js';
 import { newRunId } from '../execute/execution.js';
+import type { ProjectEvent, ProjectResult } from '../execute/project.js';
 import { outcomeWords, PHASE_WORDS, restoreLines } from '../execute/run-text.js';
 import type { NameResolver } from '../plan/operations.js';
 import { formatOperation } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
 import { formatPlan, hasChanges, operationById, planHeading, summaryLine } from '../plan/plan.js';
+import { formatProjectPlan, projectHasChanges, projectSummaryLine, type ProjectPlan } from '../plan/project-plan.js';
+import { revealPlan } from '../plan/secret-seal.js';
 import { paintPlanText, paintSymbolLine, paletteOf, type Palette } from '../terminal/colour.js';
-import { jsonText, planDocument } from './json-output.js';
+import { jsonText, planDocument, projectDocument } from './json-output.js';
 import { ndjsonStream, planScope, sectionsScope } from './ndjson.js';
 import { seconds } from './table.js';
 
@@ -20,6 +23,8 @@ export interface OutputFlags {
   quiet?: boolean;
   /** Colours on stdout (the decision of src/terminal/colour.ts; never with json). */
   colour?: boolean;
+  /** `--show-secrets`: the plan's secret values shown, not masked (src/plan/secret-seal.ts revealPlan). */
+  showSecrets?: boolean;
 }
 
 const PLAIN = paletteOf(false);
@@ -161,22 +166,11 @@ export function planResultLine(plan: Plan, names: NameResolver): string {
 }
 
 /** A plan as the flags want it shown: the JSON document, the one result line (quiet), or the painted text. */
-export function planOutput(plan: Plan, names: NameResolver, flags: OutputFlags): string {
+export function planOutput(given: Plan, names: NameResolver, flags: OutputFlags): string {
+  const plan = flags.showSecrets ? revealPlan(given) : given;
   if (flags.json) return jsonText(planDocument(plan, names), 2);
   const palette = paletteOf(flags.colour);
   return flags.quiet ? paintSymbolLine(planResultLine(plan, names), palette) : paintPlanText(formatPlan(plan, names), palette);
-}
-
-/**
- * The NDJSON lines (dockplan.events/v1) of one section's events, for a face that writes the plan
- * line itself: each event's lines name `section.key` (or the event's own `service`), and
- * `operation-started` the machine from `section.plan`.
- */
-export function jsonProgress(write: (line: string) => void, section?: { key: string; plan: Pick<Plan, 'operations'> }): (e: DeployEvent & { service?: string }) => void {
-  // Not the run's scope: the run's plan line and its end are the face's to write.
-  const machines = sectionsScope('', section ? [section] : []);
-  const stream = ndjsonStream({ runId: '', services: [], machineOf: machines.machineOf }, write);
-  return (e) => stream.event(e, e.service ?? section?.key);
 }
 
 /** What a run prints, chosen once by the flags: see {@link runOutput}. */
@@ -196,7 +190,8 @@ export interface RunOutput {
  * the result (`flags.quiet`; errors through `error`, stderr by default), or the plain lines, painted
  * when `flags.colour`.
  */
-export function runOutput(plan: Plan, names: NameResolver, flags: OutputFlags, write: (line: string) => void, error: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): RunOutput {
+export function runOutput(given: Plan, names: NameResolver, flags: OutputFlags, write: (line: string) => void, error: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): RunOutput {
+  const plan = flags.showSecrets ? revealPlan(given) : given;
   const runId = newRunId();
   if (flags.json) {
     const stream = ndjsonStream(planScope(plan, runId), write);
@@ -214,4 +209,71 @@ export function runOutput(plan: Plan, names: NameResolver, flags: OutputFlags, w
     };
   }
   return { runId, showPlan: () => write(paintPlanText(formatPlan(plan, names), palette)), event: plainProgress(plan, names, write, palette), explains: true };
+}
+
+/** A project plan with each service's secret values shown (--show-secrets, see revealPlan). */
+function revealProject(plan: ProjectPlan): ProjectPlan {
+  return { ...plan, sections: plan.sections.map((s) => ({ ...s, plan: revealPlan(s.plan) })) };
+}
+
+/** A project plan as the flags want it shown: its JSON document, one line (quiet), or the painted text. */
+export function projectPlanOutput(given: ProjectPlan, flags: OutputFlags): string {
+  const plan = flags.showSecrets ? revealProject(given) : given;
+  if (flags.json) return jsonText(projectDocument(plan), 2);
+  return flags.quiet ? `project ${plan.project}: ${projectSummaryLine(plan)}` : paintPlanText(formatProjectPlan(plan), paletteOf(flags.colour));
+}
+
+/** What a project run prints: {@link RunOutput} for several services, and the run's last line. */
+export interface ProjectRunOutput extends Omit<RunOutput, 'event'> {
+  /** Prints one event of a service of the project. */
+  event(e: ProjectEvent): void;
+  /** After the run: `project shop: db done · web rolled-back` (plain, quiet), or the NDJSON run's `finished` line. */
+  finish(result: ProjectResult): void;
+}
+
+/**
+ * The output of a project run: NDJSON (one stream, every line naming its service, a last
+ * `finished` line with `services`), only errors (stderr, each after its service's key) and the
+ * project's line (`flags.quiet`), or each service's plain lines, after its key when there are
+ * several.
+ */
+export function projectRunOutput(given: ProjectPlan, flags: OutputFlags, write: (line: string) => void, error: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): ProjectRunOutput {
+  const plan = flags.showSecrets ? revealProject(given) : given;
+  const runId = newRunId();
+  const several = plan.sections.length > 1;
+  const keyed = (key: string, put: (line: string) => void) => (several ? (text: string) => put(text.split('\n').map((l) => `${key} | ${l}`).join('\n')) : put);
+  const projectLine = (result: ProjectResult) =>
+    `project ${plan.project}: ${result.services.map((s) => `${s.key} ${s.outcome === 'not-run' ? 'not started' : s.outcome}`).join(' · ')}`;
+  if (flags.json) {
+    const stream = ndjsonStream(sectionsScope(runId, plan.sections), write);
+    return {
+      runId, explains: false,
+      showPlan: () => stream.plan(projectDocument(plan)),
+      event: (e) => stream.event(e, e.service),
+      finish: (result) => {
+        // A project of one service ended with that service's own finished line.
+        if (plan.sections.length === 1) return;
+        const ran = result.services.flatMap((s) => (s.result ? [s] : []));
+        stream.finished(result.runId, {
+          outcome: result.outcome,
+          completed: ran.reduce((n, s) => n + s.result!.completed.length, 0),
+          total: plan.sections.reduce((n, s) => n + s.plan.operations.length, 0),
+        });
+      },
+    };
+  }
+  const palette = paletteOf(flags.colour);
+  const faces = new Map(plan.sections.map((s) => [s.key, flags.quiet
+    ? quietProgress(s.plan, s.names, () => undefined, keyed(s.key, error))
+    : plainProgress(s.plan, s.names, keyed(s.key, write), palette)]));
+  return {
+    runId,
+    explains: !flags.quiet,
+    showPlan: () => {
+      if (!flags.quiet) write(projectPlanOutput(plan, flags));
+      else if (!projectHasChanges(plan)) write(projectPlanOutput(plan, flags));
+    },
+    event: (e) => faces.get(e.service)?.(e),
+    finish: (result) => write(outcomePaint(result.outcome, palette)(projectLine(result))),
+  };
 }

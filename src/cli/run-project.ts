@@ -1,12 +1,11 @@
 // The plain face of a project (compose) deployment: show the project plan, ask once for the whole
 // project, apply it through the engine's project run, print each service's progress (every line
 // of several services says whose it is), and return one exit code.
-import { applyProject, type ProjectEvent } from '../execute/project.js';
-import { projectHasChanges, formatProjectPlan, projectPlanToJson, type ProjectPlan, type ProjectSection } from '../plan/project-plan.js';
+import { applyProject } from '../execute/project.js';
+import { projectHasChanges, type ProjectPlan, type ProjectSection } from '../plan/project-plan.js';
 import { confirmOrRefuse, confirmRisky } from './confirm.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
-import { jsonText } from './json-output.js';
-import { jsonProgress, plainProgress } from './progress.js';
+import { projectRunOutput } from './progress.js';
 import { decide, explain, Questions, supervise, type RunContext, type RunFlags } from './run-plan.js';
 
 /**
@@ -17,8 +16,8 @@ import { decide, explain, Questions, supervise, type RunContext, type RunFlags }
  */
 export async function runProjectPlanned(plan: ProjectPlan, ctx: RunContext, flags: RunFlags, origin: string): Promise<number> {
   const out = ctx.write;
-  if (flags.json) out(jsonText({ type: 'plan', project: projectPlanToJson(plan) }));
-  else out(formatProjectPlan(plan));
+  const output = projectRunOutput(plan, flags, out);
+  output.showPlan();
   if (!projectHasChanges(plan)) return EXIT.ok;
   const risks = plan.sections.flatMap((s) => s.plan.risks.map((r) => `${s.key}: ${r.setting}: ${r.why}`));
   const changing = plan.sections.filter((s) => s.plan.operations.length > 0).map((s) => s.key);
@@ -32,40 +31,28 @@ export async function runProjectPlanned(plan: ProjectPlan, ctx: RunContext, flag
     return EXIT.error;
   }
 
-  const several = plan.sections.length > 1;
-  const progressBySection = new Map<string, (e: ProjectEvent) => void>(plan.sections.map((s) => [s.key, sectionProgress(s, flags, out, several)]));
   const questions = new Questions();
   /** The section whose events came last: the one a question is about. */
   let current: ProjectSection = plan.sections[0]!;
   const app = applyProject(plan, { client: ctx.client, ...(ctx.lock ? { lock: ctx.lock } : {}), ...(ctx.history ? { history: ctx.history } : {}) }, {
     approval: 'all',
     origin,
+    runId: output.runId,
     ...(flags.lockWaitMs !== undefined ? { lockWaitMs: flags.lockWaitMs } : {}),
     ...(flags.message ? { message: flags.message } : {}),
     onEvent: (e) => {
       current = plan.sections.find((s) => s.key === e.service) ?? current;
-      progressBySection.get(e.service)?.(e);
+      output.event(e);
       if (e.type === 'approval-requested') questions.push(e.request);
     },
   });
   const result = await supervise(app, questions, (request, signal) => decide(request, current.plan.serviceName, current.names, flags, signal));
-  if (!flags.json) {
+  if (output.explains) {
     for (const s of result.services) {
       const section = plan.sections.find((x) => x.key === s.key)!;
       if (s.result) explain(s.result, { plan: section.plan, names: section.names }, out);
     }
-    out(`project ${plan.project}: ${result.services.map((s) => `${s.key} ${s.outcome === 'not-run' ? 'not started' : s.outcome}`).join(' · ')}`);
   }
+  output.finish(result);
   return exitCodeOf(result.outcome);
-}
-
-/** One section's progress printer; with several services each plain line starts with the service's key. */
-function sectionProgress(section: ProjectSection, flags: RunFlags, out: (line: string) => void, prefixed: boolean): (e: ProjectEvent) => void {
-  if (flags.json) {
-    const json = jsonProgress(out);
-    return (e) => json(e);
-  }
-  const write = prefixed ? (line: string) => out(line.split('\n').map((l) => `${section.key} | ${l}`).join('\n')) : out;
-  const plain = plainProgress(section.plan, section.names, write);
-  return (e) => plain(e);
 }

@@ -72,13 +72,13 @@ export async function planProject(client: DeploymentClient, project: ProjectInpu
 }
 
 /**
- * Applies a project plan: each section through applyPlan, one after another, under one run id;
+ * Applies a project plan: each section through applyPlan, one after another, under one run id (options.runId, else a new one);
  * `onEvent` gets every event with its service's key. A section that ends other than `done` (or
  * with nothing to do) ends the run: its outcome is the project's, the sections after it are
  * `not-run`. Never throws for a refused or failed run; an unexpected error rejects `result`.
  */
-export function applyProject(plan: ProjectPlan, deps: ApplyDeps, options: Omit<ApplyOptions, 'names' | 'onEvent' | 'runId'> & { onEvent?: (e: ProjectEvent) => void }): ProjectApplication {
-  const runId = newRunId();
+export function applyProject(plan: ProjectPlan, deps: ApplyDeps, options: Omit<ApplyOptions, 'names' | 'onEvent'> & { onEvent?: (e: ProjectEvent) => void }): ProjectApplication {
+  const runId = options.runId ?? newRunId();
   let current: ReturnType<typeof applyPlan> | undefined;
   let interrupted = false;
   const result = (async (): Promise<ProjectResult> => {

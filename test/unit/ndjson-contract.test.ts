@@ -10,6 +10,9 @@ import { EVENT_LINE_TYPES, EVENTS_SCHEMA, ndjsonStream, planScope } from '../../
 import { PLAN_SCHEMA } from '../../src/cli/json-output.js';
 import { planOutput } from '../../src/cli/progress.js';
 import { runPlanned } from '../../src/cli/run-plan.js';
+import { runProjectPlanned } from '../../src/cli/run-project.js';
+import { PROJECT_PLAN_SCHEMA } from '../../src/cli/json-output.js';
+import { planProject, type ProjectInput } from '../../src/execute/project.js';
 import { exitCodeOf } from '../../src/cli/exit-codes.js';
 import { applyPlan } from '../../src/execute/apply.js';
 import { Deployment } from '../../src/execute/deployment.js';
@@ -162,6 +165,7 @@ test('a health failure rolls back: operation-failed with the failure, undone, ro
   cluster.health = (c) => (c.spec.env?.V === '2' && ++started === 2 ? 'unhealthy' : 'healthy');
   const { lines, code } = await deployJson(cluster, spec({ env: { V: '2' } }));
   assertOneRun(lines, 1);
+  assert.equal(code, 1);
   const failed = lines.find((l) => l.type === 'operation-failed')! as Line & { failure: { message: string; container?: { name: string } } };
   assert.match(failed.failure.message, /unhealthy/);
   assert.ok(lines.some((l) => l.type === 'health' && l.health === 'unhealthy' && l.opId === failed.opId));
@@ -236,6 +240,7 @@ test('a stale plan ends the run stale, exit 4, nothing run', async () => {
   const out: string[] = [];
   const code = await runPlanned(planned, { client: cluster, write: (l) => out.push(l) }, { json: true, yes: true }, 'test');
   const lines = checked(out);
+  assert.equal(code, 4);
   assertOneRun(lines, 4);
   assert.deepEqual(types(lines), ['plan', 'finished']);
   assert.equal(lines[1]!.outcome, 'stale');
@@ -268,6 +273,54 @@ test('approvals one unit at a time and an interrupt: requested and answered per 
   const answers = lines.filter((l) => l.type === 'approval-answered');
   assert.deepEqual(answers.map((a) => [a.requestId, a.kind]).slice(0, 1), [[asked[0]!.requestId, 'operation']]);
   assert.ok(types(lines).includes('interrupt'));
+});
+
+/** A compose-like project of two services, the second after the first. */
+const shop = (web: Partial<ServiceSpec> = {}): ProjectInput => ({
+  name: 'shop',
+  services: [
+    { key: 'db', spec: spec({ name: 'shop-db', replicas: 1, ...web }), dependsOn: [] },
+    { key: 'web', spec: spec({ name: 'shop-web', ...web }), dependsOn: ['db'] },
+  ],
+});
+
+/** `deploy -f compose.yaml --json --yes` of `project`: the lines and the exit code. */
+async function deployProjectJson(cluster: MemoryCluster, project: ProjectInput): Promise<{ lines: Line[]; code: number }> {
+  const plan = await planProject(cluster, project, { rollout: FAST });
+  const out: string[] = [];
+  const code = await runProjectPlanned(plan, { client: cluster, write: (l) => out.push(l) }, { json: true, yes: true }, 'test');
+  return { lines: checked(out), code };
+}
+
+test('a project run: one stream, one run id, each line naming its service (db, then web); the plan and the last finished name both services', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  const { lines, code } = await deployProjectJson(cluster, shop());
+  saw(lines);
+  assert.equal(code, 0);
+  assert.equal(new Set(lines.map((l) => l.runId)).size, 1);
+  assert.deepEqual([lines[0]!.type, lines[0]!.services, 'service' in lines[0]!], ['plan', ['db', 'web'], false]);
+  assert.equal((lines[0]!.plan as { schema: string }).schema, PROJECT_PLAN_SCHEMA);
+  const last = lines.at(-1)!;
+  assert.deepEqual([last.type, last.services, 'service' in last, last.outcome, last.exitCode, last.completed, last.total], ['finished', ['db', 'web'], false, 'done', 0, 3, 3]);
+  const middle = lines.slice(1, -1);
+  assert.ok(middle.every((l) => l.service === 'db' || l.service === 'web'));
+  assert.ok(middle.every((l) => !('services' in l)), 'a service\'s own finished is not the run\'s end');
+  const order = middle.map((l) => l.service);
+  assert.ok(order.lastIndexOf('db') < order.indexOf('web'), order.join(' '));
+  assert.deepEqual(middle.filter((l) => l.type === 'finished').map((l) => l.service), ['db', 'web']);
+  const started = middle.filter((l) => l.type === 'operation-started').map((l) => `${l.service} ${l.opId} ${l.machineId}`);
+  assert.deepEqual(started, ['db o1 m1', 'web o1 m1', 'web o2 m2'], 'op ids repeat across services; the service tells them apart');
+});
+
+test('a project whose second service fails its health gate ends rolled-back, exit 1, in the last line', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  await deployProjectJson(cluster, shop());
+  cluster.health = (c) => (c.spec.name === 'shop-web' && c.spec.env?.V === '2' ? 'unhealthy' : 'healthy');
+  const { lines, code } = await deployProjectJson(cluster, shop({ env: { V: '2' } }));
+  saw(lines);
+  assert.equal(code, 1);
+  assert.ok(lines.some((l) => l.type === 'operation-failed' && l.service === 'web'));
+  assert.deepEqual([lines.at(-1)!.type, lines.at(-1)!.outcome, lines.at(-1)!.exitCode, lines.at(-1)!.services], ['finished', 'rolled-back', 1, ['db', 'web']]);
 });
 
 test('the runs above produced every type of v1', () => {

@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { planOutput } from '../../src/cli/progress.js';
 import { runPlanned, type RunFlags } from '../../src/cli/run-plan.js';
+import { runProjectPlanned } from '../../src/cli/run-project.js';
+import { planProject } from '../../src/execute/project.js';
 import { Deployment } from '../../src/execute/deployment.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { MemoryCluster } from '../support/memory-client.js';
@@ -81,4 +83,37 @@ test('quiet and json: json wins, the NDJSON stream is whole', async () => {
   assert.equal(types[0], 'plan');
   assert.ok(types.includes('operation-done'));
   assert.equal(types.at(-1), 'finished');
+});
+
+test('quiet project run: the project\'s line alone on stdout; a failure on stderr after its service\'s key', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  const project = (v: string) => ({
+    name: 'shop',
+    services: [
+      { key: 'db', spec: spec({ name: 'shop-db', replicas: 1, env: { V: v } }), dependsOn: [] },
+      { key: 'web', spec: spec({ name: 'shop-web', env: { V: v } }), dependsOn: ['db'] },
+    ],
+  });
+  const run = async (v: string) => {
+    const plan = await planProject(cluster, project(v), { rollout: { monitorMs: 5 } });
+    const out: string[] = [];
+    const err: string[] = [];
+    const write = process.stderr.write;
+    process.stderr.write = ((chunk: string) => {
+      err.push(...chunk.split('\n').filter(Boolean));
+      return true;
+    }) as typeof process.stderr.write;
+    try {
+      const code = await runProjectPlanned(plan, { client: cluster, write: (l) => out.push(...l.split('\n')) }, { yes: true, quiet: true }, 'test');
+      return { out, err, code };
+    } finally {
+      process.stderr.write = write;
+    }
+  };
+  const ok = await run('1');
+  assert.deepEqual([ok.out, ok.err, ok.code], [['project shop: db done · web done'], [], 0]);
+  cluster.health = (c) => (c.spec.name === 'shop-web' && c.spec.env?.V === '2' ? 'unhealthy' : 'healthy');
+  const failed = await run('2');
+  assert.deepEqual([failed.out, failed.code], [['project shop: db done · web rolled-back'], 1]);
+  assert.ok(failed.err.length >= 1 && failed.err.every((l) => /^web \| \[o\d m\d\] FAILED after .*unhealthy/.test(l)), failed.err.join('\n'));
 });

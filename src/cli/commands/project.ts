@@ -5,8 +5,8 @@ import { ComposeError, isComposeFile, loadComposeProject, type ComposeProject } 
 import type { DeploymentClient } from '../../execute/deployment.js';
 import { planProject, projectInputOf } from '../../execute/project.js';
 import { fileProblem } from '../../model/file-problem.js';
-import { formatProjectPlan, projectHasChanges, projectPlanToJson, type ProjectPlan } from '../../plan/project-plan.js';
-import { jsonText } from '../json-output.js';
+import { projectHasChanges, type ProjectPlan } from '../../plan/project-plan.js';
+import { projectPlanOutput } from '../progress.js';
 import { runProjectPlanned } from '../run-project.js';
 import type { RunContext } from '../run-plan.js';
 import { UserError } from '../user-error.js';
@@ -48,7 +48,7 @@ async function projectPlanOf(client: DeploymentClient, project: ComposeProject, 
 export async function planProjectCommand(ctx: RunContext & { client: DeploymentClient }, files: readonly string[], services: readonly string[], flags: PlanFlags): Promise<number> {
   if (flags.output) throw new UserError('plan -o saves the plan of one service; a compose project is planned and deployed with deploy -f');
   const plan = await projectPlanOf(ctx.client, readProject(files, services), flags);
-  ctx.write(flags.json ? jsonText(projectPlanToJson(plan), 2) : formatProjectPlan(plan));
+  ctx.write(projectPlanOutput(plan, flags));
   return flags.detailedExitcode && projectHasChanges(plan) ? 2 : 0;
 }
 

@@ -224,7 +224,7 @@ function readList(r: ComposeReader, at: At | undefined, key: string, draft: Spec
   const list = r.stringList(at);
   if (list === undefined) return;
   draft.set(key, list, at);
-  list.forEach((_, i) => draft.from(`${key}[${i}]`, { node: (at.node as { items: At['node'][] }).items[i]!, field: `${at.field}[${i}]` }));
+  (r.items(at) ?? []).forEach((item, i) => draft.from(`${key}[${i}]`, item));
 }
 
 function readUlimits(r: ComposeReader, at: At | undefined, draft: SpecDraft): void {

@@ -14,6 +14,8 @@ export interface ServiceSummary {
   image: string;
   /** Service ids seen under this name beyond the first (deploys that could not see each other). */
   duplicateIds: string[];
+  /** The compose project it was deployed with (its newest container's spec says); undefined for none. */
+  project?: string;
 }
 
 export function summarizeService(service: ServiceState, state: ClusterState): ServiceSummary {
@@ -23,7 +25,13 @@ export function summarizeService(service: ServiceState, state: ClusterState): Se
     health: healthWords(service),
     image: newestSpecOf(service)?.image ?? service.containers[0]?.image ?? '',
     duplicateIds: service.ids.slice(1),
+    ...(projectOf(service) ? { project: projectOf(service) } : {}),
   };
+}
+
+/** The compose project a service was deployed with: its newest container's spec says; undefined for none. */
+export function projectOf(service: ServiceState): string | undefined {
+  return newestSpecOf(service)?.project;
 }
 
 /** `running/desired`, e.g. `2/3`. */

@@ -70,6 +70,8 @@ describe('a compose project deployed on the real cluster', { skip }, () => {
     // db's volume, made once, on db's machine; its containers mount it.
     const volumes = await Promise.all(['m1', 'm2', 'm3'].map(async (m) => (await machine(m).docker.listVolumes()).Volumes?.some((v) => v.Name === volume)));
     assert.deepEqual(volumes, [false, true, false]);
+    const ls = JSON.parse((await dockplan(['ls', '--json'])).stdout) as { services: { name: string; project: string | null }[] };
+    assert.deepEqual(ls.services.filter((s) => s.name.startsWith(`${project}-`)).map((s) => [s.name, s.project]).sort(), [[`${project}-db`, project], [`${project}-web`, project]]);
     const again = await dockplan(['plan', '-f', file, '--detailed-exitcode']);
     assert.equal(again.code, 0, again.stdout + again.stderr);
     assert.match(again.stdout, new RegExp(`^project ${project}: no changes$`, 'm'));

@@ -15,6 +15,7 @@ export function lsJson(state: ClusterState) {
         id: s.id,
         ids: s.ids,
         name: s.name,
+        project: summary.project ?? null,
         mode: s.mode,
         replicas: { running: summary.running, desired: summary.desired },
         health: summary.health,
@@ -40,7 +41,7 @@ export async function lsCommand(client: Client, opts: { json?: boolean }): Promi
   const anyDown = data.unreachable.length > 0;
   if (data.services.length === 0) out.push(anyDown ? 'no services on the machines that are up' : 'no services deployed by dockplan');
   for (const s of data.services) {
-    out.push(`${s.name}  ${s.mode}  ${replicaText(s.replicas)} running  ${s.health}  ${s.image ?? ''}`);
+    out.push(`${s.name}  ${s.mode}  ${replicaText(s.replicas)} running  ${s.health}  ${s.image ?? ''}${s.project ? `  (project ${s.project})` : ''}`);
     if (s.ids.length > 1) out.push(`  warning: ${s.ids.length} service ids carry the name ${s.name} (${s.ids.map((i) => i.slice(0, 12)).join(', ')}): deploys that could not see each other; plan, scale and rm treat them as one service`);
     const rows = [...s.containers]
       .sort((a, b) => a.machine.name.localeCompare(b.machine.name) || a.name.localeCompare(b.name))

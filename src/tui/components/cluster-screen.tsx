@@ -1,8 +1,8 @@
 import { Box, Text } from 'ink';
 import type { ClusterState, ServiceState } from '../../model/cluster.js';
-import { replicaText, summarizeService } from '../../plan/service-summary.js';
+import { projectOf, replicaText, summarizeService } from '../../plan/service-summary.js';
 import type { AppState } from '../state/app-state.js';
-import { projectOf, visibleServices } from '../state/reducer.js';
+import { visibleServices } from '../state/reducer.js';
 import type { ProjectView } from '../state/app-state.js';
 import { theme } from '../theme.js';
 import { listWindow } from './list-window.js';

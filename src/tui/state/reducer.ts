@@ -7,6 +7,7 @@ import type { ServiceSpec } from '../../model/spec.js';
 import type { NameResolver } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
 import { planLines } from '../plan-lines.js';
+import { projectOf } from '../../plan/service-summary.js';
 import { formatProjectPlan } from '../../plan/project-plan.js';
 import type { ProjectPlan } from '../../plan/project-plan.js';
 import type { AppState, AutoApprove, Draft, InspectView, LogView, Modal, ProjectView, Screen } from './app-state.js';
@@ -125,11 +126,6 @@ export function visibleServices(state: AppState): ServiceState[] {
   return shown.map((s, i) => ({ s, i, p: projectOf(s) ?? '' })).sort((a, b) => a.p.localeCompare(b.p) || a.i - b.i).map((x) => x.s);
 }
 
-/** The compose project a service was deployed with: its newest container's spec says. */
-export function projectOf(service: ServiceState): string | undefined {
-  const newest = [...service.containers].sort((a, b) => b.created.localeCompare(a.created))[0];
-  return newest?.service?.spec?.project;
-}
 
 export function serviceById(state: AppState, serviceId: string): ServiceState | undefined {
   return state.cluster.state ? servicesOf(state.cluster.state).find((s) => s.id === serviceId) : undefined;

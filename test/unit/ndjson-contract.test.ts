@@ -4,8 +4,6 @@
 // or renamed in any line, or in the schema, fails here.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { EVENT_LINE_TYPES, EVENTS_SCHEMA, ndjsonStream, planScope } from '../../src/cli/ndjson.js';
 import { PLAN_SCHEMA } from '../../src/cli/json-output.js';
 import { planOutput } from '../../src/cli/progress.js';
@@ -21,12 +19,7 @@ import type { AcquireOptions, DeployLock, HeldLock, LockHolder } from '../../src
 import type { ServiceSpec } from '../../src/model/spec.js';
 import type { RolloutOverrides } from '../../src/plan/rollout.js';
 import { MemoryCluster } from '../support/memory-client.js';
-
-const schema = JSON.parse(readFileSync(new URL('../../docs/events-v1.schema.json', import.meta.url), 'utf8')) as {
-  properties: { type: { enum: string[] } };
-  $defs: Record<string, { required?: string[]; properties?: Record<string, unknown> }>;
-};
-const validate = new Ajv2020({ allErrors: true }).compile(schema);
+import { checkedLines as checked, EVENTS_SCHEMA_FILE as schema, validateEventLine as validate, type EventLineJson as Line } from '../support/events-schema.js';
 
 /**
  * v1 as promised to scripts: per line type, the fields beyond the envelope (schema, type, runId,
@@ -58,18 +51,6 @@ const V1: Record<string, { required: string[]; optional?: string[] }> = {
 };
 /** Types whose lines need not name one service: the ones about the whole run (they carry `services`). */
 const RUN_LEVEL = new Set(['plan', 'finished']);
-
-type Line = Record<string, unknown> & { type: string; runId: string };
-
-/** Parses NDJSON text lines and checks each against the schema, saying which line failed and why. */
-function checked(texts: string[]): Line[] {
-  return texts.flatMap((t) => t.split('\n')).filter(Boolean).map((text) => {
-    const line = JSON.parse(text) as Line;
-    assert.ok(validate(line), `${text}\n${JSON.stringify(validate.errors, null, 1)}`);
-    assert.match(text, /^\{"schema":"dockplan\.events\/v1","type":"/, 'schema and type come first');
-    return line;
-  });
-}
 
 const spec = (extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
   name: 'web', image: 'local/busybox:1', replicas: 2, command: ['sleep', '1000'], healthcheck: { test: ['CMD', 'true'] }, ...extra,

@@ -25,6 +25,11 @@
 # with a restart policy (always, unless-stopped) come back, others stay stopped. 'up' brings
 # the cluster to DOCKPLAN_CLUSTER_KEYS (default own), restarting engines that use the other mode.
 #
+# TLS: m3's dockerd also listens on tcp://10.213.0.13:2376 with --tlsverify. 'up' makes the
+# certificates once (openssl, EC P-256, ten years) in $ROOT/tls: ca/{ca,key}.pem (the CA),
+# server/{ca,cert,key}.pem (m3's, subjectAltName IP:10.213.0.13 and DNS:m3) and
+# client/{ca,cert,key}.pem (a client certificate the engine accepts: DOCKER_CERT_PATH=$ROOT/tls/client).
+#
 # Environment: DOCKPLAN_CLUSTER_ROOT (default /var/lib/dockplan-cluster),
 #              DOCKPLAN_CLUSTER_TIMEOUT (seconds to wait for a component, default 60),
 #              DOCKPLAN_CLUSTER_KEYS (own or shared, for 'up'; default own).
@@ -46,6 +51,8 @@ DOMAIN=dockplan.test
 CLUSTER_DIR=$PROJECT_DIR/.cluster
 LOCK_FILE=/run/lock/dockplan-cluster.lock
 MARKER=.dockplan-cluster-root
+TLS_MACHINE=m3
+TLS_PORT=2376
 
 say() { printf '[cluster] %s\n' "$*"; }
 die() { printf 'cluster.sh: %s\n' "$*" >&2; exit 1; }
@@ -72,6 +79,7 @@ check_tools() {
   need_tool docker-registry docker-registry
   need_tool curl curl
   need_tool tar tar
+  need_tool openssl openssl
   [[ -x /bin/busybox ]] || die "busybox is not installed: apt-get install busybox-static"
   # the image needs a static busybox (the 'busybox' package's one is dynamic)
   if LC_ALL=C ldd /bin/busybox 2>&1 | grep -q '=>'; then
@@ -248,6 +256,61 @@ net_down() {
   done
 }
 
+# ---------------------------------------------------------------- TLS
+tls_dir() { echo "$ROOT/tls"; }
+tls_host() { echo "tcp://$(mip "$TLS_MACHINE"):$TLS_PORT"; }
+
+# the CA, m3's server certificate and a client certificate, made once; made again (all three)
+# when one is missing or expires within a day
+tls_up() {
+  local dir ip f fresh=1
+  dir=$(tls_dir) ip=$(mip "$TLS_MACHINE")
+  for f in ca/ca.pem server/cert.pem client/cert.pem; do
+    openssl x509 -checkend 86400 -noout -in "$dir/$f" >/dev/null 2>&1 || fresh=0
+  done
+  if (( fresh )) && [[ -s $dir/server/key.pem && -s $dir/client/key.pem ]]; then return 0; fi
+  say "tls: CA, server certificate of $TLS_MACHINE ($ip) and a client certificate in $dir"
+  rm -rf "$dir"
+  mkdir -p "$dir/ca" "$dir/server" "$dir/client"
+  chmod 700 "$dir/ca" "$dir/server" "$dir/client"
+  local ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
+  openssl req -x509 "${ec[@]}" -keyout "$dir/ca/key.pem" -out "$dir/ca/ca.pem" -days 3650 \
+    -subj "/CN=dockplan test CA" \
+    -addext basicConstraints=critical,CA:true -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
+  tls_issue "$dir" server "/CN=$TLS_MACHINE" "subjectAltName=IP:$ip,DNS:$TLS_MACHINE
+extendedKeyUsage=serverAuth"
+  tls_issue "$dir" client "/CN=dockplan test client" "extendedKeyUsage=clientAuth"
+}
+
+tls_issue() { # tls_issue DIR NAME SUBJECT EXTENSIONS: DIR/NAME/{key,cert,ca}.pem signed by DIR/ca
+  local dir=$1 name=$2
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
+    -keyout "$dir/$name/key.pem" -out "$dir/$name/csr.pem" -subj "$3" 2>/dev/null
+  printf '%s\n' "$4" >"$dir/$name/ext.cnf"
+  openssl x509 -req -in "$dir/$name/csr.pem" -CA "$dir/ca/ca.pem" -CAkey "$dir/ca/key.pem" \
+    -set_serial "0x$(openssl rand -hex 8)" -days 3650 -extfile "$dir/$name/ext.cnf" -out "$dir/$name/cert.pem" 2>/dev/null
+  cp "$dir/ca/ca.pem" "$dir/$name/ca.pem"
+  rm -f "$dir/$name/csr.pem" "$dir/$name/ext.cnf"
+}
+
+# an engine of the TLS machine started without its TLS listener (by an older cluster.sh) is
+# stopped (gracefully) for 'up' to start it again with the listener
+tls_restart_stale() {
+  local pid
+  pid=$(pidfile_pid "$(mdir "$TLS_MACHINE")/docker.pid" dockerd) || return 0
+  tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- --tlsverify && return 0
+  say "engine $TLS_MACHINE: restarting with its TLS listener $(tls_host)"
+  stop_machine "$TLS_MACHINE" --graceful
+}
+
+# the extra dockerd arguments of a machine: a TLS listener on m3
+tls_args() { # tls_args mN
+  [[ $1 == "$TLS_MACHINE" ]] || return 0
+  local dir
+  dir=$(tls_dir)
+  printf '%s\n' --host "$(tls_host)" --tlsverify --tlscacert "$dir/server/ca.pem" --tlscert "$dir/server/cert.pem" --tlskey "$dir/server/key.pem"
+}
+
 # ---------------------------------------------------------------- engines
 storage_driver() {
   # overlay2 works on this kind of machine (ext4 root, overlay in the kernel); vfs is the
@@ -257,7 +320,7 @@ storage_driver() {
 }
 
 start_machine() { # start_machine mN
-  local m=$1 dir pid i log
+  local m=$1 dir pid i log extra=()
   dir=$(mdir "$m") log=$(mdir "$m")/dockerd.log
   engine_answers "$m" && return 0
   [[ -e /var/run/netns/dp-$m ]] || die "network namespace dp-$m does not exist: run 'bash scripts/cluster.sh up' first"
@@ -276,6 +339,8 @@ start_machine() { # start_machine mN
     # file). In shared mode the first engine to start creates the shared key; the machines are
     # started one after the other, so no two create it at once.
     printf '{\n  "deprecated-key-path": "%s"\n}\n' "$(key_path "$m")" >"$dir/daemon.json"
+    if [[ $m == "$TLS_MACHINE" ]]; then tls_up; fi
+    mapfile -t extra < <(tls_args "$m")
     printf '\n=== %s start dockerd %s ===\n' "$(date -Is)" "$m" >>"$log"
     # --dns: containers ask the host's bridge address (nothing listens: lookups fail at once)
     #   instead of the box's own resolver, so no container traffic is aimed off the box.
@@ -296,7 +361,8 @@ start_machine() { # start_machine mN
         --containerd-plugins-namespace "dp-$m-plugins" \
         --storage-driver "$(storage_driver)" \
         --insecure-registry "$REGISTRY" \
-        --dns "$BRIDGE_IP"
+        --dns "$BRIDGE_IP" \
+        "${extra[@]}"
     ) </dev/null >>"$log" 2>&1 &
     pid=$!
   fi
@@ -468,6 +534,8 @@ write_cluster_files() {
     echo "DOCKPLAN_CLUSTER=$CLUSTER_DIR/cluster.yaml"
     echo "DOCKPLAN_REGISTRY=$REGISTRY"
     echo "DOCKPLAN_CLUSTER_ROOT=$ROOT"
+    echo "DOCKPLAN_TLS_HOST=$(tls_host)"
+    echo "DOCKPLAN_TLS_DIR=$(tls_dir)"
     printf 'DOCKPLAN_MACHINE_IPS="'
     for m in "${MACHINES[@]}"; do printf '%s=%s%s' "$m" "$(mip "$m")" "$([[ $m == "${MACHINES[-1]}" ]] || echo ' ')"; done
     printf '"\n'
@@ -488,6 +556,7 @@ cmd_up() {
   say "registry: $REGISTRY"
   registry_up
   rekey_running "$mode"
+  tls_restart_stale
   for m in "${MACHINES[@]}"; do
     if engine_answers "$m"; then say "engine $m: already running"; continue; fi
     say "engine $m: starting ($(mip "$m"), $mode identity key)"

@@ -1,9 +1,8 @@
 // One dockerode handle per machine, built from the machine's host string.
-import { Agent } from 'node:https';
 import Docker from 'dockerode';
 import { parseDestination } from './ssh/ssh-config.js';
 import { SshTransport } from './ssh/ssh-transport.js';
-import { TlsSettingsError, environmentWantsTls, loadTlsMaterial, resolveMachineTls, type MachineTlsSetting } from './tls.js';
+import { TlsSettingsError, environmentWantsTls, loadTlsMaterial, machineTlsAgent, resolveMachineTls, type MachineTlsSetting } from './tls.js';
 
 export const DEFAULT_LOCAL_HOST = 'unix:///var/run/docker.sock';
 
@@ -90,9 +89,7 @@ export function connectEngine(host: string, env: NodeJS.ProcessEnv = process.env
         if (err instanceof TlsSettingsError) throw new HostStringError(`host ${host}: ${err.message}`);
         throw err;
       }
-      // One agent per machine, holding its files: the engine's certificate is checked (chain and
-      // host name) unless verify is false, and connections are kept for the next request.
-      const agent = new Agent({ ...material, rejectUnauthorized: tlsSettings.verify, keepAlive: true });
+      const agent = machineTlsAgent(tlsSettings, material);
       return new Docker({ ...base, host: address.host, port: address.port, protocol: 'https', ...material, agent } as Docker.DockerOptions);
     }
     case 'ssh': {

@@ -2,7 +2,9 @@
 // the docker CLI's environment variables), loading the PEM files, and what a failed handshake means.
 import { existsSync, readFileSync } from 'node:fs';
 import { X509Certificate } from 'node:crypto';
+import { Agent, type RequestOptions } from 'node:https';
 import { createSecureContext } from 'node:tls';
+import type { Duplex } from 'node:stream';
 import { join } from 'node:path';
 import { dockerConfigDir } from './docker-context.js';
 
@@ -132,16 +134,47 @@ export function loadTlsMaterial(tls: MachineTls): TlsMaterial {
   return material;
 }
 
-/** Throws when `pem` holds no certificate that parses. */
-function certificateProblem(pem: Buffer, role: string, path: string, origin: string): void {
+/**
+ * Throws when `pem` holds no certificate that parses, or when its (first) certificate is outside
+ * its validity dates: an engine would refuse an expired client certificate with nothing but "bad
+ * certificate", so it is said here, with the date.
+ */
+function certificateProblem(pem: Buffer, role: string, path: string, origin: string, now = Date.now()): void {
   const text = pem.toString('utf8');
   const first = /-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/.exec(text)?.[0];
+  let cert: X509Certificate;
   try {
     if (first === undefined) throw new Error('no PEM certificate in it');
-    new X509Certificate(first);
+    cert = new X509Certificate(first);
   } catch (err) {
     throw new TlsSettingsError(`the TLS ${role} ${path} (${origin}) is not a PEM certificate: ${(err as Error).message}`);
   }
+  const day = (text: string): string => new Date(text).toISOString().slice(0, 10);
+  if (Date.parse(cert.validTo) < now) throw new TlsSettingsError(`the TLS ${role} ${path} (${origin}) expired on ${day(cert.validTo)}: renew it`);
+  if (Date.parse(cert.validFrom) > now) throw new TlsSettingsError(`the TLS ${role} ${path} (${origin}) is valid only from ${day(cert.validFrom)}: check this machine's clock, or reissue it`);
+}
+
+/** Set on a connection's error by machineTlsAgent: whether this client presented a certificate. */
+const CLIENT_CERTIFICATE = Symbol('dockplan.tlsClientCertificate');
+
+/**
+ * The https agent of one machine: its PEM material, the engine's certificate checked unless
+ * `verify` is false, connections kept alive between requests. Each connection's errors are marked
+ * with whether a client certificate was presented, so that an engine's refusal (Docker answers a
+ * missing and a wrong client certificate alike, with "bad certificate") can say which it was.
+ */
+export function machineTlsAgent(tls: MachineTls, material: TlsMaterial): Agent {
+  const agent = new Agent({ ...material, rejectUnauthorized: tls.verify, keepAlive: true });
+  const presented = material.cert !== undefined;
+  const connect = agent.createConnection.bind(agent);
+  agent.createConnection = (options: RequestOptions, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined => {
+    const socket = connect(options, callback);
+    socket?.prependListener('error', (err: Error) => {
+      if (err && typeof err === 'object') Object.defineProperty(err, CLIENT_CERTIFICATE, { value: presented });
+    });
+    return socket;
+  };
+  return agent;
 }
 
 /** Node's codes for an engine certificate that no trusted CA signed. */
@@ -195,7 +228,8 @@ export function tlsFailure(err: unknown, host: string): string | undefined {
   if (code === 'CERT_HAS_EXPIRED') return `${at} shows an expired certificate: renew the engine's certificate (dockerd --tlscert)`;
   if (code === 'CERT_NOT_YET_VALID') return `${at} shows a certificate that is not valid yet: check the clocks of both machines, or reissue the certificate`;
   const refused = CLIENT_REFUSED.exec(code)?.[1];
-  if (refused === 'CERTIFICATE_REQUIRED') {
+  const presented = (err as { [CLIENT_CERTIFICATE]?: boolean } | undefined)?.[CLIENT_CERTIFICATE];
+  if (refused === 'CERTIFICATE_REQUIRED' || (refused !== undefined && presented === false)) {
     return `${at} requires a client certificate: give the machine tls.cert and tls.key (or cert.pem and key.pem in DOCKER_CERT_PATH) signed by the CA the engine trusts (dockerd --tlscacert)`;
   }
   if (refused === 'CERTIFICATE_EXPIRED') return `${at} refused this client's certificate as expired: renew the certificate in tls.cert (or cert.pem in DOCKER_CERT_PATH)`;

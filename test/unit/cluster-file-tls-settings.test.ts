@@ -103,6 +103,13 @@ describe('loadTlsMaterial', () => {
     });
   });
 
+  it('an expired certificate is refused with its date, before any engine is asked', () => {
+    const expired = issue(dir, ca, 'expired', { usage: 'clientAuth', expired: true });
+    assert.throws(() => loadTlsMaterial({ verify: true, ca: ca.cert, cert: expired.cert, key: expired.key, origin: 'o' }), {
+      message: `the TLS certificate ${expired.cert} (o) expired on 2020-02-01: renew it`,
+    });
+  });
+
   it('a key that belongs to another certificate, a CA that is not PEM, and a cert without a key are refused', () => {
     assert.throws(() => loadTlsMaterial({ verify: true, cert: client.cert, key: other.key, origin: 'o' }), {
       message: `the key ${other.key} does not belong to the certificate ${client.cert} (o)`,

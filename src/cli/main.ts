@@ -7,9 +7,10 @@ import { messageOf } from '../execute/errors.js';
 import { ClusterDeployLock } from '../execute/lock.js';
 import type { FailureAction } from '../model/spec.js';
 import { parseDuration } from '../model/units.js';
-import { maskText } from '../plan/secrets.js';
+import { maskText, useSecretPolicy } from '../plan/secrets.js';
 import { printable } from '../model/printable.js';
 import type { RolloutOverrides } from '../plan/rollout.js';
+import { readConfig } from '../store/config-file.js';
 import { FileHistoryStore } from '../store/history-file.js';
 import { applyFileCommand } from './commands/apply-file.js';
 import { deployCommand, planCommand, rmCommand, scaleCommand, type DeployFlags } from './commands/deploy.js';
@@ -118,11 +119,12 @@ type RunFlagValues = RolloutFlagValues & OutputFlagValues & { yes?: boolean; all
 interface OutputFlagValues {
   quiet?: boolean;
   colour?: boolean;
+  showSecrets?: boolean;
 }
 
 function deployFlags(o: RunFlagValues): DeployFlags {
   return {
-    yes: o.yes, json: o.json, quiet: o.quiet, colour: o.colour, allowRisky: o.allowRisky, recreate: o.recreate, ignoreDown: o.ignoreDown,
+    yes: o.yes, json: o.json, quiet: o.quiet, colour: o.colour, showSecrets: o.showSecrets, allowRisky: o.allowRisky, recreate: o.recreate, ignoreDown: o.ignoreDown,
     rollout: rolloutOf(o),
     ...(o.lockWait !== undefined ? { lockWaitMs: o.lockWait } : {}),
     ...(o.message ? { message: o.message } : {}),
@@ -149,6 +151,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--compose <file>', 'interactive view only: a compose project to plan (P: all its services, d: one of them); repeat to merge files', collectFiles, [])
     .option('--no-color', 'no colours, in the commands and the view (as NO_COLOR=1); FORCE_COLOR=1 colours output that is not a terminal')
     .option('-q, --quiet', 'plan, deploy, scale, rm, apply, rollback: print only errors (on stderr) and the final one-line result')
+    .option('--show-secrets', 'show secret values where they are masked by default: plans (text, JSON), history --json, the view')
     .showHelpAfterError('(run dockplan --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -237,12 +240,18 @@ export async function runCli(argv: string[]): Promise<number> {
     const stdout = decideColour({ env: process.env, noColorFlag: global.color === false, stream: process.stdout });
     applyViewColour(stdout);
     command.setOptionValue('quiet', global.quiet === true);
+    command.setOptionValue('showSecrets', program.opts<{ showSecrets?: boolean }>().showSecrets === true);
     command.setOptionValue('colour', stdout.hues && command.opts<{ json?: boolean }>().json !== true);
   });
 
+  // What counts as secret is read once, from the configuration file, before anything is shown.
+  program.hook('preAction', async () => {
+    useSecretPolicy((await readConfig()).secrets);
+  });
+
   program.action(async () => {
-    const o = program.opts<{ cluster?: string; readonly?: boolean; compose: string[] }>();
-    exitCode = await runInteractive(o.cluster, o.readonly === true, o.compose);
+    const o = program.opts<{ cluster?: string; readonly?: boolean; compose: string[]; showSecrets?: boolean }>();
+    exitCode = await runInteractive(o.cluster, o.readonly === true, o.compose, o.showSecrets === true);
   });
 
   try {
@@ -254,12 +263,12 @@ export async function runCli(argv: string[]): Promise<number> {
     const message = err instanceof UserError ? messageOf(err) : maskText(messageOf(err));
     const stderr = decideColour({ env: process.env, noColorFlag: program.opts<{ color?: boolean }>().color === false, stream: process.stderr });
     process.stderr.write(`${paletteOf(stderr.hues).bad('error:')} ${printable(message)}\n`);
-    if (process.env.DOCKPLAN_DEBUG && err instanceof Error && !(err instanceof UserError)) process.stderr.write(`${err.stack}\n`);
+    if (process.env.DOCKPLAN_DEBUG && err instanceof Error && !(err instanceof UserError)) process.stderr.write(`${maskText(err.stack ?? '')}\n`);
     return EXIT.error;
   }
 }
 
-async function runInteractive(clusterFile: string | undefined, readonly: boolean, projectFiles: string[]): Promise<number> {
+async function runInteractive(clusterFile: string | undefined, readonly: boolean, projectFiles: string[], showSecrets: boolean): Promise<number> {
   if (process.stdin.isTTY !== true || process.stdout.isTTY !== true) {
     process.stderr.write(
       'dockplan: the interactive view needs a terminal.\n' +
@@ -273,7 +282,7 @@ async function runInteractive(clusterFile: string | undefined, readonly: boolean
   const client = await openClient(clusterFile);
   try {
     const { runTui } = await import('../tui/run-tui.js');
-    return await runTui(client, { readonly, deps: { history: openHistory(client), lock: new ClusterDeployLock(client) }, ...(projectFiles.length ? { projectFiles } : {}) });
+    return await runTui(client, { readonly, showSecrets, deps: { history: openHistory(client), lock: new ClusterDeployLock(client) }, ...(projectFiles.length ? { projectFiles } : {}) });
   } finally {
     await client.close();
   }

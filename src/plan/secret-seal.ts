@@ -9,6 +9,7 @@ import { holdsSealedToken, isSealedToken, SEALED_TOKEN, type SecretKey } from '.
 import type { ServiceSpec } from '../model/spec.js';
 import { MASK, rewriteSecretParts, rewriteSecrets, secretPlaces, secretPolicy, type SecretPolicy } from './secrets.js';
 import type { Operation } from './operations.js';
+import type { Plan } from './plan.js';
 import type { SpecFieldChange } from './spec-diff.js';
 
 /** A sealed spec that cannot run: the values of these places are known only by their tokens. */
@@ -171,6 +172,14 @@ export function revealChanges(changes: readonly SpecFieldChange[], spec: Service
   });
 }
 
+/**
+ * The plan as --show-secrets shows it: its field changes revealed (see revealChanges); the plan
+ * itself is left as it is. A plan without its values (read from a file) shows its masks.
+ */
+export function revealPlan<P extends Pick<Plan, 'changes' | 'spec' | 'secrets'>>(plan: P): P {
+  return plan.secrets ? { ...plan, changes: revealChanges(plan.changes, plan.spec, plan.secrets) } : plan;
+}
+
 /** As the spec diff shows a value: an empty one as `""`. */
 function shown(value: string): string {
   return value === '' ? '""' : value;
@@ -189,10 +198,11 @@ export function runningSecrets(containers: readonly ContainerState[], newKey: ()
 
 /**
  * A spec as --show-secrets shows it: each hash whose value `secrets` knows shown as that value, the
- * others as the mask; values written in clear (older labels) as they are.
+ * others as the mask (`unknown: 'keep'`: left as hashes, for a spec that may be deployed again, which
+ * must never hold the mask); values written in clear (older labels) as they are.
  */
-export function revealSpec(spec: ServiceSpec, secrets: PlanSecrets): ServiceSpec {
-  return rewriteSecrets(spec, (p) => secrets.reveal(p.value));
+export function revealSpec(spec: ServiceSpec, secrets: PlanSecrets, unknown: 'mask' | 'keep' = 'mask'): ServiceSpec {
+  return rewriteSecrets(spec, (p) => (unknown === 'mask' ? secrets.reveal(p.value) : p.value.replace(SEALED_TOKEN, (t) => (secrets.knows(t) ? secrets.reveal(t) : t))));
 }
 
 /** What a plan is made from once its secrets are sealed (see sealForPlan). */

@@ -19,6 +19,8 @@ import { formatSpecError, parseSpec } from '../model/parse-spec.js';
 import type { ServiceSpec } from '../model/spec.js';
 import { specToYaml } from '../model/spec-yaml.js';
 import { currentSpecOf } from '../plan/current-spec.js';
+import { SecretKey } from '../model/secret-key.js';
+import { revealSpec, runningSecrets } from '../plan/secret-seal.js';
 import { observeService } from '../execute/observe.js';
 import { rollbackOrigin, rollbackSpec } from '../execute/rollback.js';
 import { selectedHistoryEntry } from './state/history-view.js';
@@ -161,7 +163,10 @@ export class Controller {
     if (!name) return undefined;
     try {
       const { state, service } = await observeService(this.client, name);
-      const spec = service ? currentSpecOf(service, state) : undefined;
+      const sealed = service ? currentSpecOf(service, state) : undefined;
+      // --show-secrets: the values its containers run with, in place of their hashes (a hash no
+      // container opens stays a hash, never the mask, since an edit deploys this spec again).
+      const spec = sealed && service && this.state.showSecrets ? revealSpec(sealed, runningSecrets(service.containers, SecretKey.generate), 'keep') : sealed;
       if (spec) this.dispatch({ type: 'running-spec', serviceId, spec });
       return spec;
     } catch (err) {
@@ -630,7 +635,7 @@ export class Controller {
     try {
       const seen: ContainerState = await this.client.inspectContainer(c.machineId, c.id);
       const machine = this.state.cluster.state?.machines.find((m) => m.id === c.machineId)?.name ?? c.machineId;
-      this.dispatch({ type: 'inspect', inspect: { containerName: c.name, lines: inspectLines(seen, machine) } });
+      this.dispatch({ type: 'inspect', inspect: { containerName: c.name, lines: inspectLines(seen, machine, this.state.showSecrets) } });
     } catch (err) {
       this.dispatch({ type: 'notice', text: `inspect ${c.name}: ${messageOf(err)}` });
     }

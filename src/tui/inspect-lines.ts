@@ -1,9 +1,12 @@
 // What the inspect pane shows of one container: the facts an on-call engineer looks for first.
+// Secrets a command line or a healthcheck may quote are masked (unless --show-secrets).
 import type { ContainerState } from '../model/cluster.js';
 import { formatPort } from '../model/ports.js';
 import { formatDuration, formatSize } from '../model/units.js';
+import { maskText } from '../plan/secrets.js';
 
-export function inspectLines(c: ContainerState, machineName: string): string[] {
+/** The pane's lines for container `c` on `machineName`; `password=...` pairs, URL passwords and hashes masked unless `showSecrets`. */
+export function inspectLines(c: ContainerState, machineName: string, showSecrets = false): string[] {
   const spec = c.service?.spec;
   const lines = [
     `id:        ${c.id}`,
@@ -28,5 +31,5 @@ export function inspectLines(c: ContainerState, machineName: string): string[] {
     if (spec.healthcheck?.test) lines.push(`healthcheck: ${spec.healthcheck.test.join(' ')} every ${formatDuration(spec.healthcheck.interval ?? 30_000)}`);
     for (const m of spec.mounts ?? []) lines.push(`mount:     ${m.volume} -> ${m.path}${m.read_only ? ' (read-only)' : ''}`);
   }
-  return lines;
+  return showSecrets ? lines : lines.map((line) => maskText(line));
 }

@@ -3,6 +3,7 @@
 import { formatOperation } from '../plan/operations.js';
 import { planHeading, rolloutLine, summaryLine } from '../plan/plan.js';
 import { planTree } from '../plan/plan-tree.js';
+import { revealPlan } from '../plan/secret-seal.js';
 import { diffSpecs, formatSpecChange } from '../plan/spec-diff.js';
 import type { Draft } from './state/app-state.js';
 import { printable } from '../model/printable.js';
@@ -14,12 +15,14 @@ export interface Line {
   bold?: boolean;
 }
 
-export function planLines(draft: Draft): Line[] {
-  return rawPlanLines(draft).map((l) => ({ ...l, text: printable(l.text, { oneLine: true }) }));
+/** The plan screen's lines; with `showSecrets` the plan's secret values are shown (revealPlan), else masked. */
+export function planLines(draft: Draft, showSecrets = false): Line[] {
+  return rawPlanLines(draft, showSecrets).map((l) => ({ ...l, text: printable(l.text, { oneLine: true }) }));
 }
 
-function rawPlanLines(draft: Draft): Line[] {
-  const { plan, names } = draft;
+function rawPlanLines(draft: Draft, showSecrets: boolean): Line[] {
+  const { names } = draft;
+  const plan = draft.plan && showSecrets ? revealPlan(draft.plan) : draft.plan;
   const isNew = plan ? plan.isNew : !draft.current;
   const lines: Line[] = [{ text: `CHANGES${isNew ? ' (new service)' : ''}`, bold: true }];
   // Once planned, the plan's own changes: computed against what the containers really run, from

@@ -15,6 +15,8 @@ export interface TuiOptions {
   deps?: Omit<ApplyDeps, 'client'>;
   /** Compose files (`dockplan --compose compose.yaml`): the project the view offers to plan. */
   projectFiles?: string[];
+  /** `dockplan --show-secrets`: secret values shown, not masked. */
+  showSecrets?: boolean;
 }
 
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
@@ -28,6 +30,7 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
   const restoreCharset = applyCharset(process.env, stdout, stderr);
   const store = createStore(initialState({
     readonly: opts.readonly ?? false,
+    showSecrets: opts.showSecrets ?? false,
     clusterName: client.describe(),
     columns: stdout.columns ?? 80,
     rows: stdout.rows ?? 24,

@@ -47,6 +47,8 @@ export interface RenderTuiOptions {
   deps?: ControllerOptions['deps'];
   /** Compose files, as `dockplan --compose FILE` gives them. */
   projectFiles?: string[];
+  /** Secret values shown, as `dockplan --show-secrets` does. */
+  showSecrets?: boolean;
 }
 
 export type FrameMatcher = string | RegExp | ((frame: string) => boolean);
@@ -90,6 +92,7 @@ export async function renderTui(opts: RenderTuiOptions = {}): Promise<Tui> {
   const client: Client = opts.client ?? await DockerClient.open(clusterFile());
   const store = createStore(initialState({
     readonly: opts.readonly ?? false,
+    showSecrets: opts.showSecrets ?? false,
     clusterName: client.describe(),
     columns: opts.columns ?? 100,
     rows: opts.rows ?? 40,

@@ -1,5 +1,6 @@
 // plan / deploy / scale / rm: make a plan, show it, and (for the mutating ones) run it through the
 // engine's one entry point (see ../run-plan.ts).
+import { resolve } from 'node:path';
 import type { DeploymentClient, PlannedDeployment } from '../../execute/deployment.js';
 import { Deployment } from '../../execute/deployment.js';
 import { observeService } from '../../execute/observe.js';
@@ -40,7 +41,8 @@ export async function planCommand(ctx: RunContext & { client: DeploymentClient }
   const planned = await deploymentOf(ctx.client, spec, flags).plan();
   ctx.write(planOutput(planned.plan, planned.names, flags));
   if (flags.output) {
-    await writePlanFile(flags.output, savePlan(planned.plan, planned.state, ctx.client.describe()));
+    // The file keeps secrets as hashes: `apply` reads their values again from this spec file.
+    await writePlanFile(flags.output, savePlan(planned.plan, planned.state, ctx.client.describe(), new Date(), resolve(file)));
     if (!flags.json && !flags.quiet) ctx.write(`saved the plan to ${flags.output}: dockplan apply ${flags.output} runs it, unless the cluster changes meanwhile`);
   }
   return { code: flags.detailedExitcode && hasChanges(planned.plan) ? 2 : 0, planned };

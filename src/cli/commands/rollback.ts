@@ -2,7 +2,8 @@
 // the history on this machine; its image pin kept) and runs it like any other plan.
 import type { DeploymentClient } from '../../execute/deployment.js';
 import { observeService } from '../../execute/observe.js';
-import { rollbackOrigin, rollbackSpec, rollbackTarget } from '../../execute/rollback.js';
+import { RollbackError, rollbackOrigin, rollbackSpec, rollbackTarget } from '../../execute/rollback.js';
+import { SecretValueUnknownError } from '../../plan/secret-seal.js';
 import { OUTCOME_WORDS } from '../../execute/run-text.js';
 import { currentSpecOf } from '../../plan/current-spec.js';
 import type { RunContext } from '../run-plan.js';
@@ -20,5 +21,14 @@ export async function rollbackCommand(ctx: RunContext & { client: DeploymentClie
     ctx.write(`rolling ${name} back to ${target.deployId} (${target.origin ?? 'origin not recorded'}, by ${target.who} at ${shortTime(target.startedAt)}; image ${target.spec.image_ref ?? target.spec.image})`);
     if (target.outcome !== 'done') ctx.write(`note: that deploy ended ${OUTCOME_WORDS[target.outcome] ?? target.outcome}`);
   }
-  return deploySpec(ctx, spec, flags, rollbackOrigin(target.deployId));
+  try {
+    return await deploySpec(ctx, spec, flags, rollbackOrigin(target.deployId));
+  } catch (err) {
+    if (!(err instanceof SecretValueUnknownError)) throw err;
+    // The history keeps hashes: the old value comes back only while a container still runs it.
+    throw new RollbackError(
+      `cannot roll back to ${target.deployId}: the history keeps only a hash of each secret, and no container of ${name} runs the value of ${err.paths.join(', ')} that deploy had any more. ` +
+        'Deploy that version from its spec file instead (dockplan deploy -f SPEC)',
+    );
+  }
 }

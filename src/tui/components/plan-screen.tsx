@@ -6,8 +6,8 @@ import { theme } from '../theme.js';
 import { Spinner } from './spinner.js';
 
 /** The plan for a draft: what changes in the spec, then what happens on each machine; it scrolls. */
-export function PlanScreen({ draft, rows, columns, offset }: { draft: Draft; rows: number; columns: number; offset: number }) {
-  const lines = planLines(draft);
+export function PlanScreen({ draft, rows, columns, offset, showSecrets = false }: { draft: Draft; rows: number; columns: number; offset: number; showSecrets?: boolean }) {
+  const lines = planLines(draft, showSecrets);
   const status = draft.planning === 'ready' ? 0 : draft.planning === 'pending' ? 1 : 3 + (draft.error ?? '').split('\n').length + (draft.forcible ? 1 : 0);
   const shown = scrollWindow(lines, offset, rows - 1 - status, columns);
   return (

@@ -63,7 +63,7 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
       ) : spec ? (
         <Box flexDirection="column">
           <Text bold>SPEC <Text color={theme.dim}>(as last deployed; e edits it)</Text></Text>
-          {specToYaml(maskSecrets(spec)).trimEnd().split('\n').slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate" color={theme.dim}>{displayFit(line, columns)}</Text>)}
+          {specToYaml(state.showSecrets ? spec : maskSecrets(spec)).trimEnd().split('\n').slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate" color={theme.dim}>{displayFit(line, columns)}</Text>)}
         </Box>
       ) : null}
     </Box>

@@ -122,6 +122,8 @@ export interface InspectView {
 
 export interface AppState {
   readonly: boolean;
+  /** `dockplan --show-secrets`: secret values shown (the spec pane, plans, inspect), not masked. */
+  showSecrets: boolean;
   clusterName: string;
   cluster: ClusterView;
   screen: Screen;
@@ -145,9 +147,10 @@ export interface AppState {
   projectRun?: { project: string; keys: string[]; index: number; outcome?: string };
 }
 
-export function initialState(opts: { readonly: boolean; clusterName: string; columns: number; rows: number }): AppState {
+export function initialState(opts: { readonly: boolean; clusterName: string; columns: number; rows: number; showSecrets?: boolean }): AppState {
   return {
     readonly: opts.readonly,
+    showSecrets: opts.showSecrets ?? false,
     clusterName: opts.clusterName,
     cluster: { status: 'loading', refreshing: false },
     screen: { kind: 'cluster' },

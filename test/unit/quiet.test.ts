@@ -14,9 +14,8 @@ const spec = (extra: Partial<ServiceSpec> = {}): ServiceSpec => ({
   name: 'web', image: 'local/busybox:1', replicas: 2, command: ['sleep', '1000'], healthcheck: { test: ['CMD', 'true'] }, ...extra,
 });
 
-/** `deploy --yes [--quiet]` of `s`: stdout lines, stderr lines, exit code. */
-async function deploy(cluster: MemoryCluster, s: ServiceSpec, flags: RunFlags): Promise<{ out: string[]; err: string[]; code: number }> {
-  const planned = await new Deployment(cluster, s, { rollout: { monitorMs: 5 } }).plan();
+/** Runs `command` with a writer for stdout lines; returns those lines, the lines it wrote to stderr, and its exit code. */
+async function captured(command: (write: (line: string) => void) => Promise<number>): Promise<{ out: string[]; err: string[]; code: number }> {
   const out: string[] = [];
   const err: string[] = [];
   const write = process.stderr.write;
@@ -25,11 +24,17 @@ async function deploy(cluster: MemoryCluster, s: ServiceSpec, flags: RunFlags): 
     return true;
   }) as typeof process.stderr.write;
   try {
-    const code = await runPlanned(planned, { client: cluster, write: (l) => out.push(...l.split('\n')) }, { yes: true, ...flags }, 'test');
+    const code = await command((l) => out.push(...l.split('\n')));
     return { out, err, code };
   } finally {
     process.stderr.write = write;
   }
+}
+
+/** `deploy --yes [--quiet]` of `s`: stdout lines, stderr lines, exit code. */
+async function deploy(cluster: MemoryCluster, s: ServiceSpec, flags: RunFlags) {
+  const planned = await new Deployment(cluster, s, { rollout: { monitorMs: 5 } }).plan();
+  return captured((write) => runPlanned(planned, { client: cluster, write }, { yes: true, ...flags }, 'test'));
 }
 
 /** Two clusters where web runs v1; the second deploy of v2 has its second new container unhealthy. */
@@ -96,19 +101,7 @@ test('quiet project run: the project\'s line alone on stdout; a failure on stder
   });
   const run = async (v: string) => {
     const plan = await planProject(cluster, project(v), { rollout: { monitorMs: 5 } });
-    const out: string[] = [];
-    const err: string[] = [];
-    const write = process.stderr.write;
-    process.stderr.write = ((chunk: string) => {
-      err.push(...chunk.split('\n').filter(Boolean));
-      return true;
-    }) as typeof process.stderr.write;
-    try {
-      const code = await runProjectPlanned(plan, { client: cluster, write: (l) => out.push(...l.split('\n')) }, { yes: true, quiet: true }, 'test');
-      return { out, err, code };
-    } finally {
-      process.stderr.write = write;
-    }
+    return captured((write) => runProjectPlanned(plan, { client: cluster, write }, { yes: true, quiet: true }, 'test'));
   };
   const ok = await run('1');
   assert.deepEqual([ok.out, ok.err, ok.code], [['project shop: db done · web done'], [], 0]);

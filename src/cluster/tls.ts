@@ -27,6 +27,8 @@ export interface MachineTls {
   key?: string;
   /** Where the settings were given, e.g. `tls of m3 in /etc/dockplan/cluster.yaml`, `DOCKER_TLS_VERIFY`, `docker context prod`. */
   origin: string;
+  /** What to do when a file is missing, when `origin` alone does not say it. */
+  fix?: string;
 }
 
 /** A machine's TLS as configured: settings, `false` for plain TCP whatever the environment says, or undefined to follow the environment. */
@@ -75,7 +77,7 @@ export function tlsFromEnvironment(port: number, env: NodeJS.ProcessEnv): Machin
     certPath ? `DOCKER_CERT_PATH=${dir}` : `files in ${dir}`,
   ].join(', ');
   const verify = verifyVar || !tlsVar;
-  const settings: MachineTls = { verify, origin };
+  const settings: MachineTls = { verify, origin, fix: 'set DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem' };
   const ca = join(dir, 'ca.pem');
   if (verify && (verifyVar || existsSync(ca))) settings.ca = ca;
   const cert = join(dir, 'cert.pem');
@@ -109,7 +111,7 @@ export function loadTlsMaterial(tls: MachineTls): TlsMaterial {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'it is a folder' : (code ?? String(err));
-      throw new TlsSettingsError(`cannot read the TLS ${role} ${path} (${tls.origin}): ${why}`);
+      throw new TlsSettingsError(`cannot read the TLS ${role} ${path} (${tls.origin}): ${why}${tls.fix ? `; ${tls.fix}` : ''}`);
     }
   };
   const material: TlsMaterial = {};

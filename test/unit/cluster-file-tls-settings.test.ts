@@ -10,6 +10,7 @@ import { describeEngineError, isTransportError } from '../../src/cluster/errors.
 import { loadTlsMaterial, resolveMachineTls, tlsFailure, tlsFromEnvironment, type MachineTls } from '../../src/cluster/tls.js';
 import { issue, makeCa, type CertFiles } from '../support/tls-fixtures.js';
 
+const FIX = 'set DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem';
 let dir: string;
 let certDir: string;
 let ca: CertFiles;
@@ -46,6 +47,7 @@ describe('tlsFromEnvironment (the docker CLI rule, plus port 2376)', () => {
       assert.deepEqual(tlsFromEnvironment(2375, { DOCKER_TLS_VERIFY: value, DOCKER_CERT_PATH: certDir }), {
         verify: true,
         origin: `DOCKER_TLS_VERIFY, DOCKER_CERT_PATH=${certDir}`,
+        fix: FIX,
         ca: join(certDir, 'ca.pem'),
         cert: join(certDir, 'cert.pem'),
         key: join(certDir, 'key.pem'),
@@ -59,6 +61,7 @@ describe('tlsFromEnvironment (the docker CLI rule, plus port 2376)', () => {
     assert.deepEqual(tlsFromEnvironment(2376, { DOCKER_TLS_VERIFY: '1', DOCKER_CONFIG: empty }), {
       verify: true,
       origin: `DOCKER_TLS_VERIFY, files in ${empty}`,
+      fix: FIX,
       ca: join(empty, 'ca.pem'),
     });
     assert.equal(tlsFromEnvironment(2376, { DOCKER_TLS_VERIFY: '1', HOME: dir })?.ca, join(dir, '.docker', 'ca.pem'));
@@ -68,13 +71,14 @@ describe('tlsFromEnvironment (the docker CLI rule, plus port 2376)', () => {
     assert.deepEqual(tlsFromEnvironment(2375, { DOCKER_TLS: '1', DOCKER_CERT_PATH: certDir }), {
       verify: false,
       origin: `DOCKER_TLS, DOCKER_CERT_PATH=${certDir}`,
+      fix: FIX,
       cert: join(certDir, 'cert.pem'),
       key: join(certDir, 'key.pem'),
     });
   });
 
   it('port 2376 alone turns TLS on, checked, with ca.pem when the config folder has one', () => {
-    assert.deepEqual(tlsFromEnvironment(2376, { DOCKER_CONFIG: join(dir, 'nowhere') }), { verify: true, origin: `port 2376, files in ${join(dir, 'nowhere')}` });
+    assert.deepEqual(tlsFromEnvironment(2376, { DOCKER_CONFIG: join(dir, 'nowhere') }), { verify: true, origin: `port 2376, files in ${join(dir, 'nowhere')}`, fix: FIX });
     assert.deepEqual(tlsFromEnvironment(2376, { DOCKER_CONFIG: certDir })?.ca, join(certDir, 'ca.pem'));
   });
 

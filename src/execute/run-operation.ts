@@ -5,7 +5,7 @@ import type { ResourcesSpec, ServiceSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
 import type { ContainerRef, CreateVolumeOperation, NameResolver, Operation, ReplaceOperation, RunOperation } from '../plan/operations.js';
 import { randomSuffix } from '../plan/service-name.js';
-import type { PlanSecrets } from '../plan/secret-seal.js';
+import { openVolume, type PlanSecrets } from '../plan/secret-seal.js';
 import type { ExecutorClient } from './client.js';
 import { causeOf, ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
 import type { Effect, Phase } from './events.js';
@@ -95,7 +95,8 @@ async function run(op: Operation, ctx: OperationContext, effects: Effect[]): Pro
 
 async function createVolume(op: CreateVolumeOperation, ctx: OperationContext, effects: Effect[]): Promise<void> {
   ctx.phase('creating-volume', op.machineId, undefined, op.volume.name);
-  await ctx.client.createVolume(op.machineId, op.volume);
+  // The plan holds secret driver options as hashes: Docker gets their values.
+  await ctx.client.createVolume(op.machineId, openVolume(op.volume, ctx.secrets));
   effects.push({ kind: 'volume-created', machineId: op.machineId, volume: op.volume.name });
 }
 

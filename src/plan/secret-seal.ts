@@ -4,9 +4,9 @@
 // specs sealed under one key compare as the clear ones would: equal values give equal tokens.
 // Pure.
 import { inspect } from 'node:util';
-import { findService, type ClusterState, type ContainerState, type ServiceState } from '../model/cluster.js';
+import { findService, type ClusterState, type ContainerState, type ServiceState, type VolumeState } from '../model/cluster.js';
 import { holdsSealedToken, isSealedToken, SEALED_TOKEN, type SecretKey } from '../model/secret-key.js';
-import type { ServiceSpec } from '../model/spec.js';
+import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
 import { MASK, rewriteSecretParts, rewriteSecrets, secretPlaces, secretPolicy, type SecretPolicy } from './secrets.js';
 import type { Operation } from './operations.js';
 import type { Plan } from './plan.js';
@@ -136,14 +136,15 @@ export class PlanSecrets {
 }
 
 /**
- * The places whose clear value a plan's containers need but the plan does not know (a plan read
- * from a file, before its values are read again): path list, empty when it can run.
+ * The places whose clear value a plan's containers and volumes need but the plan does not know (a
+ * plan read from a file, before its values are read again): path list, empty when it can run.
  */
 export function unknownSecrets(plan: { operations: readonly Operation[]; secrets?: PlanSecrets }): string[] {
   const paths = new Set<string>();
   for (const op of plan.operations) {
-    if (op.kind !== 'run' && op.kind !== 'replace') continue;
-    for (const path of plan.secrets ? plan.secrets.unknown(op.spec) : sealedPaths(op.spec)) paths.add(path);
+    const spec = op.kind === 'run' || op.kind === 'replace' ? op.spec : op.kind === 'create-volume' ? { image: '', volumes: [op.volume] } : undefined;
+    if (!spec) continue;
+    for (const path of plan.secrets ? plan.secrets.unknown(spec) : sealedPaths(spec)) paths.add(path);
   }
   return [...paths];
 }
@@ -252,16 +253,39 @@ export function sealForPlan(state: ClusterState, service: ServiceState | undefin
   const current = newestOf(containers, (c) => c.service?.spec !== undefined)?.service?.spec;
   const sticky = wholeSealedPaths(current);
   const spec = secrets.seal(clear, sticky, policy);
-  if (!service) return { spec, secrets, state };
   // A name the desired spec lists in secret_env is compared by its value on the labels too.
   const alsoWhole = new Set([...sticky, ...(clear.secret_env ?? []).map((n) => `env.${n}`)]);
   const sealLabel = (c: ContainerState): ContainerState => {
     const labels = c.service;
-    if (!labels?.spec || labels.name !== service.name || (labels.secretKey && labels.secretKey.id !== secrets.key.id)) return c;
+    if (!service || !labels?.spec || labels.name !== service.name || (labels.secretKey && labels.secretKey.id !== secrets.key.id)) return c;
     return { ...c, service: { ...labels, spec: secrets.seal(labels.spec, alsoWhole, policy) } };
   };
-  const sealedState: ClusterState = { ...state, machines: state.machines.map((m) => ({ ...m, containers: m.containers.map(sealLabel) })) };
+  // The options a named volume was created with (Docker reports them in clear) compare with the
+  // spec's sealed driver options the same way.
+  const named = new Set((clear.volumes ?? []).filter((v) => v.type === 'volume').map((v) => v.name));
+  const sealVolume = (v: VolumeState): VolumeState => {
+    if (!v.options || !named.has(v.name)) return v;
+    const sealed = secrets.seal({ image: '', volumes: [{ name: v.name, type: 'volume', driver_opts: v.options }] }, alsoWhole, policy);
+    return { ...v, options: sealed.volumes![0]!.driver_opts! };
+  };
+  const sealedState: ClusterState = { ...state, machines: state.machines.map((m) => ({ ...m, containers: m.containers.map(sealLabel), volumes: m.volumes.map(sealVolume) })) };
+  if (!service) return { spec, secrets, state: sealedState };
   const sealedService = findService(sealedState, service.name) ?? findService(sealedState, service.id);
   secrets.before = newestOf(sealedService?.containers ?? [], (c) => c.service?.spec !== undefined)?.service?.spec;
   return { spec, secrets, state: sealedState, service: sealedService };
+}
+
+/**
+ * A named volume of a sealed spec with its driver options opened (what Docker creates it with).
+ * Throws a SecretValueUnknownError naming the options whose value is not known.
+ */
+export function openVolume(volume: VolumeSpec, secrets: PlanSecrets | undefined): VolumeSpec {
+  if (!volume.driver_opts) return volume;
+  const spec: ServiceSpec = { image: '', volumes: [volume] };
+  if (!secrets) {
+    const sealed = sealedPaths(spec);
+    if (sealed.length > 0) throw new SecretValueUnknownError(sealed, `the value of ${sealed.join(', ')} is not known here: dockplan keeps only a hash of it; write it in the spec file and deploy that`);
+    return volume;
+  }
+  return secrets.open(spec).volumes![0]!;
 }

@@ -8,7 +8,7 @@ import { basename, dirname, join } from 'node:path';
 import type { ClusterState } from '../model/cluster.js';
 import { SecretKey } from '../model/secret-key.js';
 import { fingerprint } from '../plan/observed.js';
-import { sealedPaths } from '../plan/secret-seal.js';
+import { unknownSecrets } from '../plan/secret-seal.js';
 import { OPERATION_KINDS, containerOf, type NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
 import { fileProblem } from '../model/file-problem.js';
@@ -66,7 +66,7 @@ export function savePlan(plan: Plan, state: Pick<ClusterState, 'machines'>, clus
     const c = containerOf(op);
     if (c) containers[c.id] = known.get(c.id) ?? c.name;
   }
-  const sealed = plan.operations.some((op) => (op.kind === 'run' || op.kind === 'replace') && sealedPaths(op.spec).length > 0);
+  const sealed = unknownSecrets({ operations: plan.operations }).length > 0;
   return {
     format: PLAN_FILE_FORMAT, version: PLAN_FILE_VERSION, createdAt: now.toISOString(), cluster, plan, names: { machines, containers },
     ...(specFile ? { specFile } : {}),

@@ -173,3 +173,23 @@ test('a name newly listed in secret_env compares by its value: nothing to replac
   assert.deepEqual(unlisted.plan.operations, []);
   assert.ok(isSealedToken(unlisted.plan.spec.env!.API_HOST!));
 });
+
+test('a named volume with a secret driver option: Docker gets the value, the plan a hash, and the next plan no warning', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  const share: ServiceSpec = web({ LEVEL: 'info' }, {
+    replicas: 1,
+    volumes: [{ name: 'share', type: 'volume', driver: 'local', driver_opts: { type: 'cifs', o: 'username=svc,password=planted-vol' } }],
+    mounts: [{ volume: 'share', path: '/share' }],
+  });
+  const first = await deploy(cluster, share);
+  const create = first.plan.operations.find((o) => o.kind === 'create-volume');
+  assert.ok(create && create.kind === 'create-volume');
+  assert.match(create.volume.driver_opts!.o!, /^username=svc,password=hmac-sha256:/, 'the plan holds a hash');
+  assert.deepEqual(cluster.machines.get('m1')!.volumes.get('share')!.options, { type: 'cifs', o: 'username=svc,password=planted-vol' }, 'Docker gets the value');
+  const again = await new Deployment(cluster, share).plan();
+  assert.deepEqual([again.plan.operations, again.plan.warnings], [[], []], 'the volume\'s own options compare equal with the sealed spec');
+  const changed = await new Deployment(cluster, web({ LEVEL: 'info' }, { ...share, volumes: [{ ...share.volumes![0]!, driver_opts: { type: 'cifs', o: 'username=svc,password=planted-other' } }] })).plan();
+  assert.equal(changed.plan.warnings.length, 1);
+  assert.match(changed.plan.warnings[0]!, /^volume share on m1 keeps its options \(o=username=svc,password=••••••, type=cifs\)/);
+  assert.doesNotMatch(JSON.stringify([changed.plan, planToJson(changed.plan, changed.names), formatPlan(changed.plan, changed.names)]), /planted/);
+});

@@ -14,8 +14,9 @@ describe('dial-stdio failures', () => {
     assert.match(err!.message, /^the docker CLI is missing on deploy@10\.0\.0\.3:22 \(`docker system dial-stdio` exited 127: bash: line 1: docker: command not found\); install it there/);
   });
 
-  it('a POSIX sh\'s "not found" counts too', () => {
+  it('a POSIX sh\'s "not found" and env\'s "No such file" count too', () => {
     assert.equal(dialStdioFailure({ code: 127 }, 'sh: 1: docker: not found', WHERE)?.failure, 'docker-missing');
+    assert.equal(dialStdioFailure({ code: 127 }, "env: 'docker': No such file or directory", WHERE)?.failure, 'docker-missing');
   });
 
   it('the CLI cannot reach its daemon: daemon down, in the CLI\'s words', () => {
@@ -23,6 +24,8 @@ describe('dial-stdio failures', () => {
     assert.equal(err?.failure, 'daemon-down');
     assert.match(err!.message, /^the docker daemon on deploy@10\.0\.0\.3:22 is not reachable by its docker CLI: failed to open the raw stream connection: .*connection refused; is dockerd running there/);
     assert.equal(dialStdioFailure({ code: 1 }, 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?', WHERE)?.failure, 'daemon-down');
+    // A socket that is not there names docker.sock and "no such file": still the daemon, not the CLI.
+    assert.equal(dialStdioFailure({ code: 1 }, 'failed to open the raw stream connection: dial unix /run/docker.sock: connect: no such file or directory', WHERE)?.failure, 'daemon-down');
   });
 
   it('another non-zero exit or a signal says so; a clean end is no failure', () => {

@@ -43,6 +43,7 @@ export async function logIn(route: SshRoute): Promise<SshLogin> {
   const tcp = connectTcp({ host: first.hostName, port: first.port });
   // TCP keepalive so that a peer that vanished is noticed even without ServerAliveInterval.
   tcp.setKeepAlive(true, 15_000);
+  tcp.setNoDelay(true);
   const clients: Client[] = [];
   const end = (): void => {
     for (const c of [...clients].reverse()) c.end();

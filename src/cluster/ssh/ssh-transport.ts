@@ -78,8 +78,9 @@ export class SshTransport {
    */
   async close(): Promise<void> {
     this.closed = true;
-    this.agent.destroy();
+    // Requests in flight fail saying why before the agent drops its sockets.
     for (const s of this.sockets) s.destroy(new SshError('closed', `the ssh connection to ${this.label} was closed`));
+    this.agent.destroy();
     const held = await this.held?.catch(() => undefined);
     if (!held) return;
     const tcp = held.login.tcp;
@@ -178,11 +179,12 @@ class DialStdioAgent extends Agent {
 export function dialStdioFailure(exit: RemoteExit | undefined, stderr: string, where: string): SshError | undefined {
   const said = stderr.trim().split('\n').filter(Boolean).pop()?.trim() ?? '';
   const tail = said ? `: ${said}` : '';
-  if (exit?.code === 127 || /command not found|docker: not found|No such file or directory.*docker|docker.*No such file or directory/i.test(said)) {
-    return new SshError('docker-missing', `the docker CLI is missing on ${where} (\`${DIAL_STDIO_COMMAND}\` exited ${exit?.code ?? 'early'}${tail}); install it there (docker-ce-cli or docker.io) and make sure it is on the PATH of a non-interactive ssh login`);
-  }
-  if (/Cannot connect to the Docker daemon|raw stream connection|Is the docker daemon running|docker\.sock/i.test(said)) {
+  // The daemon first: its messages name docker.sock, which a "not found" check must not catch.
+  if (/Cannot connect to the Docker daemon|raw stream connection|Is the docker daemon running/i.test(said)) {
     return new SshError('daemon-down', `the docker daemon on ${where} is not reachable by its docker CLI${tail}; is dockerd running there (systemctl status docker)?`);
+  }
+  if (exit?.code === 127 || /command not found|docker: not found|docker'?: No such file or directory/i.test(said)) {
+    return new SshError('docker-missing', `the docker CLI is missing on ${where} (\`${DIAL_STDIO_COMMAND}\` exited ${exit?.code ?? 'early'}${tail}); install it there (docker-ce-cli or docker.io) and make sure it is on the PATH of a non-interactive ssh login`);
   }
   if (exit?.code !== undefined && exit.code !== 0) {
     return new SshError('dial-stdio', `\`${DIAL_STDIO_COMMAND}\` on ${where} exited ${exit.code}${tail}`);

@@ -1,9 +1,12 @@
 // Rolling a service back to the spec of an earlier deploy: which deploy (from the history, anchored
-// on the deploy its running containers carry), and the spec to plan, with the secret values the
-// history keeps masked taken from what the service runs now. Pure: the faces read the history and
-// the cluster, then plan the spec like any other (keeping its image pin, so the same bytes return).
-import type { ServiceState } from '../model/cluster.js';
+// on the deploy its running containers carry), and the spec to plan: its secrets are hashes, which
+// only a container that still runs the value opens (older records hold the mask, taken from what
+// the service runs now). Pure: the faces read the history and the cluster, then plan the spec like
+// any other (keeping its image pin, so the same bytes return).
+import type { ContainerState, ServiceState } from '../model/cluster.js';
+import { SecretKey } from '../model/secret-key.js';
 import type { ServiceSpec } from '../model/spec.js';
+import { runningSecrets } from '../plan/secret-seal.js';
 import { MASK, maskValue } from '../plan/secrets.js';
 import { currentDeployId, type DeployRecord } from './history.js';
 
@@ -109,10 +112,25 @@ export function restoreMaskedSecrets(recorded: ServiceSpec, current: ServiceSpec
   return out;
 }
 
+/** The refusal of a rollback whose secret values (`paths`) no container of `service` runs any more. */
+export function secretsGoneError(deployId: string, service: string, paths: readonly string[]): RollbackError {
+  return new RollbackError(
+    `cannot roll back to ${deployId}: the history keeps only a hash of each secret, and no container of ${service} runs the value of ${paths.join(', ')} that deploy had any more. ` +
+      'Deploy that version from its spec file instead (dockplan deploy -f SPEC)',
+  );
+}
+
 /**
- * The spec a rollback to `record` plans: its recorded spec, masked secrets restored from `current`
- * (see restoreMaskedSecrets), its image pin kept (image_ref: exactly those bytes run again).
+ * The spec a rollback to `record` plans: its recorded spec, masked secrets of older records restored
+ * from `current` (see restoreMaskedSecrets), its image pin kept (image_ref: exactly those bytes run
+ * again). With `containers` (the service's, inspected: what they run with), a hash none of them
+ * opens is refused here (see secretsGoneError), before anything is planned.
  */
-export function rollbackSpec(record: DeployRecord, current: ServiceSpec | undefined): ServiceSpec {
-  return restoreMaskedSecrets(record.spec, current, record.deployId);
+export function rollbackSpec(record: DeployRecord, current: ServiceSpec | undefined, containers?: readonly ContainerState[]): ServiceSpec {
+  const spec = restoreMaskedSecrets(record.spec, current, record.deployId);
+  if (containers) {
+    const gone = runningSecrets(containers, SecretKey.generate).unknown(spec);
+    if (gone.length > 0) throw secretsGoneError(record.deployId, record.service, gone);
+  }
+  return spec;
 }

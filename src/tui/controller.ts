@@ -447,9 +447,9 @@ export class Controller {
 
   /**
    * Plans a rollback to the deploy selected on the HISTORY screen: a draft of its recorded spec
-   * (image pin kept, masked secrets taken from what runs now; see rollbackSpec), origin
-   * `rollback to <id>`, on the plan screen like any other draft. Says why (a notice, or on the
-   * screen for a rollback refused over masked secrets) when it cannot.
+   * (image pin kept, secrets opened with what the service's containers run; see rollbackSpec),
+   * origin `rollback to <id>`, on the plan screen like any other draft. Says why (a notice, or on
+   * the screen for a rollback refused over secrets no container runs any more) when it cannot.
    */
   planRollback(): void {
     const s = this.state.screen;
@@ -464,16 +464,23 @@ export class Controller {
       this.dispatch({ type: 'notice', text: `${entry.deployId} removed ${s.name}: there is no spec to roll back to` });
       return;
     }
-    const current = this.currentSpec(s.serviceId);
-    let desired: ServiceSpec;
-    try {
-      desired = rollbackSpec(entry.record, current);
-    } catch (err) {
-      // Too long for a notice line: the screen shows it in full.
-      this.dispatch({ type: 'history-loaded', serviceId: s.serviceId, view: { ...s.view, refusal: messageOf(err) } });
-      return;
-    }
-    this.planDraft(s.serviceId, current, desired, rollbackOrigin(entry.deployId));
+    const record = entry.record;
+    void (async () => {
+      // What the containers run with: a secret the history keeps as a hash comes back only from one.
+      const seen = await observeService(this.client, s.name).catch(() => undefined);
+      const now = this.state.screen;
+      if (now.kind !== 'history' || now.serviceId !== s.serviceId) return;
+      const current = this.currentSpec(s.serviceId);
+      let desired: ServiceSpec;
+      try {
+        desired = rollbackSpec(record, current, seen?.service?.containers ?? []);
+      } catch (err) {
+        // Too long for a notice line: the screen shows it in full.
+        this.dispatch({ type: 'history-loaded', serviceId: s.serviceId, view: { ...now.view, refusal: messageOf(err) } });
+        return;
+      }
+      this.planDraft(s.serviceId, current, desired, rollbackOrigin(entry.deployId));
+    })();
   }
 
   // ---- execution -------------------------------------------------------------------------

@@ -96,7 +96,9 @@ describe('DockerClient machines and state (real engines)', { skip }, () => {
       return c?.health === 'healthy' ? { state, c } : undefined;
     }, 15_000);
     assert.equal(seen.state.domain, client.clusterDomain());
-    assert.deepEqual(seen.c.service, { id: 'dpt-svc-state', name: 'dpt-state', mode: 'replicated', spec, specHash: specHash(spec) });
+    const { secretKey, ...labels } = seen.c.service ?? {};
+    assert.deepEqual(labels, { id: 'dpt-svc-state', name: 'dpt-state', mode: 'replicated', spec, specHash: specHash(spec) });
+    assert.match(secretKey?.id ?? '', /^[0-9a-f]{8}$/, 'the sealing key is read back from its label');
     assert.equal(seen.c.name, name);
     assert.equal(seen.c.machineId, m1);
     assert.equal(seen.c.state, 'running');

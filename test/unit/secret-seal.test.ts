@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { inspect } from 'node:util';
 import { applyPlan } from '../../src/execute/apply.js';
 import { Deployment } from '../../src/execute/deployment.js';
+import type { DeployRecord } from '../../src/execute/history.js';
+import { observeService } from '../../src/execute/observe.js';
+import { rollbackSpec } from '../../src/execute/rollback.js';
 import { LABEL } from '../../src/model/cluster.js';
 import { SECRET_KEY_LABEL, SecretKey, isSealedToken } from '../../src/model/secret-key.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
@@ -192,4 +195,20 @@ test('a named volume with a secret driver option: Docker gets the value, the pla
   assert.equal(changed.plan.warnings.length, 1);
   assert.match(changed.plan.warnings[0]!, /^volume share on m1 keeps its options \(o=username=svc,password=••••••, type=cifs\)/);
   assert.doesNotMatch(JSON.stringify([changed.plan, planToJson(changed.plan, changed.names), formatPlan(changed.plan, changed.names)]), /planted/);
+});
+
+test('a rollback to a hash no container runs is refused before planning, naming the key; one they run opens', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  const v1 = await deploy(cluster, web({ DB_PASSWORD: 'planted-old', STAGE: '1' }, { replicas: 1 }));
+  const v2 = await deploy(cluster, web({ DB_PASSWORD: 'planted-old', STAGE: '2' }, { replicas: 1 }));
+  const record = (spec: ServiceSpec, deployId: string): DeployRecord => ({
+    deployId, service: 'web', serviceId: v1.plan.serviceId, who: 'ann@box', startedAt: '', finishedAt: '', action: 'update',
+    summary: { create: 0, replace: 1, update: 0, stop: 0, remove: 0, machines: 1 }, spec, outcome: 'done', completed: 1, total: 1,
+  });
+  const seen = async () => (await observeService(cluster, 'web')).service!.containers;
+  assert.equal(rollbackSpec(record(v1.plan.spec, 'r1'), undefined, await seen()).env?.DB_PASSWORD, v1.plan.spec.env?.DB_PASSWORD, 'the running container opens it');
+  await deploy(cluster, web({ DB_PASSWORD: 'planted-new', STAGE: '3' }, { replicas: 1 }));
+  assert.throws(() => rollbackSpec(record(v2.plan.spec, 'r2'), undefined, []), /^RollbackError: cannot roll back to r2: .*no container of web runs the value of env\.DB_PASSWORD that deploy had any more/);
+  const containers = await seen();
+  assert.throws(() => rollbackSpec(record(v2.plan.spec, 'r2'), undefined, containers), /env\.DB_PASSWORD/);
 });

@@ -2,7 +2,7 @@
 // the history on this machine; its image pin kept) and runs it like any other plan.
 import type { DeploymentClient } from '../../execute/deployment.js';
 import { observeService } from '../../execute/observe.js';
-import { RollbackError, rollbackOrigin, rollbackSpec, rollbackTarget } from '../../execute/rollback.js';
+import { rollbackOrigin, rollbackSpec, rollbackTarget, secretsGoneError } from '../../execute/rollback.js';
 import { SecretValueUnknownError } from '../../plan/secret-seal.js';
 import { OUTCOME_WORDS } from '../../execute/run-text.js';
 import { currentSpecOf } from '../../plan/current-spec.js';
@@ -16,7 +16,7 @@ export async function rollbackCommand(ctx: RunContext & { client: DeploymentClie
   if (!ctx.history) throw new UserError('no deploy history is kept here, so there is nothing to roll back to');
   const [records, { state, service }] = await Promise.all([ctx.history.list(name), observeService(ctx.client, name)]);
   const target = rollbackTarget(records, name, service, flags.to);
-  const spec = rollbackSpec(target, service ? currentSpecOf(service, state) : undefined);
+  const spec = rollbackSpec(target, service ? currentSpecOf(service, state) : undefined, service?.containers ?? []);
   if (!flags.json && !flags.quiet) {
     ctx.write(`rolling ${name} back to ${target.deployId} (${target.origin ?? 'origin not recorded'}, by ${target.who} at ${shortTime(target.startedAt)}; image ${target.spec.image_ref ?? target.spec.image})`);
     if (target.outcome !== 'done') ctx.write(`note: that deploy ended ${OUTCOME_WORDS[target.outcome] ?? target.outcome}`);
@@ -24,11 +24,8 @@ export async function rollbackCommand(ctx: RunContext & { client: DeploymentClie
   try {
     return await deploySpec(ctx, spec, flags, rollbackOrigin(target.deployId));
   } catch (err) {
-    if (!(err instanceof SecretValueUnknownError)) throw err;
-    // The history keeps hashes: the old value comes back only while a container still runs it.
-    throw new RollbackError(
-      `cannot roll back to ${target.deployId}: the history keeps only a hash of each secret, and no container of ${name} runs the value of ${err.paths.join(', ')} that deploy had any more. ` +
-        'Deploy that version from its spec file instead (dockplan deploy -f SPEC)',
-    );
+    // A container that ran the value went away between the check and the plan.
+    if (err instanceof SecretValueUnknownError) throw secretsGoneError(target.deployId, name, err.paths);
+    throw err;
   }
 }

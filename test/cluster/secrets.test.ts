@@ -140,6 +140,15 @@ describe('a planted secret never leaves Docker', { skip }, () => {
       await tui.cleanup();
     }
 
+    // dockplan --show-secrets: the spec pane shows the value the containers run.
+    const shown2 = await renderTui({ rows: 40, showSecrets: true });
+    try {
+      await shown2.selectService(NAME);
+      await shown2.waitFor(`DB_PASSWORD: ${PLANTED}-db2`);
+    } finally {
+      await shown2.cleanup();
+    }
+
     for (const file of [...filesUnder(dir).filter((f) => !f.endsWith('.yaml')), ...filesUnder(XDG.XDG_STATE_HOME)]) seen.push({ what: file, text: readFileSync(file, 'utf8') });
     assert.ok(seen.some((s) => s.what.endsWith('history.jsonl')), 'the history file was searched');
     assert.ok(seen.some((s) => s.what === planFile), 'the saved plan was searched');

@@ -25,11 +25,6 @@ export function holdsSealedToken(text: string): boolean {
   return /hmac-sha256:[0-9a-f]{8}:[0-9a-f]{64}/.test(text);
 }
 
-/** The key id inside a token (`hmac-sha256:1a2b3c4d:...` -> `1a2b3c4d`). */
-export function tokenKeyId(token: string): string {
-  return token.slice('hmac-sha256:'.length, 'hmac-sha256:'.length + 8);
-}
-
 /**
  * A service's random 256-bit HMAC key. It lives only in the `dockplan.secret.key` label of the
  * service's containers (where Docker already holds the clear values, in each container's Env), so

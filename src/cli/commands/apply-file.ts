@@ -42,8 +42,7 @@ export async function applyFileCommand(ctx: RunContext, file: string, flags: Run
   const missing = await readSavedPlanSecrets(ctx.client, plan, { ...(saved.secretKey ? { secretKey: saved.secretKey } : {}), ...(spec ? { spec } : {}) });
   if (missing.length > 0 && (await changesSincePlan(ctx.client, plan)).length === 0) {
     const why = !saved.specFile ? 'the plan names no spec file to read it from'
-      : specProblem ? `${specProblem}`
-      : `${saved.specFile} holds another value now`;
+      : specProblem ?? `${saved.specFile} holds another value now`;
     throw new UserError(`cannot apply ${file}: plan files keep only a hash of each secret, and the value of ${missing.join(', ')} cannot be read again (${why}; no container of ${plan.serviceName} runs it): plan again (dockplan plan -f SPEC -o ${file})`);
   }
   return runPlanned({ plan, names }, ctx, flags, `apply ${file}`);

@@ -2,7 +2,9 @@
 // values, and the masks every face shows. Tables, pure.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { formatSpecError, parseSpec } from '../../src/model/parse-spec.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
+import { specToYaml } from '../../src/model/spec-yaml.js';
 import { ConfigFileError, parseConfig, readConfig } from '../../src/store/config-file.js';
 import { configDir } from '../../src/store/xdg.js';
 import {
@@ -109,4 +111,12 @@ test('config file: every problem at once, each at its line and column with its f
   });
   assert.throws(() => parseConfig('secrets: [CONN]\n', 'c.yaml'), /^ConfigFileError: the configuration file c\.yaml has 1 problem:\nc\.yaml:1:10: secrets: expected a mapping with keys keys and not, got a list$/);
   assert.throws(() => parseConfig('secrets:\n  keys: [a\n', 'c.yaml'), /c\.yaml:\d+:\d+: YAML syntax error/);
+});
+
+test('a spec file may list secret_env: names that are in env, each reported where it is written otherwise; it writes back as read', () => {
+  const ok = parseSpec('image: x\nenv: { API_HOST: db, LEVEL: info }\nsecret_env: [API_HOST]\n', 'web.yaml');
+  assert.deepEqual(ok.spec?.secret_env, ['API_HOST']);
+  assert.deepEqual(parseSpec(specToYaml(ok.spec!), 'again.yaml').spec, ok.spec);
+  const bad = parseSpec('image: x\nenv: { API_HOST: db }\nsecret_env: [API_HOST, NOPE]\n', 'web.yaml');
+  assert.deepEqual(bad.errors.map(formatSpecError), ['web.yaml:3:24: secret_env[1]: "NOPE" is not in env: list the names of env variables whose values are secret']);
 });

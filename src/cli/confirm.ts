@@ -28,12 +28,12 @@ export async function confirmOrRefuse(text: string, opts: { yes?: boolean }): Pr
  * The name typed back, for a risky plan: on a terminal the person must type `expected`; without
  * one, `--yes --allow-risky` is needed. Throws a UserError saying so when neither holds.
  */
-export async function confirmRisky(expected: string, risks: string[], opts: { yes?: boolean; allowRisky?: boolean }): Promise<boolean> {
+export async function confirmRisky(expected: string, risks: string[], opts: { yes?: boolean; allowRisky?: boolean }, what: 'service' | 'project' = 'service'): Promise<boolean> {
   if (opts.allowRisky && opts.yes) return true;
   if (!canAsk() || opts.yes) {
-    throw new UserError(`this plan is risky (${risks.join('; ')}): to go ahead without typing the service name, pass --yes --allow-risky`);
+    throw new UserError(`this plan is risky (${risks.join('; ')}): to go ahead without typing the ${what} name, pass --yes --allow-risky`);
   }
-  return (await question(`This plan is risky:\n${risks.map((r) => `  ${r}`).join('\n')}\nType the service name (${expected}) to go ahead: `)) === expected;
+  return (await question(`This plan is risky:\n${risks.map((r) => `  ${r}`).join('\n')}\nType the ${what} name (${expected}) to go ahead: `)) === expected;
 }
 
 /**

@@ -113,7 +113,7 @@ function withApplyFlags(cmd: Command): Command {
     .option('--json', 'NDJSON: the plan, then one line per event');
 }
 
-type RunFlagValues = RolloutFlagValues & OutputFlagValues & { yes?: boolean; allowRisky?: boolean; lockWait?: number; message?: string; json?: boolean; recreate?: boolean; ignoreDown?: boolean };
+type RunFlagValues = RolloutFlagValues & OutputFlagValues & { profile?: string[] } & { yes?: boolean; allowRisky?: boolean; lockWait?: number; message?: string; json?: boolean; recreate?: boolean; ignoreDown?: boolean };
 
 /** The global output flags as every command receives them (see the preAction hook in runCli). */
 interface OutputFlagValues {
@@ -128,6 +128,7 @@ function deployFlags(o: RunFlagValues): DeployFlags {
     rollout: rolloutOf(o),
     ...(o.lockWait !== undefined ? { lockWaitMs: o.lockWait } : {}),
     ...(o.message ? { message: o.message } : {}),
+    ...(o.profile?.length ? { profiles: o.profile } : {}),
   };
 }
 
@@ -177,6 +178,7 @@ export async function runCli(argv: string[]): Promise<number> {
   withRolloutFlags(program.command('plan').description('show what deploying a spec (or a compose project) would change, without changing anything'))
     .argument('[services...]', 'compose services to plan (with what they depend on); all by default')
     .option('-f, --file <file>', FILE_HELP, collectFiles, [])
+    .option('--profile <name>', 'compose: enable this profile too (repeatable; also COMPOSE_PROFILES)', collectFiles, [])
     .option('--recreate', 'replace every container even when up to date')
     .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
     .option('--json', 'the plan as JSON')
@@ -192,6 +194,7 @@ export async function runCli(argv: string[]): Promise<number> {
   withRunFlags(program.command('deploy').description('plan, confirm, and execute a spec (or a compose project)'))
     .argument('[services...]', 'compose services to deploy (with what they depend on); all by default')
     .option('-f, --file <file>', FILE_HELP, collectFiles, [])
+    .option('--profile <name>', 'compose: enable this profile too (repeatable; also COMPOSE_PROFILES)', collectFiles, [])
     .option('--recreate', 'replace every container even when up to date')
     .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
     .action((services: string[], o) => withClient(async (ctx) => {

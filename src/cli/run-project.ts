@@ -22,7 +22,7 @@ export async function runProjectPlanned(plan: ProjectPlan, ctx: RunContext, flag
   const risks = plan.sections.flatMap((s) => s.plan.risks.map((r) => `${s.key}: ${r.setting}: ${r.why}`));
   const changing = plan.sections.filter((s) => s.plan.operations.length > 0).map((s) => s.key);
   if (risks.length > 0) {
-    if (!(await confirmRisky(plan.project, risks, flags))) {
+    if (!(await confirmRisky(plan.project, risks, flags, 'project'))) {
       out('the name did not match: nothing changed');
       return EXIT.error;
     }

@@ -5,6 +5,8 @@
 // there, and the services after it are not started.
 import { formatComposeProblem, type ComposeProject } from '../compose/project.js';
 import type { ServiceSpec } from '../model/spec.js';
+import { PlanError } from '../plan/plan-error.js';
+import { projectOf } from '../plan/service-summary.js';
 import { chainSections, projectVolumes, type ProjectPlan, type ProjectSection } from '../plan/project-plan.js';
 import { applyPlan, type ApplyDeps, type ApplyOptions } from './apply.js';
 import { Deployment, type DeploymentClient, type DeploymentOptions } from './deployment.js';
@@ -57,10 +59,30 @@ export interface ProjectApplication extends ExecutionControl {
  * throws (PlanError naming the service, image resolution errors), prefixed with the service's key.
  */
 export async function planProject(client: DeploymentClient, project: ProjectInput, options: DeploymentOptions = {}): Promise<ProjectPlan> {
+  // Two services of the project must not be one dockplan service (`my_api` and `my-api` both
+  // become `shop-my-api`): each deploy would replace the other's containers.
+  const byName = new Map<string, string>();
+  for (const s of project.services) {
+    const name = s.spec.name ?? s.key;
+    const other = byName.get(name);
+    if (other !== undefined) {
+      throw new PlanError(`services ${other} and ${s.key} of project ${project.name} are both named ${name} on the cluster: rename one of them in the compose file`);
+    }
+    byName.set(name, s.key);
+  }
   const sections: ProjectSection[] = [];
   for (const s of project.services) {
     try {
-      const { plan, names } = await new Deployment(client, { ...s.spec, project: project.name }, options).plan();
+      const { plan, names, service } = await new Deployment(client, { ...s.spec, project: project.name }, options).plan();
+      // A service of that name deployed otherwise (another project, or a spec file) is not this
+      // project's to change: projects `shop` with `a-b` and `shop-a` with `b` make one name.
+      const owner = service ? projectOf(service) : undefined;
+      if (service && owner !== project.name) {
+        throw new PlanError(
+          `${plan.serviceName} already runs on the cluster ${owner ? `as a service of project ${owner}` : 'as a service deployed from a spec file'}, not of project ${project.name}: ` +
+            `rename the service (or the project), or remove the running one first (dockplan rm ${plan.serviceName})`,
+        );
+      }
       sections.push({ key: s.key, plan, names, dependsOn: s.dependsOn });
     } catch (err) {
       if (err instanceof Error) err.message = `service ${s.key}: ${err.message}`;

@@ -393,8 +393,8 @@ export class Controller {
     let shown: string | undefined;
     const show = (key: string) => {
       const section = plan.sections.find((x) => x.key === key)!;
-      // The approvals given for the whole run carry over to the next service.
-      const auto = this.state.execution?.auto.kind === 'all' ? this.state.execution.auto : undefined;
+      // `a` given during this run carries over to its next service; a new run starts step by step.
+      const auto = shown !== undefined && this.state.execution?.auto.kind === 'all' ? this.state.execution.auto : undefined;
       const existing = this.state.cluster.state ? findService(this.state.cluster.state, section.plan.serviceName)?.id : undefined;
       const draft: Draft = { id: this.nextDraftId++, serviceId: existing, desired: section.plan.spec, origin: `project ${plan.project}: ${key} (${keys.indexOf(key) + 1} of ${keys.length})`, planning: 'ready', plan: section.plan, names: section.names };
       this.dispatch({ type: 'execution-start', draft });

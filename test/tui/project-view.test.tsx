@@ -65,6 +65,13 @@ describe('a compose project in the view (in-memory cluster)', () => {
     // The project's services are listed together, with their project.
     assert.match(cluster, /^. shop\s+shop-db\s/m);
     assert.match(cluster, /^. shop\s+shop-web\s/m);
+    // A new run of the project starts step by step again: the last run's `a` does not carry over.
+    compose('2');
+    await tui.press('P');
+    await tui.waitFor(/^project shop: 1 service changes \(web\)/m);
+    await tui.press(ENTER);
+    const asked = await tui.waitFor(/^Approve operation o\d on m\d/m);
+    assert.doesNotMatch(asked, /approving all/);
   });
 
   it('d on a service of the project plans that service only, as the compose file now describes it', async () => {

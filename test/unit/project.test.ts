@@ -3,6 +3,7 @@
 // stopping the run there, and the text and JSON of the project plan.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Deployment } from '../../src/execute/deployment.js';
 import { applyProject, planProject, type ProjectEvent, type ProjectInput } from '../../src/execute/project.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { formatProjectPlan, projectHasChanges, projectPlanToJson } from '../../src/plan/project-plan.js';
@@ -107,4 +108,27 @@ test('a service that cannot be planned names its key', async () => {
   const bad = shop();
   bad.services[2]!.spec = { ...bad.services[2]!.spec, placement: { machines: ['m9'] } };
   await assert.rejects(planProject(cluster, bad), (err: Error) => /^service web: no machine can run service shop-web/.test(err.message));
+});
+
+test('two services of a project that make one name on the cluster are refused, naming both', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  const clash: ProjectInput = { name: 'shop', services: [
+    { key: 'my_api', spec: svc('shop-my-api'), dependsOn: [] },
+    { key: 'my-api', spec: svc('shop-my-api'), dependsOn: [] },
+  ] };
+  await assert.rejects(planProject(cluster, clash), /services my_api and my-api of project shop are both named shop-my-api on the cluster: rename one of them/);
+});
+
+test('a service of that name from another project, or from a spec file, is not taken over', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  // Project t8p with service a-b, and project t8p-a with service b: both make t8p-a-b.
+  await applyProject(await planProject(cluster, { name: 't8p', services: [{ key: 'a-b', spec: svc('t8p-a-b'), dependsOn: [] }] }), { client: cluster }, { approval: 'all', pollMs: 1 }).result;
+  await assert.rejects(planProject(cluster, { name: 't8p-a', services: [{ key: 'b', spec: svc('t8p-a-b', { command: ['sleep', '2'] }), dependsOn: [] }] }),
+    /t8p-a-b already runs on the cluster as a service of project t8p, not of project t8p-a: rename the service \(or the project\), or remove the running one first \(dockplan rm t8p-a-b\)/);
+  // Its own project plans it as usual.
+  const own = await planProject(cluster, { name: 't8p', services: [{ key: 'a-b', spec: svc('t8p-a-b', { command: ['sleep', '2'] }), dependsOn: [] }] });
+  assert.equal(own.sections[0]!.plan.operations[0]!.kind, 'replace');
+  await (await new Deployment(cluster, svc('web')).run()).result;
+  await assert.rejects(planProject(cluster, { name: 'shop', services: [{ key: 'web', spec: svc('web'), dependsOn: [] }] }),
+    /web already runs on the cluster as a service deployed from a spec file, not of project shop/);
 });

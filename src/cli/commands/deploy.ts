@@ -24,6 +24,8 @@ export interface PlanFlags extends OutputFlags {
   rollout?: RolloutOverrides;
   /** `plan -o FILE`: also save the plan there, for `dockplan apply FILE`. */
   output?: string;
+  /** `--profile NAME` (repeatable): compose profiles to enable, with those in COMPOSE_PROFILES. */
+  profiles?: string[];
 }
 
 export type DeployFlags = PlanFlags & RunFlags;

@@ -29,10 +29,10 @@ export async function isComposeInput(files: readonly string[]): Promise<boolean>
   return isComposeFile(file, text);
 }
 
-/** The compose project of `files`, limited to `services` (and what they depend on); its problems as one UserError. */
-export function readProject(files: readonly string[], services: readonly string[]): ComposeProject {
+/** The compose project of `files` with `profiles` enabled, limited to `services` (and what they depend on); its problems as one UserError. */
+export function readProject(files: readonly string[], services: readonly string[], profiles: readonly string[] = []): ComposeProject {
   try {
-    return loadComposeProject({ files: [...files], cwd: process.cwd(), env: process.env, ...(services.length ? { services: [...services] } : {}) });
+    return loadComposeProject({ files: [...files], cwd: process.cwd(), env: process.env, ...(services.length ? { services: [...services] } : {}), ...(profiles.length ? { profiles: [...profiles] } : {}) });
   } catch (err) {
     if (err instanceof ComposeError) throw new UserError(err.message);
     throw err;
@@ -47,13 +47,13 @@ async function projectPlanOf(client: DeploymentClient, project: ComposeProject, 
 /** `plan -f compose.yaml [SERVICE...]`: the project plan as text or JSON; with --detailed-exitcode, 2 when it changes anything. */
 export async function planProjectCommand(ctx: RunContext & { client: DeploymentClient }, files: readonly string[], services: readonly string[], flags: PlanFlags): Promise<number> {
   if (flags.output) throw new UserError('plan -o saves the plan of one service; a compose project is planned and deployed with deploy -f');
-  const plan = await projectPlanOf(ctx.client, readProject(files, services), flags);
+  const plan = await projectPlanOf(ctx.client, readProject(files, services, flags.profiles), flags);
   ctx.write(projectPlanOutput(plan, flags));
   return flags.detailedExitcode && projectHasChanges(plan) ? 2 : 0;
 }
 
 /** `deploy -f compose.yaml [SERVICE...]`. */
 export async function deployProjectCommand(ctx: RunContext & { client: DeploymentClient }, files: readonly string[], services: readonly string[], flags: DeployFlags): Promise<number> {
-  const plan = await projectPlanOf(ctx.client, readProject(files, services), flags);
+  const plan = await projectPlanOf(ctx.client, readProject(files, services, flags.profiles), flags);
   return runProjectPlanned(plan, ctx, flags, `deploy ${files.map((f) => `-f ${f}`).join(' ')}${services.length ? ` ${services.join(' ')}` : ''}`);
 }

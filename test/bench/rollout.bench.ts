@@ -1,0 +1,468 @@
+// Rollout throughput on the real test cluster, side by side with Docker Swarm, in one run.
+//
+// One service, 12 replicas over m1, m2 and m3 (6 with --quick): busybox `sleep` with init, a
+// healthcheck `true` every 500ms, start-first. Each timed step is a change that replaces every
+// replica (an env value bumped) at update parallelism 1, 3 and 6:
+// - dockplan: the spec file read by the CLI's reader, planned (state load + plan) and applied
+//   through the engine's one entry point (applyPlan, approval policy all) with the deploy lock and
+//   a history file, as `dockplan deploy --yes` does, in this process; timed from the state load to
+//   the run's end (old containers removed);
+// - Swarm: `swarm init` on m1, `join` of m2 and m3, the same container as a service; timed from the
+//   update call until Docker's events show every new task's container healthy (Swarm counts a task
+//   running only once it is healthy) and every old one stopped; UpdateStatus `completed` (which
+//   Swarm sets one update-monitor period, 5s by default, after the last slot) is reported beside;
+// - the docker-op bound: create + start + first healthy + stop + remove of one replica, done
+//   directly with dockerode, P at a time spread over the machines; its median times the replica
+//   count divided by P.
+// Rounds take turns (Swarm first, then dockplan first); each tool rolls out on a quiet cluster
+// (the other's service removed). Figures are medians over the rounds. Needs root and the test
+// cluster; takes the cluster tests' lock itself unless it already runs under it.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type Docker from 'dockerode';
+import { readSpecFile } from '../../src/cli/spec-file.js';
+import { DockerClient } from '../../src/cluster/docker-client.js';
+import { Deployment } from '../../src/execute/deployment.js';
+import type { DeployEvent } from '../../src/execute/events.js';
+import { ClusterDeployLock } from '../../src/execute/lock.js';
+import { FileHistoryStore } from '../../src/store/history-file.js';
+import { clusterFile, machines, registry, skipReason, SERVICE_NAME_LABEL, type Machine } from '../cluster/harness.js';
+import { EngineEvents, watchRollout, type RolloutSeen } from '../support/rollout-events.js';
+import { SWARM_SERVICE_LABEL, TestSwarm, type SwarmServiceShape } from '../support/swarm.js';
+import { benchOptions, machineLine, median, ms, publishSection, ratio } from './report.js';
+
+const options = benchOptions();
+const REPLICAS = options.quick ? 6 : 12;
+const PARALLELISMS = [1, 3, 6] as const;
+const ROUNDS = options.quick ? 1 : 3;
+/** Replica lifecycles measured per parallelism and round for the bound (at least one wave of P). */
+const BOUND_SAMPLES = options.quick ? 1 : 6;
+const HEALTH_INTERVAL_MS = 500;
+const HEALTH_CMD = 'true';
+const ARGS = ['sleep', '3600'];
+const LOCK_FILE = '/tmp/dockplan-cluster-tests.lock';
+/** Label of the bound's own containers (and anything this benchmark makes), for the final sweep. */
+const BENCH_LABEL = 'dockplan.bench';
+/** A rollout that takes longer than this is broken, not slow. */
+const ROLLOUT_TIMEOUT_MS = 120_000;
+const TARGET_SWARM = 0.8;
+const TARGET_BOUND = 1.3;
+
+type Tool = 'dockplan' | 'swarm';
+
+/** One timed rollout of one tool at one parallelism. */
+interface Sample {
+  tool: Tool;
+  parallelism: number;
+  round: number;
+  /** The headline: dockplan from state load to run end; Swarm from the update call to converged. */
+  totalMs: number;
+  /** From the same start, when Docker's events showed every new replica healthy and every old one stopped. */
+  seen: RolloutSeen;
+  /** dockplan: state load + plan. */
+  planMs?: number;
+  /** dockplan: from the `cleanup` event to the run's end... measured as the time the cleanup took. */
+  cleanupMs?: number;
+  /** Swarm: the update call until UpdateStatus `completed`. */
+  completedMs?: number;
+}
+
+// ---- the cluster tests' lock --------------------------------------------------------------------
+
+/** Whether this process already holds LOCK_FILE (run as `flock LOCK_FILE node ...`, which passes its fd on). */
+function underClusterLock(): boolean {
+  let target: string;
+  try {
+    target = realpathSync(LOCK_FILE);
+  } catch {
+    return false;
+  }
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === target) return true;
+    } catch {
+      // an fd closed while listing
+    }
+  }
+  return false;
+}
+
+/**
+ * Holds the cluster tests' lock for the rest of this process: `flock` in a child that keeps it
+ * until this process's end closes its stdin. A no-op when the lock is already held by our caller.
+ */
+async function holdClusterLock(): Promise<void> {
+  if (underClusterLock()) return;
+  console.log(`waiting for the cluster tests' lock ${LOCK_FILE} ...`);
+  const holder = spawn('flock', [LOCK_FILE, '-c', 'echo held; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  holder.unref();
+  (holder.stdout as unknown as { unref?: () => void }).unref?.();
+  (holder.stdin as unknown as { unref?: () => void }).unref?.();
+  await new Promise<void>((resolve, reject) => {
+    holder.once('error', (err) => reject(new Error(`flock ${LOCK_FILE}: ${err.message} (is util-linux installed?)`)));
+    holder.once('exit', (code) => reject(new Error(`flock ${LOCK_FILE} exited with ${code} before taking the lock`)));
+    holder.stdout.once('data', () => resolve());
+  });
+}
+
+// ---- the shared service shape -------------------------------------------------------------------
+
+/** The dockplan spec file of the benchmark service: the same container as the Swarm service. */
+function specText(name: string, image: string, version: number, parallelism: number): string {
+  return [
+    `name: ${name}`,
+    `image: ${image}`,
+    `replicas: ${REPLICAS}`,
+    `command: [${ARGS.map((a) => JSON.stringify(a)).join(', ')}]`,
+    'env:',
+    `  VERSION: "${version}"`,
+    'init: true',
+    'healthcheck:',
+    `  test: ["CMD-SHELL", "${HEALTH_CMD}"]`,
+    `  interval: ${HEALTH_INTERVAL_MS}ms`,
+    'placement:',
+    '  machines: [m1, m2, m3]',
+    'update:',
+    `  parallelism: ${parallelism}`,
+    '  order: start-first',
+    '',
+  ].join('\n');
+}
+
+function swarmShape(name: string, image: string, version: number, parallelism: number): SwarmServiceShape {
+  return { name, image, replicas: REPLICAS, args: ARGS, env: { VERSION: String(version) }, healthCmd: HEALTH_CMD, healthIntervalMs: HEALTH_INTERVAL_MS, parallelism, order: 'start-first' };
+}
+
+// ---- dockplan -----------------------------------------------------------------------------------
+
+class DockplanSide {
+  private version = 0;
+  private readonly dir: string;
+
+  constructor(
+    private readonly client: DockerClient,
+    private readonly events: EngineEvents,
+    private readonly cluster: readonly Machine[],
+    private readonly image: string,
+    readonly name: string,
+    dir: string,
+  ) {
+    this.dir = dir;
+  }
+
+  private async deploy(parallelism: number, timed: boolean, round: number): Promise<Sample | undefined> {
+    this.version += 1;
+    const file = join(this.dir, `${this.name}.yaml`);
+    writeFileSync(file, specText(this.name, this.image, this.version, parallelism));
+    const spec = await readSpecFile(file);
+    const old = new Set((await Promise.all(this.cluster.map((m) => m.docker.listContainers({
+      filters: JSON.stringify({ label: [`${SERVICE_NAME_LABEL}=${this.name}`] }),
+    })))).flat().map((c) => c.Id));
+    const lock = new ClusterDeployLock(this.client);
+    const history = new FileHistoryStore({ dir: this.dir, cluster: this.client.describe() });
+    const since = performance.now();
+    const seen = watchRollout(this.events, {
+      member: (a) => a[SERVICE_NAME_LABEL] === this.name, old, replicas: REPLICAS, since, timeoutMs: ROLLOUT_TIMEOUT_MS,
+    });
+    const deployment = new Deployment(this.client, spec);
+    const { plan } = await deployment.plan();
+    const planned = performance.now();
+    const kinds = plan.operations.map((o) => o.kind);
+    const expected = old.size === 0 ? 'run' : 'replace';
+    if (kinds.length !== REPLICAS || kinds.some((k) => k !== expected)) {
+      throw new Error(`dockplan planned ${kinds.join(', ') || 'nothing'} for ${this.name}; expected ${REPLICAS} × ${expected}`);
+    }
+    let cleanupAt: number | undefined;
+    const app = await deployment.run({ lock, history }, {
+      approval: 'all',
+      onEvent: (e: DeployEvent) => {
+        if (e.type === 'cleanup') cleanupAt = performance.now();
+      },
+    });
+    const result = await app.result;
+    const end = performance.now();
+    if (result.outcome !== 'done') {
+      throw new Error(`dockplan's rollout of ${this.name} ended ${result.outcome}: ${result.failure?.message ?? result.reason ?? 'no reason given'}`);
+    }
+    const rollout = await seen;
+    await this.checkRunning();
+    if (!timed) return undefined;
+    return { tool: 'dockplan', parallelism, round, totalMs: end - since, seen: rollout, planMs: planned - since, ...(cleanupAt ? { cleanupMs: end - cleanupAt } : {}) };
+  }
+
+  /** The first deploy of a round (not timed). */
+  async create(): Promise<void> {
+    await this.deploy(REPLICAS, false, -1);
+  }
+
+  /** One timed change that replaces every replica at `parallelism`. */
+  update(parallelism: number, round: number): Promise<Sample> {
+    return this.deploy(parallelism, true, round) as Promise<Sample>;
+  }
+
+  /** Every replica runs the current version, and nothing else of the service is left. */
+  private async checkRunning(): Promise<void> {
+    const all = (await Promise.all(this.cluster.map((m) => m.docker.listContainers({
+      all: true, filters: JSON.stringify({ label: [`${SERVICE_NAME_LABEL}=${this.name}`] }),
+    })))).flat();
+    const running = all.filter((c) => c.State === 'running');
+    if (all.length !== REPLICAS || running.length !== REPLICAS) {
+      throw new Error(`after dockplan's rollout of ${this.name}: ${running.length} running of ${all.length} containers; expected ${REPLICAS} running and nothing else`);
+    }
+  }
+
+  /** Removes the service's containers (not timed). */
+  async remove(): Promise<void> {
+    this.version = 0;
+    await Promise.all(this.cluster.map(async (m) => {
+      const list = await m.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${SERVICE_NAME_LABEL}=${this.name}`] }) });
+      await Promise.all(list.map((c) => m.docker.getContainer(c.Id).remove({ force: true, v: true })));
+    }));
+  }
+}
+
+// ---- Swarm --------------------------------------------------------------------------------------
+
+class SwarmSide {
+  private version = 0;
+
+  constructor(
+    private readonly swarm: TestSwarm,
+    private readonly events: EngineEvents,
+    private readonly image: string,
+    readonly name: string,
+  ) {}
+
+  private member = (a: Record<string, string>) => a[SWARM_SERVICE_LABEL] === this.name;
+
+  /** The first deploy of a round (not timed): resolves once every replica is healthy. */
+  async create(): Promise<void> {
+    this.version = 1;
+    const seen = watchRollout(this.events, { member: this.member, old: new Set(), replicas: REPLICAS, since: performance.now(), timeoutMs: ROLLOUT_TIMEOUT_MS });
+    await this.swarm.createService(swarmShape(this.name, this.image, this.version, REPLICAS));
+    await seen;
+  }
+
+  /** One timed update that replaces every task at `parallelism`. */
+  async update(parallelism: number, round: number): Promise<Sample> {
+    this.version += 1;
+    const shape = swarmShape(this.name, this.image, this.version, parallelism);
+    const old = new Set([...(await this.swarm.containersOf(this.name, 'running')).values()].flat());
+    if (old.size !== REPLICAS) throw new Error(`swarm service ${this.name} runs ${old.size} containers before the update; expected ${REPLICAS}`);
+    const version = await this.swarm.serviceVersion(this.name);
+    // Swarm says `completed` in a service event (updatestate.new) once its monitor period is over.
+    const completed = this.events.next(
+      (e) => e.type === 'service' && e.attributes.name === this.name && (e.attributes['updatestate.new'] ?? '').toLowerCase() === 'completed',
+      `swarm service ${this.name} never reported its update completed`, ROLLOUT_TIMEOUT_MS,
+    );
+    completed.catch(() => undefined);
+    const since = performance.now();
+    const seen = watchRollout(this.events, { member: this.member, old, replicas: REPLICAS, since, timeoutMs: ROLLOUT_TIMEOUT_MS });
+    await this.swarm.updateService(shape, { version });
+    const rollout = await seen;
+    const done = await completed;
+    const tasks = await this.swarm.runningTasks(this.name);
+    const current = tasks.filter((t) => t.state === 'running' && t.env.includes(`VERSION=${this.version}`));
+    if (tasks.length !== REPLICAS || current.length !== REPLICAS) {
+      throw new Error(`after Swarm's update of ${this.name}: ${current.length} of ${tasks.length} tasks run version ${this.version}; expected ${REPLICAS}`);
+    }
+    return { tool: 'swarm', parallelism, round, totalMs: rollout.convergedMs, seen: rollout, completedMs: done.at - since };
+  }
+
+  async remove(): Promise<void> {
+    await this.swarm.removeService(this.name);
+  }
+}
+
+// ---- the docker-op bound ------------------------------------------------------------------------
+
+/**
+ * One replica's whole life done directly: create, start, first `health_status: healthy` event,
+ * stop, remove. Resolves with its duration (ms).
+ */
+async function replicaLifecycle(events: EngineEvents, m: Machine, image: string, name: string): Promise<number> {
+  const t0 = performance.now();
+  const container = await m.docker.createContainer({
+    name,
+    Image: image,
+    Cmd: ARGS,
+    Env: ['VERSION=bound'],
+    Labels: { [BENCH_LABEL]: 'rollout' },
+    Healthcheck: { Test: ['CMD-SHELL', HEALTH_CMD], Interval: HEALTH_INTERVAL_MS * 1_000_000 },
+    HostConfig: { Init: true },
+  });
+  const healthy = events.next((e) => e.id === container.id && e.action === 'health_status: healthy', `container ${name} on ${m.name} never became healthy`, 30_000);
+  await container.start();
+  await healthy;
+  await container.stop();
+  await container.remove({ v: true });
+  return performance.now() - t0;
+}
+
+/** `count` replica lifecycles, `parallelism` at a time, replica k on machine k mod n. */
+async function measureBound(events: EngineEvents, cluster: readonly Machine[], image: string, parallelism: number, count: number, tag: string): Promise<number[]> {
+  const durations: number[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let k = next++; k < count; k = next++) {
+      durations.push(await replicaLifecycle(events, cluster[k % cluster.length]!, image, `bench-bound-${tag}-${parallelism}-${k}`));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallelism, count) }, worker));
+  return durations;
+}
+
+// ---- the run ------------------------------------------------------------------------------------
+
+function shortId(): string {
+  return Math.random().toString(36).slice(2, 6);
+}
+
+/** The registry digest of the image the cluster script pushed (asked of the registry through m1's engine). */
+async function pinnedImage(docker: Docker): Promise<string> {
+  const image = `${registry()}/busybox:1`;
+  const info = (await docker.getImage(image).distribution()) as { Descriptor?: { digest?: string } };
+  const digest = info.Descriptor?.digest;
+  if (!digest) throw new Error(`the registry ${registry()} gave no digest for ${image}: is the test cluster up (scripts/cluster.sh status)?`);
+  return `${image}@${digest}`;
+}
+
+async function sweep(cluster: readonly Machine[], names: string[]): Promise<void> {
+  await Promise.all(cluster.map(async (m) => {
+    const labels = [`${BENCH_LABEL}`, ...names.map((n) => `${SERVICE_NAME_LABEL}=${n}`)];
+    for (const label of labels) {
+      const list = await m.docker.listContainers({ all: true, filters: { label: [label] } }).catch(() => []);
+      await Promise.all(list.map((c) => m.docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
+    }
+  }));
+}
+
+async function main(): Promise<void> {
+  const skip = skipReason();
+  if (skip) {
+    console.log(`rollout bench skipped: ${skip}`);
+    return;
+  }
+  await holdClusterLock();
+  const started = performance.now();
+  const cluster = machines();
+  const sources = cluster.map((m) => ({ name: m.name, docker: m.docker, ip: m.ip }));
+  const image = await pinnedImage(cluster[0]!.docker);
+  const dir = mkdtempSync(join(tmpdir(), 'dpb-rollout-'));
+  const events = await EngineEvents.open(sources);
+  const tag = shortId();
+  const dockplanName = `bench-dp-${tag}`;
+  const swarmName = `bench-sw-${tag}`;
+  let swarm: TestSwarm | undefined;
+  let client: DockerClient | undefined;
+  const samples: Sample[] = [];
+  const bound = new Map<number, number[]>(PARALLELISMS.map((p) => [p, []]));
+  let swarmFormMs = 0;
+  let failure: unknown;
+  try {
+    const t0 = performance.now();
+    swarm = await TestSwarm.form(sources);
+    swarmFormMs = performance.now() - t0;
+    console.log(`swarm formed on ${cluster.map((m) => m.name).join(', ')} in ${ms(swarmFormMs)}; image ${image}`);
+    client = await DockerClient.open(clusterFile());
+    const dockplan = new DockplanSide(client, events, cluster, image, dockplanName, dir);
+    const swarmSide = new SwarmSide(swarm, events, image, swarmName);
+    for (let round = 0; round < ROUNDS; round++) {
+      const order: Tool[] = round % 2 === 0 ? ['swarm', 'dockplan'] : ['dockplan', 'swarm'];
+      for (const tool of order) {
+        const side = tool === 'swarm' ? swarmSide : dockplan;
+        await side.create();
+        for (const p of PARALLELISMS) {
+          const s = await side.update(p, round);
+          samples.push(s);
+          const extra = s.tool === 'swarm' ? `; UpdateStatus completed at ${ms(s.completedMs!)}` : `; plan ${ms(s.planMs!)}, cleanup ${ms(s.cleanupMs ?? 0)}`;
+          console.log(`round ${round + 1} ${tool.padEnd(8)} P=${p}: ${ms(s.totalMs)} (events: converged ${ms(s.seen.convergedMs)}, last healthy ${ms(s.seen.lastHealthyMs)}${extra})`);
+        }
+        await side.remove();
+      }
+      for (const p of PARALLELISMS) {
+        const d = await measureBound(events, cluster, image, p, Math.max(p, BOUND_SAMPLES), `${tag}-${round}`);
+        bound.get(p)!.push(...d);
+        console.log(`round ${round + 1} bound    P=${p}: replica lifecycle median ${ms(median(d))} over ${d.length}`);
+      }
+    }
+  } catch (err) {
+    failure = err;
+  } finally {
+    const problems: string[] = [];
+    await sweep(cluster, [dockplanName]).catch((err: unknown) => problems.push(`removing the benchmark's containers: ${(err as Error).message}`));
+    await swarm?.dissolve().catch((err: unknown) => problems.push((err as Error).message));
+    events.close();
+    await client?.close().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    if (problems.length && !failure) failure = new Error(problems.join('\n'));
+    else if (problems.length) console.error(problems.join('\n'));
+  }
+  if (failure) throw failure;
+  publishSection('rollout', report(samples, bound, swarmFormMs, (performance.now() - started) / 1000), options);
+}
+
+function report(samples: Sample[], bound: Map<number, number[]>, swarmFormMs: number, seconds: number): string {
+  const of = (tool: Tool, p: number) => samples.filter((s) => s.tool === tool && s.parallelism === p);
+  const rows: string[] = [];
+  const detail: string[] = [];
+  const verdicts: string[] = [];
+  for (const p of PARALLELISMS) {
+    const dp = of('dockplan', p);
+    const sw = of('swarm', p);
+    const dpMs = median(dp.map((s) => s.totalMs));
+    const swMs = median(sw.map((s) => s.totalMs));
+    const lifecycle = median(bound.get(p)!);
+    const boundMs = (lifecycle * REPLICAS) / p;
+    const vsSwarm = dpMs / swMs;
+    const vsBound = dpMs / boundMs;
+    rows.push(`| ${p} | ${ms(dpMs)} | ${ms(swMs)} | ${ratio(dpMs, swMs)} ${vsSwarm <= TARGET_SWARM ? '(met)' : '(not met)'} | ${ms(boundMs)} | ${ratio(dpMs, boundMs)} ${vsBound <= TARGET_BOUND ? '(met)' : '(not met)'} |`);
+    detail.push(`| ${p} | ${ms(median(dp.map((s) => s.planMs!)))} | ${ms(median(dp.map((s) => s.seen.convergedMs)))} | ${ms(median(dp.map((s) => s.cleanupMs ?? 0)))} | ${ms(median(sw.map((s) => s.completedMs!)))} | ${ms(lifecycle)} (${bound.get(p)!.length}) |`);
+    if (vsSwarm > TARGET_SWARM) verdicts.push(`P=${p}: dockplan/Swarm ${vsSwarm.toFixed(2)} > ${TARGET_SWARM}`);
+    if (vsBound > TARGET_BOUND) verdicts.push(`P=${p}: dockplan/bound ${vsBound.toFixed(2)} > ${TARGET_BOUND}`);
+  }
+  return [
+    '## Rollout throughput, side by side with Docker Swarm',
+    '',
+    `Generated by \`npm run bench\` (test/bench/rollout.bench.ts) on the test cluster (three dockerd`,
+    `machines m1, m2, m3 on one host). One service of ${REPLICAS} replicas over the three machines: busybox`,
+    '`sleep 3600` with init, healthcheck `true` (CMD-SHELL) every 500ms, start-first, update delay 0.',
+    'Each timed step is an env value bumped, which replaces every replica, at update parallelism P.',
+    '',
+    '- **dockplan**: the spec file read as the CLI reads it, planned and applied through the engine\'s one',
+    '  entry point (`applyPlan`, approval policy all, the deploy lock and a history file: what',
+    '  `dockplan deploy --yes` does, minus starting a process), in the benchmark\'s process. Timed from the',
+    '  state load to the run\'s end, cleanup (removal of the old containers) included.',
+    `- **Swarm**: \`swarm init --advertise-addr ${'10.213.0.11'}\` on m1, \`swarm join\` of m2 and m3 (formed in`,
+    `  ${ms(swarmFormMs)}), the same container as a service (\`--init --health-cmd true --health-interval`,
+    '  500ms --update-order start-first --update-parallelism P --update-delay 0s`), the image pinned by',
+    '  its digest in the local registry so no engine waits on a pull. Timed from the update call (the',
+    '  Engine API, as `--detach` makes it) until Docker\'s events show every new task\'s container',
+    '  `healthy` (Swarm reports a task running only once healthy, and its updater moves to the next',
+    '  slot then) and every old container stopped (`die`). Swarm sets UpdateStatus `completed` one',
+    '  update-monitor period (5s by default) after its last slot; that moment is in the second table.',
+    '- **bound**: create + start + first `healthy` event + stop + remove of one replica, run directly',
+    '  with dockerode, P at a time spread over the machines; the median, times the replica count,',
+    '  divided by P: what the Docker operations alone take for the rollout at that parallelism.',
+    '',
+    `Medians of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}; rounds take turns (Swarm first, then dockplan first), each`,
+    'tool rolling out on a quiet cluster (the other\'s service removed); the first deploy of each round',
+    'is not timed. Ratios are of the medians. Targets: dockplan ≤ 0.8× Swarm and ≤ 1.3× the bound.',
+    '',
+    '| P | dockplan | Swarm | dockplan/Swarm (≤ 0.8) | bound | dockplan/bound (≤ 1.3) |',
+    '|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    '| P | dockplan: state load + plan | dockplan: converged (events) | dockplan: cleanup | Swarm: UpdateStatus completed | replica lifecycle (samples) |',
+    '|---|---|---|---|---|---|',
+    ...detail,
+    '',
+    verdicts.length ? `Targets not met: ${verdicts.join('; ')}.` : 'Every target is met.',
+    '',
+    `${machineLine()}; whole rollout bench: ${seconds.toFixed(0)} s.`,
+  ].join('\n');
+}
+
+await main();

@@ -130,11 +130,20 @@ export interface ServiceState {
   containers: ContainerState[];
 }
 
+/** Every service on the (up) machines, by name. */
 export function servicesOf(state: ClusterState): ServiceState[] {
+  return collectServices(state, () => true);
+}
+
+/**
+ * The services of the containers `include` accepts, grouped as servicesOf groups them: by name (a
+ * container without one, by its service id), the oldest container's id first, sorted by name.
+ */
+function collectServices(state: ClusterState, include: (labels: ContainerServiceLabels) => boolean): ServiceState[] {
   const byName = new Map<string, ServiceState & { oldest: string }>();
   for (const machine of state.machines) {
     for (const c of machine.containers) {
-      if (!c.service) continue;
+      if (!c.service || !include(c.service)) continue;
       const key = c.service.name || c.service.id;
       let svc = byName.get(key);
       if (!svc) {
@@ -154,8 +163,16 @@ export function servicesOf(state: ClusterState): ServiceState[] {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
-/** Finds a service by name or by any of its ids. */
+/**
+ * Finds a service by name or by any of its ids. A name is looked up among the containers of that
+ * name alone (every plan starts here, and a cluster holds many services); an id, or a name no
+ * container carries, among all services.
+ */
 export function findService(state: ClusterState, nameOrId: string): ServiceState | undefined {
+  if (nameOrId !== '') {
+    const [named] = collectServices(state, (labels) => labels.name === nameOrId);
+    if (named) return named;
+  }
   const all = servicesOf(state);
   return all.find((s) => s.name === nameOrId) ?? all.find((s) => s.ids.includes(nameOrId));
 }

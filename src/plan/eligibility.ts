@@ -41,8 +41,11 @@ export function inPlacement(spec: Pick<ServiceSpec, 'placement'>, m: Pick<Machin
  * it holds a host port the spec binds, so a container of the service could not start there.
  */
 function portHolders(m: MachineState, spec: ServiceSpec, serviceId: string | undefined): string | undefined {
+  // Only host-mode ports bind on the machine (see clashingPorts): without one, nothing can clash.
+  if (!spec.ports?.some((p) => p.mode === 'host')) return undefined;
   const held: string[] = [];
   for (const c of m.containers) {
+    if (c.hostPorts.length === 0) continue;
     if (c.state !== 'running' || (serviceId !== undefined && c.service?.id === serviceId) || (c.service !== undefined && c.service.name === spec.name)) continue;
     const clash = clashingPorts(spec.ports ?? [], c.hostPorts);
     if (clash.length > 0) held.push(`host port ${clash.map(describePort).join(', ')} is held by container ${c.name}${c.service ? ` (service ${c.service.name})` : ''}`);

@@ -1,4 +1,5 @@
 // The rolling strategy: a pure function of (desired spec, observed cluster) -> plan.
+import { ValueKeyedMap } from '../model/canonical.js';
 import { unseenMachines } from '../model/cluster.js';
 import type { ClusterState, ContainerState, MachineState, ServiceState } from '../model/cluster.js';
 import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
@@ -52,12 +53,35 @@ interface Candidate {
 
 const RANK = { 'up-to-date': 0, 'needs-update': 1, 'needs-recreate': 2 } as const;
 
-function candidate(c: ContainerState, changeFrom: (current: ServiceSpec) => SpecChange, options: RollingOptions): Candidate {
-  const current = runningSpecOf(c);
-  if (!current) return { container: c, change: { status: 'needs-recreate', changes: ['spec label unreadable'] } };
-  const change = changeFrom(current);
+function candidate(c: ContainerState, changeOf: (c: ContainerState) => SpecChange | undefined, options: RollingOptions): Candidate {
+  const change = changeOf(c);
+  if (!change) return { container: c, change: { status: 'needs-recreate', changes: ['spec label unreadable'] } };
   if (options.forceRecreate) return { container: c, change: { status: 'needs-recreate', changes: change.changes } };
   return { container: c, change };
+}
+
+/**
+ * How each container's running spec (runningSpecOf) relates to `changeFrom`'s desired one,
+ * computed once per distinct running spec: what runningSpecOf reads (the label, the limits in
+ * force, the image ID) is the key, compared by value. Undefined for a container without a readable
+ * label. Each call returns its own copy.
+ */
+function changesOnce(changeFrom: (current: ServiceSpec) => SpecChange): (c: ContainerState) => SpecChange | undefined {
+  const known = new ValueKeyedMap<{ label: ServiceSpec; resources: unknown; imageId: string | undefined }, SpecChange>();
+  return (c) => {
+    const label = c.service?.spec;
+    if (!label) return undefined;
+    const key = { label, resources: c.resources, imageId: c.imageId };
+    const hint = c.service?.specHash ?? label.image;
+    let change = known.get(hint, key);
+    if (!change) {
+      const current = runningSpecOf(c);
+      if (!current) return undefined;
+      change = changeFrom(current);
+      known.set(hint, key, change);
+    }
+    return { status: change.status, changes: [...change.changes] };
+  };
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -95,7 +119,7 @@ export function planRolling(
 
   const pools = new Map<string, Candidate[]>(eligible.map((m) => [m.id, []]));
   const context = fieldContextOf(state);
-  const changeFrom = specChangeAgainst(spec, context);
+  const changeFrom = changesOnce(specChangeAgainst(spec, context));
   const leftovers: Planned<RemoveOperation>[] = [];
   const remove = (c: ContainerState, reason: string): Planned<RemoveOperation> => ({
     kind: 'remove', machineId: c.machineId, container: { id: c.id, name: c.name }, graceMs: stopGraceOf(c), reason,

@@ -4,6 +4,7 @@
 // specs sealed under one key compare as the clear ones would: equal values give equal tokens.
 // Pure.
 import { inspect } from 'node:util';
+import { ValueKeyedMap } from '../model/canonical.js';
 import { findService, type ClusterState, type ContainerState, type ServiceState, type VolumeState } from '../model/cluster.js';
 import { holdsSealedToken, isSealedToken, SEALED_TOKEN, type SecretKey } from '../model/secret-key.js';
 import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
@@ -255,10 +256,20 @@ export function sealForPlan(state: ClusterState, service: ServiceState | undefin
   const spec = secrets.seal(clear, sticky, policy);
   // A name the desired spec lists in secret_env is compared by its value on the labels too.
   const alsoWhole = new Set([...sticky, ...(clear.secret_env ?? []).map((n) => `env.${n}`)]);
+  // The replicas of a service mostly carry one label: each distinct label is sealed once, and the
+  // containers whose labels are equal to it share the sealed spec. Sealing equal values again would
+  // record the same tokens, so this changes nothing else.
+  const sealedLabels = new ValueKeyedMap<ServiceSpec, ServiceSpec>();
   const sealLabel = (c: ContainerState): ContainerState => {
     const labels = c.service;
     if (!service || !labels?.spec || labels.name !== service.name || (labels.secretKey && labels.secretKey.id !== secrets.key.id)) return c;
-    return { ...c, service: { ...labels, spec: secrets.seal(labels.spec, alsoWhole, policy) } };
+    const hint = labels.specHash ?? labels.spec.image;
+    let spec = sealedLabels.get(hint, labels.spec);
+    if (!spec) {
+      spec = secrets.seal(labels.spec, alsoWhole, policy);
+      sealedLabels.set(hint, labels.spec, spec);
+    }
+    return { ...c, service: { ...labels, spec } };
   };
   // The options a named volume was created with (Docker reports them in clear) compare with the
   // spec's sealed driver options the same way.

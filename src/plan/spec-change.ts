@@ -32,21 +32,24 @@ export function evalContainerSpecChange(current: ServiceSpec, desired: ServiceSp
 /** evalContainerSpecChange with the desired side prepared once, for comparing many containers. */
 export function specChangeAgainst(desired: ServiceSpec, context: FieldContext = {}): (current: ServiceSpec) => SpecChange {
   const wanted = containerFields(specFields(desired, context));
-  return (current) => {
-    const have = containerFields(specFields(current, context));
-    const differing: { field: string; effect: SpecFieldChange['effect']; lifted: boolean }[] = [];
-    for (const [field, w] of wanted) {
-      const h = have.get(field);
-      if (!h || h.compare !== w.compare) differing.push({ field, effect: w.effect, lifted: false });
-    }
-    for (const [field, h] of have) {
-      if (!wanted.has(field)) differing.push({ field, effect: h.effect, lifted: true });
-    }
-    if (differing.length === 0) return { status: 'up-to-date', changes: [] };
-    const recreate = differing.some((d) => d.effect === 'recreate' || (d.lifted && !IN_PLACE_LIFTABLE.has(d.field)));
-    const names = [...new Set(differing.map((d) => reasonName(d.field)))].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
-    return { status: recreate ? 'needs-recreate' : 'needs-update', changes: names };
-  };
+  return (current) => compareWith(wanted, current, context);
+}
+
+/** One container's spec against the desired fields (compare texts only: secrets are not masked here). */
+function compareWith(wanted: Map<string, SpecField>, current: ServiceSpec, context: FieldContext): SpecChange {
+  const have = containerFields(specFields(current, context, { masked: false }));
+  const differing: { field: string; effect: SpecFieldChange['effect']; lifted: boolean }[] = [];
+  for (const [field, w] of wanted) {
+    const h = have.get(field);
+    if (!h || h.compare !== w.compare) differing.push({ field, effect: w.effect, lifted: false });
+  }
+  for (const [field, h] of have) {
+    if (!wanted.has(field)) differing.push({ field, effect: h.effect, lifted: true });
+  }
+  if (differing.length === 0) return { status: 'up-to-date', changes: [] };
+  const recreate = differing.some((d) => d.effect === 'recreate' || (d.lifted && !IN_PLACE_LIFTABLE.has(d.field)));
+  const names = [...new Set(differing.map((d) => reasonName(d.field)))].sort((a, b) => order(a) - order(b) || a.localeCompare(b));
+  return { status: recreate ? 'needs-recreate' : 'needs-update', changes: names };
 }
 
 function containerFields(fields: SpecField[]): Map<string, SpecField> {

@@ -162,8 +162,10 @@ export interface FieldContext {
 /**
  * The spec's fields that are set to something other than their default, in the file's order.
  * The one place that says how a field reads, how it compares and what changing it does.
+ * With `masked: false` the texts of secret values are left unmasked: for callers that read only
+ * `compare` (the same either way), which then skip finding the secrets.
  */
-export function specFields(spec: ServiceSpec, context: FieldContext = {}): SpecField[] {
+export function specFields(spec: ServiceSpec, context: FieldContext = {}, opts: { masked?: boolean } = {}): SpecField[] {
   const out: SpecField[] = [];
   let group = 0;
   /** Adds one field when it is set and not its default. */
@@ -173,7 +175,7 @@ export function specFields(spec: ServiceSpec, context: FieldContext = {}): SpecF
   const hc = normalHealthcheck(spec);
   const res = spec.resources;
   // Secret values (and the secret parts of others) read masked; they compare by what they hold.
-  const masked = maskedValues(spec);
+  const masked = opts.masked === false ? new Map<string, string>() : maskedValues(spec);
   const secretText = (path: string, value: string) => shown(masked.get(path) ?? value);
   const global = spec.mode === 'global';
   const steps: (() => void)[] = [

@@ -3,6 +3,7 @@
 import { formatOperation } from '../plan/operations.js';
 import { planHeading, rolloutLine, summaryLine } from '../plan/plan.js';
 import { planTree } from '../plan/plan-tree.js';
+import { formatProjectPlan, type ProjectPlan } from '../plan/project-plan.js';
 import { revealPlan } from '../plan/secret-seal.js';
 import { diffSpecs, formatSpecChange } from '../plan/spec-diff.js';
 import type { Draft } from './state/app-state.js';
@@ -15,9 +16,34 @@ export interface Line {
   bold?: boolean;
 }
 
-/** The plan screen's lines; with `showSecrets` the plan's secret values are shown (revealPlan), else masked. */
+// A draft and a project plan never change once made (the reducer replaces them), and their lines
+// are read on every frame and every scroll key: each is formatted once. Keyed by the object, so a
+// plan that is gone takes its lines with it.
+const linesByDraft = { masked: new WeakMap<Draft, Line[]>(), shown: new WeakMap<Draft, Line[]>() };
+const textByProjectPlan = new WeakMap<ProjectPlan, string[]>();
+
+/**
+ * The plan screen's lines; with `showSecrets` the plan's secret values are shown (revealPlan), else
+ * masked. Formatted once per draft object and kept: callers must not change the array.
+ */
 export function planLines(draft: Draft, showSecrets = false): Line[] {
-  return rawPlanLines(draft, showSecrets).map((l) => ({ ...l, text: printable(l.text, { oneLine: true }) }));
+  const cache = showSecrets ? linesByDraft.shown : linesByDraft.masked;
+  let lines = cache.get(draft);
+  if (!lines) {
+    lines = rawPlanLines(draft, showSecrets).map((l) => ({ ...l, text: printable(l.text, { oneLine: true }) }));
+    cache.set(draft, lines);
+  }
+  return lines;
+}
+
+/** formatProjectPlan(plan) as lines, formatted once per plan object (callers must not change the array). */
+export function projectPlanText(plan: ProjectPlan): string[] {
+  let lines = textByProjectPlan.get(plan);
+  if (!lines) {
+    lines = formatProjectPlan(plan).split('\n');
+    textByProjectPlan.set(plan, lines);
+  }
+  return lines;
 }
 
 function rawPlanLines(draft: Draft, showSecrets: boolean): Line[] {

@@ -1,6 +1,7 @@
 import { Box, Text } from 'ink';
-import { formatProjectPlan } from '../../plan/project-plan.js';
+import { useMemo } from 'react';
 import type { Line } from '../plan-lines.js';
+import { projectPlanText } from '../plan-lines.js';
 import type { Screen } from '../state/app-state.js';
 import { symbolColour, theme } from '../theme.js';
 import { scrollWindow } from './plan-screen.js';
@@ -17,7 +18,7 @@ function lineOf(text: string): Line {
 
 /** The plan of a whole compose project: every service's section in run order; it scrolls. */
 export function ProjectPlanScreen({ screen, rows, columns, offset }: { screen: Extract<Screen, { kind: 'project-plan' }>; rows: number; columns: number; offset: number }) {
-  const lines = screen.plan ? formatProjectPlan(screen.plan).split('\n').map(lineOf) : [];
+  const lines = useMemo(() => (screen.plan ? projectPlanText(screen.plan).map(lineOf) : []), [screen.plan]);
   const shown = scrollWindow(lines, offset, rows - 1 - (screen.planning === 'ready' ? 0 : 2), columns);
   return (
     <Box flexDirection="column">

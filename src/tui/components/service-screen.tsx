@@ -1,4 +1,5 @@
-import { unseenMachines } from '../../model/cluster.js';
+import { unseenMachines, type ClusterState, type ServiceState } from '../../model/cluster.js';
+import type { ServiceSpec } from '../../model/spec.js';
 import { Box, Text } from 'ink';
 import { specToYaml } from '../../model/spec-yaml.js';
 import { currentSpecOf } from '../../plan/current-spec.js';
@@ -17,6 +18,30 @@ function uptime(status: string | undefined): string {
   return (status ?? '').replace(/\s*\((healthy|unhealthy|health: starting)\)/, '');
 }
 
+// The spec pane is drawn on every frame of the screen (each cursor move, each log line): the spec
+// read from the labels and its YAML are made once per service and per spec object.
+const labelSpecs = new WeakMap<ServiceState, { spec: ServiceSpec | undefined }>();
+const yamlLines = { masked: new WeakMap<ServiceSpec, string[]>(), shown: new WeakMap<ServiceSpec, string[]>() };
+
+function labelSpecOf(service: ServiceState, state: ClusterState): ServiceSpec | undefined {
+  let known = labelSpecs.get(service);
+  if (!known) {
+    known = { spec: currentSpecOf(service, state) };
+    labelSpecs.set(service, known);
+  }
+  return known.spec;
+}
+
+function specLines(spec: ServiceSpec, showSecrets: boolean): string[] {
+  const cache = showSecrets ? yamlLines.shown : yamlLines.masked;
+  let lines = cache.get(spec);
+  if (!lines) {
+    lines = specToYaml(showSecrets ? spec : maskSecrets(spec)).trimEnd().split('\n');
+    cache.set(spec, lines);
+  }
+  return lines;
+}
+
 export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppState; serviceId: string; rows: number; columns: number }) {
   const service = serviceById(state, serviceId);
   if (!service) return <Text color={theme.warn}>This service has no containers any more (esc to go back).</Text>;
@@ -24,7 +49,7 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
   const containers = containersInOrder(state, service);
   const up = state.cluster.state?.machines.filter((m) => m.status === 'up').length ?? 0;
   const down = state.cluster.state ? unseenMachines(state.cluster.state) : [];
-  const spec = state.runningSpecs[serviceId] ?? (state.cluster.state ? currentSpecOf(service, state.cluster.state) : undefined);
+  const spec = state.runningSpecs[serviceId] ?? (state.cluster.state ? labelSpecOf(service, state.cluster.state) : undefined);
   const summary = summarizeService(service, state.cluster.state!);
   const pane = state.logs || state.inspect;
   const listHeight = Math.max(1, Math.min(containers.length, pane ? Math.floor(rows / 3) : rows - 6));
@@ -63,7 +88,7 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
       ) : spec ? (
         <Box flexDirection="column">
           <Text bold>SPEC <Text color={theme.dim}>(as last deployed; e edits it)</Text></Text>
-          {specToYaml(state.showSecrets ? spec : maskSecrets(spec)).trimEnd().split('\n').slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate" color={theme.dim}>{displayFit(line, columns)}</Text>)}
+          {specLines(spec, state.showSecrets).slice(0, paneHeight).map((line, i) => <Text key={i} wrap="truncate" color={theme.dim}>{displayFit(line, columns)}</Text>)}
         </Box>
       ) : null}
     </Box>

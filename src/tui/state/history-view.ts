@@ -3,7 +3,7 @@
 // so that the marks follow the cluster while the screen is open. Pure.
 import type { DeployRecord, HistoryEntry } from '../../execute/history.js';
 import { historyEntries } from '../../execute/history.js';
-import { servicesOf } from '../../model/cluster.js';
+import { servicesIn } from './services.js';
 import type { AppState } from './app-state.js';
 
 /** The records of one service, as the controller loaded them through the HistoryStore. */
@@ -23,7 +23,7 @@ export interface HistoryView {
 export function historyOnScreen(state: AppState): HistoryEntry[] {
   const screen = state.screen;
   if (screen.kind !== 'history') return [];
-  const service = state.cluster.state ? servicesOf(state.cluster.state).find((s) => s.id === screen.serviceId) : undefined;
+  const service = state.cluster.state ? servicesIn(state.cluster.state).find((s) => s.id === screen.serviceId) : undefined;
   return historyEntries(screen.view.records, service?.containers ?? []);
 }
 

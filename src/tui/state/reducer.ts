@@ -2,13 +2,11 @@
 import type { DeployEvent, ExecutionResult } from '../../execute/events.js';
 import type { ServiceLock } from '../../execute/lock.js';
 import type { ClusterState, ContainerState, ServiceState } from '../../model/cluster.js';
-import { servicesOf } from '../../model/cluster.js';
 import type { ServiceSpec } from '../../model/spec.js';
 import type { NameResolver } from '../../plan/operations.js';
 import type { Plan } from '../../plan/plan.js';
-import { planLines } from '../plan-lines.js';
-import { projectOf } from '../../plan/service-summary.js';
-import { formatProjectPlan } from '../../plan/project-plan.js';
+import { planLines, projectPlanText } from '../plan-lines.js';
+import { projectIn, servicesIn } from './services.js';
 import type { ProjectPlan } from '../../plan/project-plan.js';
 import type { AppState, AutoApprove, Draft, InspectView, LogView, Modal, ProjectView, Screen } from './app-state.js';
 import { historyOnScreen, type HistoryView } from './history-view.js';
@@ -113,32 +111,59 @@ function updateDraft(screen: Screen, draftId: number, update: (d: Draft) => Draf
   return screen;
 }
 
+export { projectIn, servicesIn } from './services.js';
+
 // ---- selectors ------------------------------------------------------------------------------
+
+// The selectors below run on every key and every frame: what they derive from a loaded cluster
+// state is kept per state object (the reducer replaces the state on each load, never edits it), so
+// a key costs what changed, not a pass over every container of the cluster.
+const visibleByState = new WeakMap<ClusterState, { filter: string; services: ServiceState[] }>();
+const namesByState = new WeakMap<ClusterState, Map<string, string>>();
+const orderedByService = new WeakMap<ServiceState, ContainerState[]>();
 
 /**
  * The services listed on the cluster screen: those the filter matches (by name or project), the
  * services of a compose project next to each other (after the services of no project).
  */
 export function visibleServices(state: AppState): ServiceState[] {
-  const all = state.cluster.state ? servicesOf(state.cluster.state) : [];
+  const cluster = state.cluster.state;
+  if (!cluster) return [];
   const f = state.filter.trim().toLowerCase();
-  const shown = f ? all.filter((s) => s.name.toLowerCase().includes(f) || (projectOf(s) ?? '').toLowerCase().includes(f)) : all;
-  return shown.map((s, i) => ({ s, i, p: projectOf(s) ?? '' })).sort((a, b) => a.p.localeCompare(b.p) || a.i - b.i).map((x) => x.s);
+  const known = visibleByState.get(cluster);
+  if (known && known.filter === f) return known.services;
+  const all = servicesIn(cluster);
+  const shown = f ? all.filter((s) => s.name.toLowerCase().includes(f) || projectIn(s).toLowerCase().includes(f)) : all;
+  const services = shown.map((s, i) => ({ s, i, p: projectIn(s) })).sort((a, b) => a.p.localeCompare(b.p) || a.i - b.i).map((x) => x.s);
+  visibleByState.set(cluster, { filter: f, services });
+  return services;
 }
 
 
 export function serviceById(state: AppState, serviceId: string): ServiceState | undefined {
-  return state.cluster.state ? servicesOf(state.cluster.state).find((s) => s.id === serviceId) : undefined;
+  return state.cluster.state ? servicesIn(state.cluster.state).find((s) => s.id === serviceId) : undefined;
 }
 
 /** The service's containers in display order: by machine name, then container name. */
 export function containersInOrder(state: AppState, service: ServiceState): ContainerState[] {
-  const name = machineNames(state);
-  return [...service.containers].sort((a, b) => (name.get(a.machineId) ?? '').localeCompare(name.get(b.machineId) ?? '') || a.name.localeCompare(b.name));
+  let ordered = orderedByService.get(service);
+  if (!ordered) {
+    const name = machineNames(state);
+    ordered = [...service.containers].sort((a, b) => (name.get(a.machineId) ?? '').localeCompare(name.get(b.machineId) ?? '') || a.name.localeCompare(b.name));
+    orderedByService.set(service, ordered);
+  }
+  return ordered;
 }
 
 export function machineNames(state: AppState): Map<string, string> {
-  return new Map((state.cluster.state?.machines ?? []).map((m) => [m.id, m.name]));
+  const cluster = state.cluster.state;
+  if (!cluster) return new Map();
+  let names = namesByState.get(cluster);
+  if (!names) {
+    names = new Map(cluster.machines.map((m) => [m.id, m.name]));
+    namesByState.set(cluster, names);
+  }
+  return names;
 }
 
 export function selectedContainer(state: AppState): ContainerState | undefined {
@@ -149,7 +174,7 @@ export function selectedContainer(state: AppState): ContainerState | undefined {
 
 function listLength(state: AppState, list: keyof AppState['cursor']): number {
   if (list === 'services') return visibleServices(state).length;
-  if (list === 'plan') return state.screen.kind === 'plan' ? planLines(state.screen.draft).length : state.screen.kind === 'project-plan' && state.screen.plan ? formatProjectPlan(state.screen.plan).split('\n').length : 0;
+  if (list === 'plan') return state.screen.kind === 'plan' ? planLines(state.screen.draft, state.showSecrets).length : state.screen.kind === 'project-plan' && state.screen.plan ? projectPlanText(state.screen.plan).length : 0;
   if (list === 'history') return historyOnScreen(state).length;
   if (state.screen.kind !== 'service') return 0;
   return serviceById(state, state.screen.serviceId)?.containers.length ?? 0;

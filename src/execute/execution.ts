@@ -13,7 +13,7 @@ import type {
   ApprovalDecision, ApprovalRequest, DeployEvent, Effect, EventBody, ExecutionResult, FailureDetail, MachineRestore, Outcome, Phase,
 } from './events.js';
 import { APPROVAL_CHOICES } from './events.js';
-import { OperationFailure, executeOperation, undoEffects } from './run-operation.js';
+import { OperationFailure, createAhead, executeOperation, undoEffects, type OperationContext } from './run-operation.js';
 import { maskText } from '../plan/secrets.js';
 
 /**
@@ -62,6 +62,9 @@ interface UnitOutcome {
   status: 'done' | 'failed' | 'skipped';
 }
 
+/** The phases of a container waiting at its health gate: its batch has nothing left but waiting. */
+const GATE_PHASES: ReadonlySet<Phase> = new Set<Phase>(['health-starting', 'running', 'healthy', 'unhealthy']);
+
 const defaultSleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal.aborted) return resolve();
@@ -90,6 +93,10 @@ export class Execution implements ExecutionControl {
   private readonly failedOps: string[] = [];
   private readonly undoneOps: string[] = [];
   private firstFailure?: FailureDetail & { opId?: string };
+  /** Containers created ahead for operations of the next batch, by operation id, until they run. */
+  private readonly ahead = new Map<string, { machineId: string; created: Promise<ContainerRef | undefined> }>();
+  /** Watchers of phase events: a batch learns that all its units wait at their health gates. */
+  private readonly gateWatchers = new Set<(opId: string, phase: Phase) => void>();
 
   constructor(
     readonly plan: Plan,
@@ -150,7 +157,8 @@ export class Execution implements ExecutionControl {
         if (this.stopRequested) break;
       }
       this.emit({ type: 'batch-started', batch: batch.index, kind: batch.kind, units: batch.units.map((u) => u.id) });
-      const results = await Promise.all(batch.units.map((u) => this.runUnit(u, batch)));
+      const gated = this.whenGated(batch, () => this.createAheadFor(batch, this.plan.batches[i + 1]));
+      const results = await Promise.all(batch.units.map((u) => this.runUnit(u, batch).finally(() => gated(u.id))));
       this.emit({ type: 'batch-done', batch: batch.index });
       const ran = results.filter((r) => r.status !== 'skipped');
       unitsRun += ran.length;
@@ -208,6 +216,7 @@ export class Execution implements ExecutionControl {
       await this.cleanup();
       outcome = this.failedOps.length > 0 ? 'failed' : 'done';
     }
+    await this.discardAhead();
     const result: ExecutionResult = {
       runId: this.runId,
       outcome,
@@ -234,18 +243,10 @@ export class Execution implements ExecutionControl {
       const op = this.ops.get(opId)!;
       this.emit({ type: 'operation-started', opId });
       const started = Date.now();
+      const prepared = this.ahead.get(opId);
+      this.ahead.delete(opId);
       try {
-        const effects = await executeOperation(op, {
-          client: this.client,
-          names: this.options.names,
-          monitorMs: this.plan.rollout.monitorMs,
-          pollMs: this.options.pollMs,
-          random: this.options.random,
-          signal: this.interruptController.signal,
-          deployId: this.runId,
-          ...(this.plan.secrets ? { secrets: this.plan.secrets } : {}),
-          phase: this.phaseOf(opId),
-        });
+        const effects = await executeOperation(op, { ...this.operationContext(opId), ...(prepared ? { prepared: prepared.created } : {}) });
         for (const effect of effects) unitEffects.push({ opId, effect });
         this.journal.push(...effects.map((effect) => ({ opId, effect })));
         this.emit({ type: 'operation-done', opId, elapsedMs: Date.now() - started, effects });
@@ -272,6 +273,81 @@ export class Execution implements ExecutionControl {
     this.completedUnits.push(unit);
     this.completedOps.push(...unit.opIds);
     return { unit, status: 'done' };
+  }
+
+  private operationContext(opId: string): OperationContext {
+    return {
+      client: this.client,
+      names: this.options.names,
+      monitorMs: this.plan.rollout.monitorMs,
+      pollMs: this.options.pollMs,
+      random: this.options.random,
+      signal: this.interruptController.signal,
+      deployId: this.runId,
+      ...(this.plan.secrets ? { secrets: this.plan.secrets } : {}),
+      phase: this.phaseOf(opId),
+    };
+  }
+
+  // ---- work ahead ----------------------------------------------------------------------------
+
+  /**
+   * Calls `then` once every unit of the batch has either ended or reached its health gate (a
+   * health phase of one of its containers), i.e. once the batch only waits. Returns the function
+   * that marks a unit ended.
+   */
+  private whenGated(batch: Batch, then: () => void): (unitId: string) => void {
+    const open = new Set(batch.units.map((u) => u.id));
+    const unitOf = new Map(batch.units.flatMap((u) => u.opIds.map((opId) => [opId, u.id] as const)));
+    let fired = false;
+    const settle = (unitId: string | undefined) => {
+      if (unitId) open.delete(unitId);
+      if (open.size === 0 && !fired) {
+        fired = true;
+        this.gateWatchers.delete(watch);
+        then();
+      }
+    };
+    const watch = (opId: string, phase: Phase) => {
+      if (GATE_PHASES.has(phase)) settle(unitOf.get(opId));
+    };
+    this.gateWatchers.add(watch);
+    return (unitId) => settle(unitId);
+  }
+
+  /**
+   * While `current` waits for its health gates, pulls and creates the new containers of `next`'s
+   * run and replace operations (the part of a rollout that changes nothing running), so that each
+   * of them starts at once when its turn comes. Only for units already approved (approval all, or
+   * their machine approved), only into an update batch, and never past a canary batch (its
+   * promotion is a decision still to come). A container made ahead that is never used is removed
+   * when the run ends (discardAhead).
+   */
+  private createAheadFor(current: Batch, next: Batch | undefined): void {
+    if (!next || next.kind !== 'update' || current.kind === 'canary' || this.stopRequested) return;
+    // After a failure the rollout may end (rollback, pause): nothing more is made ahead.
+    if (this.firstFailure && this.plan.rollout.failureAction !== 'continue') return;
+    for (const unit of next.units) {
+      if (!(this.approved.all || this.approved.machines.has(unit.machineId))) continue;
+      for (const opId of unit.opIds) {
+        const op = this.ops.get(opId)!;
+        if ((op.kind !== 'run' && op.kind !== 'replace') || this.ahead.has(opId)) continue;
+        const created = createAhead(op, this.operationContext(opId)).catch(() => undefined);
+        this.ahead.set(opId, { machineId: op.machineId, created });
+      }
+    }
+  }
+
+  /** Removes the containers created ahead for operations that never ran (the run stopped first). */
+  private async discardAhead(): Promise<void> {
+    const unused = [...this.ahead.values()];
+    this.ahead.clear();
+    await Promise.all(unused.map(async ({ machineId, created }) => {
+      const container = await created;
+      // Never started, so nothing of it can be lost; a failure leaves a created container behind,
+      // which the next plan shows as not running.
+      if (container) await this.client.removeContainer(machineId, container.id).catch(() => undefined);
+    }));
   }
 
   /** Whether the unit may run: by the policy, by earlier answers, or by asking. */
@@ -367,8 +443,10 @@ export class Execution implements ExecutionControl {
   }
 
   private phaseOf(opId: string) {
-    return (phase: Phase, machineId: string, container?: ContainerRef, detail?: string) =>
+    return (phase: Phase, machineId: string, container?: ContainerRef, detail?: string) => {
       this.emit({ type: 'phase', opId, phase, machineId, ...(container ? { container } : {}), ...(detail ? { detail } : {}) });
+      for (const watch of [...this.gateWatchers]) watch(opId, phase);
+    };
   }
 
   private async describe(err: unknown, undoFailures: string[], undone: Effect[] = []): Promise<FailureDetail> {

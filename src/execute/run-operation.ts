@@ -27,6 +27,12 @@ export interface OperationContext {
   deployId?: string;
   /** The plan's clear secret values, for the containers it creates (their labels keep only tokens). */
   secrets?: PlanSecrets;
+  /**
+   * The container createAhead made for this operation while the batch before it ran, if any:
+   * used instead of creating one (a promise resolving to undefined means it could not be made, and
+   * the operation creates its own, meeting the same error in its own words).
+   */
+  prepared?: Promise<ContainerRef | undefined>;
 }
 
 /** An operation that failed: what went wrong, and the effects it had before (already undone when `undone`). */
@@ -105,8 +111,25 @@ async function pull(ctx: OperationContext, machineId: string, image: string) {
   await ctx.client.pullImage(machineId, image);
 }
 
+/**
+ * Pulls (per the pull policy) and creates the new container of a run or replace operation ahead of
+ * its turn, reporting no phase: nothing runs or stops, so it is safe while an earlier batch waits
+ * for its health gate. Resolves to the created container; rejects with the pull's or create's
+ * error. The caller passes the promise as OperationContext.prepared when the operation runs, and
+ * removes the container if it never does.
+ */
+export function createAhead(op: RunOperation | ReplaceOperation, ctx: OperationContext): Promise<ContainerRef> {
+  return prepare(op, { ...ctx, phase: () => undefined, prepared: undefined }, []);
+}
+
 /** Pulls per the pull policy and creates the container: everything before the cutover. */
 async function prepare(op: RunOperation | ReplaceOperation, ctx: OperationContext, effects: Effect[]): Promise<ContainerRef> {
+  const ahead = ctx.prepared ? await ctx.prepared : undefined;
+  if (ahead) {
+    ctx.phase('creating', op.machineId, ahead);
+    effects.push({ kind: 'container-created', machineId: op.machineId, container: ahead });
+    return ahead;
+  }
   const spec = op.spec;
   const name = `${spec.name ?? 'service'}-${randomSuffix(ctx.random ?? Math.random)}`;
   const policy = spec.pull_policy ?? 'missing';

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { Engine, containersOfService, inspect, specOf, stepIndex, yaml } from '../support/engine-helpers.js';
-import { skipReason } from './harness.js';
+import { machine, skipReason } from './harness.js';
 
 const skip = skipReason();
 
@@ -164,5 +164,24 @@ describe('health of new containers on the real cluster', { skip }, () => {
     assert.ok(oldNow.startedAt > old.startedAt, 'it was stopped and started again');
     const failed = all.find((c) => c.id !== old.id);
     assert.equal(failed?.running, false, 'the failed new container is kept, stopped');
+  });
+
+  it('while a replica waits for its first healthy check, the next replica\'s container is already created', async () => {
+    const name = engine.service('ahead');
+    const slow = ['healthcheck:', '  test: ["CMD-SHELL", "true"]', '  interval: 2s', '  timeout: 2s', '  retries: 2'];
+    const v = (version: string) => svc(name, SLEEPER, 'replicas: 2', `env: {VERSION: "${version}"}`, 'update:', '  parallelism: 1', '  order: start-first', ...slow);
+    await engine.deployOk(v('1'));
+    await engine.deployOk(v('2'));
+    const now = await containersOfService(name);
+    assert.equal(now.length, 2, 'the two old containers are removed after success');
+    // Docker's own record: each new container's creation time and its first passing healthcheck.
+    const seen = await Promise.all(now.map(async (c) => {
+      const raw = (await machine('m1').docker.getContainer(c.id).inspect()) as unknown as { Created: string; State: { Health?: { Log?: { End: string; ExitCode: number }[] } } };
+      const firstHealthy = raw.State.Health?.Log?.find((l) => l.ExitCode === 0)?.End;
+      assert.ok(firstHealthy, `${c.name} passed a healthcheck`);
+      return { created: Date.parse(raw.Created), healthy: Date.parse(firstHealthy) };
+    }));
+    const [first, second] = seen.sort((a, b) => a.created - b.created);
+    assert.ok(second!.created < first!.healthy, `replica 2 was created ${second!.created - first!.healthy} ms after replica 1 was first healthy: not while it waited`);
   });
 });

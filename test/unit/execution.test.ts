@@ -381,3 +381,51 @@ test('an engine error that quotes a password is masked in the failure and in eve
   assert.match(result.failure!.message, /password=••••••: invalid argument/);
   assert.doesNotMatch(JSON.stringify(r.events) + JSON.stringify(result), /hunter2/);
 });
+
+// ---- work ahead: the next batch's containers are created while a batch waits at its health gates
+
+const createdNames = (cluster: MemoryCluster) => cluster.calls.filter((c) => c.kind === 'create').map((c) => c.name);
+
+test('while a batch waits at its health gate, the next batch\'s container is already created; all are used, none left over', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  assert.equal((await deployed(cluster, spec())).outcome, 'done');
+  cluster.calls.length = 0;
+  const result = await deployed(cluster, v2());
+  assert.equal(result.outcome, 'done');
+  // Batch 1 is create, start, (healthy), stop of the old one; the create of batch 2 comes before that stop.
+  const kinds = cluster.calls.filter((c) => c.kind === 'create' || c.kind === 'stop').map((c) => c.kind);
+  assert.deepEqual(kinds.slice(0, 3), ['create', 'create', 'stop'], `calls: ${kinds.join(', ')}`);
+  assert.equal(createdNames(cluster).length, 3, 'one container per replica, each used once');
+  assert.deepEqual(versions(cluster), ['2', '2', '2']);
+  assert.equal(cluster.containersOf('web').filter((c) => c.state === 'created').length, 0);
+});
+
+test('a container created ahead for a batch that never runs (the rollout rolled back) is removed', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  assert.equal((await deployed(cluster, spec())).outcome, 'done');
+  cluster.health = (c) => (c.spec.env?.VERSION === '2' ? 'unhealthy' : 'healthy');
+  cluster.calls.length = 0;
+  const result = await deployed(cluster, v2({ update: { failure_action: 'rollback' } }));
+  assert.equal(result.outcome, 'rolled-back');
+  assert.equal(createdNames(cluster).length, 2, 'batch 1 and the one made ahead for batch 2');
+  const ahead = createdNames(cluster)[1]!;
+  assert.ok(cluster.calls.some((c) => c.kind === 'remove' && c.name === ahead), 'the unused container is removed');
+  assert.equal(cluster.containersOf('web').filter((c) => c.state === 'created').length, 0);
+  assert.deepEqual(versions(cluster), ['1', '1', '1']);
+});
+
+test('step by step (approval each), nothing is created for a unit before it is approved', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  assert.equal((await deployed(cluster, spec())).outcome, 'done');
+  cluster.calls.length = 0;
+  const createsAtRequest: number[] = [];
+  const result = await deployed(cluster, v2(), {
+    approval: 'each',
+    answer: (r, app) => {
+      createsAtRequest.push(createdNames(cluster).length);
+      app.answer(r.id, 'approve');
+    },
+  });
+  assert.equal(result.outcome, 'done');
+  assert.deepEqual(createsAtRequest, [0, 1, 2]);
+});

@@ -167,14 +167,26 @@ export function planToJson(plan: Plan, names: NameResolver) {
   };
 }
 
-/** Names from what was observed: machine id -> name, container id -> name. */
+/**
+ * Names from what was observed: machine id -> name, container id -> name. The index of every
+ * container is built on the first container name asked for: planning hands names to a face, and
+ * a face that shows no container name (or none at all) does not pay for indexing the cluster.
+ */
 export function nameResolver(state: ClusterState): NameResolver {
   const machines = new Map(state.machines.map((m) => [m.id, m.name]));
-  const containers = new Map<string, string>();
-  for (const m of state.machines) for (const c of m.containers) containers.set(c.id, c.name);
+  // The containers as they are now (a copy of each list, cheap next to indexing them).
+  const lists = state.machines.map((m) => m.containers.slice());
+  let containers: Map<string, string> | undefined;
+  const containerIndex = (): Map<string, string> => {
+    if (!containers) {
+      containers = new Map<string, string>();
+      for (const list of lists) for (const c of list) containers.set(c.id, c.name);
+    }
+    return containers;
+  };
   return {
     machineName: (id) => machines.get(id) ?? id.slice(0, 12),
-    containerName: (id) => containers.get(id) ?? '',
+    containerName: (id) => containerIndex().get(id) ?? '',
   };
 }
 

@@ -8,6 +8,7 @@ import { findService, servicesOf, type ClusterState, type ContainerState } from 
 import { SecretKey } from '../../src/model/secret-key.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { runningSpecOf } from '../../src/plan/current-spec.js';
+import { nameResolver } from '../../src/plan/plan.js';
 import type { Plan } from '../../src/plan/plan.js';
 import { planRolling } from '../../src/plan/rolling.js';
 import { sealForPlan } from '../../src/plan/secret-seal.js';
@@ -124,4 +125,16 @@ test('findService by name gives what servicesOf gives for that name; by id, the 
   assert.equal(findService(state, 'api-id')!.name, 'api');
   assert.equal(findService(state, SERVICE_ID)!.name, 'web');
   assert.equal(findService(state, 'nothing'), undefined);
+});
+
+test('nameResolver names the containers the state held when it was made, even when asked later', () => {
+  const m1 = machine('m1');
+  const first = container(m1, webSpec());
+  const state = cluster(m1);
+  const names = nameResolver(state);
+  m1.containers.length = 0;
+  const later = container(m1, webSpec());
+  assert.equal(names.containerName(first.id), first.name);
+  assert.equal(names.containerName(later.id), '');
+  assert.equal(names.machineName('m1'), 'm1');
 });

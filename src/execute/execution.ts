@@ -207,7 +207,7 @@ export class Execution implements ExecutionControl {
     }
 
     if (!outcome && this.interrupts > 0) {
-      if (this.interrupts > 1) restored = await this.rollback('interrupted twice: every change of this run is rolled back');
+      if (this.interrupts > 1) restored = await this.rollback(`interrupted twice: every change this run made to ${this.plan.serviceName} is rolled back`);
       outcome = 'interrupted';
     } else if (!outcome && this.stopRequested) {
       outcome = 'stopped';

@@ -239,6 +239,9 @@ test('interrupt: the first stops (a health wait under way ends and its replace u
     } else {
       assert.deepEqual(versions(cluster), ['1', '1', '1'], 'everything this run changed is rolled back');
       assert.ok(result.restored);
+      // In a project run the other services keep what they got: the reason names this one.
+      const rollback = r.events.find((e) => e.type === 'rollback-started');
+      assert.equal(rollback?.type === 'rollback-started' && rollback.reason, 'interrupted twice: every change this run made to web is rolled back');
     }
     assert.equal(running(cluster).length, 3, 'never fewer running than before');
   }

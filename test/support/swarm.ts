@@ -230,12 +230,13 @@ export class TestSwarm {
     for (const name of [...this.services]) {
       await this.removeService(name).catch((err: unknown) => problems.push(messageOf(err)));
     }
-    for (const m of [...this.machines].reverse()) {
-      await m.docker.swarmLeave({ force: true }).catch((err: unknown) => {
-        const state = messageOf(err);
-        if (!/not part of a swarm/i.test(state)) problems.push(`swarm leave on ${m.name}: ${state}`);
-      });
-    }
+    const leave = (m: SwarmMachine) => m.docker.swarmLeave({ force: true }).catch((err: unknown) => {
+      const state = messageOf(err);
+      if (!/not part of a swarm/i.test(state)) problems.push(`swarm leave on ${m.name}: ${state}`);
+    });
+    // The workers together, then the manager.
+    await Promise.all(this.machines.slice(1).map(leave));
+    await leave(this.machines[0]!);
     await Promise.all(this.machines.map(async (m) => {
       const before = this.before.get(m.name);
       if (!before) return;

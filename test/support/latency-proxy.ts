@@ -249,7 +249,8 @@ export interface RunningProxies {
  */
 export async function spawnLatencyProxies(specs: readonly LatencyProxySpec[]): Promise<RunningProxies> {
   const child: ChildProcess = fork(fileURLToPath(import.meta.url), [JSON.stringify(specs)], {
-    execArgv: ['--import', 'tsx'],
+    // tsx as this file's own dependency, whatever the working directory
+    execArgv: ['--import', import.meta.resolve('tsx')],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const waiting = new Map<number, (traffic: ProxyTraffic[]) => void>();

@@ -1,30 +1,25 @@
 // The command line, and the composition root: it parses arguments, builds the Docker client (and
 // the lock and the history it runs with), hands them to one command or to the interactive view,
 // and returns an exit code. Nothing else builds a client.
+//
+// Start-up cost: `dockplan --version` and `--help` load commander and a handful of small modules;
+// each command's module (and what it needs: yaml, the planner, chalk) is imported when that command
+// runs, dockerode when a client is opened, and ink and react only for the interactive view.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { Client } from '../execute/client.js';
 import { messageOf } from '../execute/errors.js';
-import { ClusterDeployLock } from '../execute/lock.js';
 import type { FailureAction } from '../model/spec.js';
 import { parseDuration } from '../model/units.js';
 import { maskText, useSecretPolicy } from '../plan/secrets.js';
 import { printable } from '../model/printable.js';
 import type { RolloutOverrides } from '../plan/rollout.js';
-import { readConfig } from '../store/config-file.js';
-import { FileHistoryStore } from '../store/history-file.js';
-import { applyFileCommand } from './commands/apply-file.js';
-import { deployCommand, planCommand, rmCommand, scaleCommand, type DeployFlags } from './commands/deploy.js';
-import { deployProjectCommand, isComposeInput, planProjectCommand } from './commands/project.js';
-import { historyCommand } from './commands/history.js';
-import { lockReleaseCommand, lockStatusCommand } from './commands/lock.js';
-import { grepOption, logsCommand, machineOption, sinceOption, tailOption } from './commands/logs.js';
-import { lsCommand } from './commands/ls.js';
-import { machinesCommand } from './commands/machines.js';
-import { rollbackCommand } from './commands/rollback.js';
+import type { FileHistoryStore } from '../store/history-file.js';
+import type { DeployFlags } from './commands/deploy.js';
+import { grepOption, machineOption, sinceOption, tailOption } from './commands/logs-options.js';
 import { EXIT } from './exit-codes.js';
 import type { RunContext } from './run-plan.js';
 import { UserError } from './user-error.js';
-import { applyViewColour, decideColour, paletteOf } from '../terminal/colour.js';
 
 export { EXIT } from './exit-codes.js';
 
@@ -36,8 +31,32 @@ async function openClient(clusterFile: string | undefined): Promise<Client> {
 type Action = (ctx: RunContext & { client: Client }) => Promise<number>;
 
 /** The deploy history on this machine ($XDG_STATE_HOME/dockplan), its records naming this cluster. */
-function openHistory(client: Client): FileHistoryStore {
+async function openHistory(client: Client): Promise<FileHistoryStore> {
+  const { FileHistoryStore } = await import('../store/history-file.js');
   return new FileHistoryStore({ cluster: client.describe() });
+}
+
+/** The cluster-wide deploy lock runs take through this client (execute/lock.ts). */
+async function openLock(client: Client) {
+  const { ClusterDeployLock } = await import('../execute/lock.js');
+  return new ClusterDeployLock(client);
+}
+
+/**
+ * dockplan's version: the `version` of the package.json of the dockplan package this module is part
+ * of, found by walking up from this file (src/cli in the sources, dist/src/cli when built). Returns
+ * `unknown` when there is none.
+ */
+function packageVersion(): string {
+  for (let dir = new URL('.', import.meta.url); ; dir = new URL('..', dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'dockplan' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // No readable package.json here: look further up.
+    }
+    if (new URL('..', dir).href === dir.href) return 'unknown';
+  }
 }
 
 const write = (line: string) => process.stdout.write(`${line}\n`);
@@ -138,7 +157,7 @@ export async function runCli(argv: string[]): Promise<number> {
   const withClient = async (action: Action) => {
     const client = await openClient(program.opts<{ cluster?: string }>().cluster);
     try {
-      exitCode = await action({ client, write, history: openHistory(client), lock: new ClusterDeployLock(client) });
+      exitCode = await action({ client, write, history: await openHistory(client), lock: await openLock(client) });
     } finally {
       await client.close();
     }
@@ -147,6 +166,7 @@ export async function runCli(argv: string[]): Promise<number> {
   program
     .name('dockplan')
     .description('Plan and execute deployments of containerised services across a cluster of Docker hosts.')
+    .version(packageVersion(), '-V, --version', 'print dockplan\'s version')
     .option('-c, --cluster <file>', 'cluster file (YAML); default $DOCKPLAN_CLUSTER, else the local Docker engine')
     .option('--readonly', 'interactive view only: every key that would change the cluster is off')
     .option('--compose <file>', 'interactive view only: a compose project to plan (P: all its services, d: one of them); repeat to merge files', collectFiles, [])
@@ -159,11 +179,11 @@ export async function runCli(argv: string[]): Promise<number> {
 
   program.command('machines').description('list the machines: up or down, engine version, containers')
     .option('--json', 'machine-readable output')
-    .action((o) => withClient((ctx) => machinesCommand(ctx.client, o)));
+    .action((o) => withClient(async (ctx) => (await import('./commands/machines.js')).machinesCommand(ctx.client, o)));
 
   program.command('ls').description('list services and their containers on every machine')
     .option('--json', 'machine-readable output')
-    .action((o) => withClient((ctx) => lsCommand(ctx.client, o)));
+    .action((o) => withClient(async (ctx) => (await import('./commands/ls.js')).lsCommand(ctx.client, o)));
 
   program.command('logs').description('every replica\'s logs merged by time, each line prefixed with machine and container')
     .argument('<service>')
@@ -173,7 +193,7 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--tail <n>', 'the last N lines of each container (or all)', tailOption)
     .option('--grep <regex>', 'only lines matching this regular expression', grepOption)
     .option('-t, --timestamps', 'show each line\'s time')
-    .action((service, o) => withClient((ctx) => logsCommand(ctx.client, service, o)));
+    .action((service, o) => withClient(async (ctx) => (await import('./commands/logs.js')).logsCommand(ctx.client, service, o)));
 
   withRolloutFlags(program.command('plan').description('show what deploying a spec (or a compose project) would change, without changing anything'))
     .argument('[services...]', 'compose services to plan (with what they depend on); all by default')
@@ -186,7 +206,9 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--detailed-exitcode', 'exit 0 when there are no changes, 2 when there are, 1 on error')
     .action((services: string[], o) => withClient(async (ctx) => {
       const flags = { ...deployFlags(o), detailedExitcode: o.detailedExitcode, output: o.output };
+      const { isComposeInput, planProjectCommand } = await import('./commands/project.js');
       if (await isComposeInput(o.file)) return planProjectCommand(ctx, o.file, services, flags);
+      const { planCommand } = await import('./commands/deploy.js');
       if (services.length) throw new UserError(`plan: ${o.file[0]} is a service spec, not a compose file: it takes no service names (${services.join(' ')})`);
       return (await planCommand(ctx, o.file[0], flags)).code;
     }));
@@ -198,7 +220,9 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('--recreate', 'replace every container even when up to date')
     .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
     .action((services: string[], o) => withClient(async (ctx) => {
+      const { isComposeInput, deployProjectCommand } = await import('./commands/project.js');
       if (await isComposeInput(o.file)) return deployProjectCommand(ctx, o.file, services, deployFlags(o));
+      const { deployCommand } = await import('./commands/deploy.js');
       if (services.length) throw new UserError(`deploy: ${o.file[0]} is a service spec, not a compose file: it takes no service names (${services.join(' ')})`);
       return deployCommand(ctx, o.file[0], deployFlags(o));
     }));
@@ -206,39 +230,40 @@ export async function runCli(argv: string[]): Promise<number> {
   withRunFlags(program.command('scale').description('change the number of replicas of a replicated service'))
     .argument('<service>').argument('<replicas>')
     .option('--ignore-down', 'create elsewhere what a machine that is down may hold (it then runs twice when that machine returns)')
-    .action((service, replicas, o) => withClient((ctx) => scaleCommand(ctx, service, replicas, deployFlags(o))));
+    .action((service, replicas, o) => withClient(async (ctx) => (await import('./commands/deploy.js')).scaleCommand(ctx, service, replicas, deployFlags(o))));
 
   withRunFlags(program.command('rm').description('remove a service: its containers go, its named volumes stay'))
     .argument('<service>')
-    .action((service, o) => withClient((ctx) => rmCommand(ctx, service, deployFlags(o))));
+    .action((service, o) => withClient(async (ctx) => (await import('./commands/deploy.js')).rmCommand(ctx, service, deployFlags(o))));
 
   withApplyFlags(program.command('apply').description('run a plan saved by plan -o, as it was shown; refused (exit 4) when the cluster changed since'))
     .argument('<planfile>')
-    .action((file, o) => withClient((ctx) => applyFileCommand(ctx, file, deployFlags(o))));
+    .action((file, o) => withClient(async (ctx) => (await import('./commands/apply-file.js')).applyFileCommand(ctx, file, deployFlags(o))));
 
   withRunFlags(program.command('rollback').description('deploy an earlier deploy\'s spec again (its image pinned): the last successful one before what runs now, or --to'))
     .argument('<service>')
     .option('--to <deploy-id>', 'the deploy to go back to (see dockplan history SERVICE)')
-    .action((service, o) => withClient((ctx) => rollbackCommand(ctx, service, { ...deployFlags(o), to: o.to })));
+    .action((service, o) => withClient(async (ctx) => (await import('./commands/rollback.js')).rollbackCommand(ctx, service, { ...deployFlags(o), to: o.to })));
 
   program.command('history').description('the deploys of a service recorded on this machine, newest first, marking what runs now')
     .argument('<service>')
     .option('--json', 'machine-readable output')
-    .action((service, o) => withClient((ctx) => historyCommand(ctx, service, o)));
+    .action((service, o) => withClient(async (ctx) => (await import('./commands/history.js')).historyCommand(ctx, service, o)));
 
   const lock = program.command('lock').description('the deploy lock of a service: who holds it, and releasing the lock of a run that crashed');
   lock.command('status').description('who holds the deploy lock (of SERVICE, or of every service), on which machines, since when')
     .argument('[service]')
     .option('--json', 'machine-readable output')
-    .action((service, o) => withClient((ctx) => lockStatusCommand(ctx, service, o)));
+    .action((service, o) => withClient(async (ctx) => (await import('./commands/lock.js')).lockStatusCommand(ctx, service, o)));
   lock.command('release').description('remove the deploy lock of SERVICE on every machine that answers (for a run that crashed)')
     .argument('<service>')
     .option('-y, --yes', 'do not ask for confirmation (required without a terminal)')
-    .action((service, o) => withClient((ctx) => lockReleaseCommand(ctx, service, o)));
+    .action((service, o) => withClient(async (ctx) => (await import('./commands/lock.js')).lockReleaseCommand(ctx, service, o)));
 
   // Colour and quiet are decided once, before any command or the view runs, and reach the command
   // as its own options (deployFlags reads them); chalk's level is set here, before Ink is loaded.
-  program.hook('preAction', (_program, command) => {
+  program.hook('preAction', async (_program, command) => {
+    const { applyViewColour, decideColour } = await import('../terminal/colour.js');
     const global = program.opts<{ color?: boolean; quiet?: boolean }>();
     const stdout = decideColour({ env: process.env, noColorFlag: global.color === false, stream: process.stdout });
     applyViewColour(stdout);
@@ -249,6 +274,7 @@ export async function runCli(argv: string[]): Promise<number> {
 
   // What counts as secret is read once, from the configuration file, before anything is shown.
   program.hook('preAction', async () => {
+    const { readConfig } = await import('../store/config-file.js');
     useSecretPolicy((await readConfig()).secrets);
   });
 
@@ -264,6 +290,7 @@ export async function runCli(argv: string[]): Promise<number> {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.error;
     // A spec's own errors are shown as they are (their hints say KEY=VALUE); an engine's are masked.
     const message = err instanceof UserError ? messageOf(err) : maskText(messageOf(err));
+    const { decideColour, paletteOf } = await import('../terminal/colour.js');
     const stderr = decideColour({ env: process.env, noColorFlag: program.opts<{ color?: boolean }>().color === false, stream: process.stderr });
     process.stderr.write(`${paletteOf(stderr.hues).bad('error:')} ${printable(message)}\n`);
     if (process.env.DOCKPLAN_DEBUG && err instanceof Error && !(err instanceof UserError)) process.stderr.write(`${maskText(err.stack ?? '')}\n`);
@@ -282,10 +309,14 @@ async function runInteractive(clusterFile: string | undefined, readonly: boolean
   // A CI variable in the environment makes Ink print only its last frame, for logs; here a person
   // is at a terminal, so the view must draw. Set before Ink is first loaded, which reads it once.
   if (process.env.CI !== undefined) process.env.CI = '0';
+  // The view's modules (ink, react) load while the client's (dockerode) do: both before the first frame.
+  const view = import('../tui/run-tui.js');
+  // Awaited below; when opening the client fails first, that error is the one to show.
+  view.catch(() => undefined);
   const client = await openClient(clusterFile);
   try {
-    const { runTui } = await import('../tui/run-tui.js');
-    return await runTui(client, { readonly, showSecrets, deps: { history: openHistory(client), lock: new ClusterDeployLock(client) }, ...(projectFiles.length ? { projectFiles } : {}) });
+    const { runTui } = await view;
+    return await runTui(client, { readonly, showSecrets, deps: { history: await openHistory(client), lock: await openLock(client) }, ...(projectFiles.length ? { projectFiles } : {}) });
   } finally {
     await client.close();
   }

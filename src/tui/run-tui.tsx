@@ -1,5 +1,7 @@
 // Starts the interactive view on a terminal and returns the exit code when it ends. The client (and
 // the lock and history runs go through) come from the composition root: the view builds none.
+// render-options first: it picks React's build before ink loads React (see the module).
+import { VIEW_RENDER_OPTIONS } from './render-options.js';
 import { render } from 'ink';
 import type { ApplyDeps } from '../execute/apply.js';
 import type { Client } from '../execute/client.js';
@@ -59,7 +61,7 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
   });
   stdout.write(ALT_SCREEN_ON);
   try {
-    instance = render(<App controller={controller} />, { exitOnCtrlC: false });
+    instance = render(<App controller={controller} />, { ...VIEW_RENDER_OPTIONS, exitOnCtrlC: false });
     controller.start().catch((err: unknown) => {
       store.dispatch({ type: 'cluster-failed', error: err instanceof Error ? err.message : String(err) });
     });

@@ -4,9 +4,11 @@
 // history record), in the project's order; the first service that does not finish stops the run
 // there, and the services after it are not started.
 import { formatComposeProblem, type ComposeProject } from '../compose/project.js';
+import type { HostPortBinding } from '../model/cluster.js';
 import type { ServiceSpec } from '../model/spec.js';
 import { PlanError } from '../plan/plan-error.js';
 import { projectOf } from '../plan/service-summary.js';
+import { clashingPorts, describePort } from '../plan/ports.js';
 import { chainSections, projectVolumes, type ProjectPlan, type ProjectSection } from '../plan/project-plan.js';
 import { applyPlan, type ApplyDeps, type ApplyOptions } from './apply.js';
 import { Deployment, type DeploymentClient, type DeploymentOptions } from './deployment.js';
@@ -89,8 +91,36 @@ export async function planProject(client: DeploymentClient, project: ProjectInpu
       throw err;
     }
   }
+  refuseHostPortClashes(project.name, sections);
   const chained = chainSections(sections);
   return { project: project.name, sections: chained, volumes: projectVolumes(chained), warnings: project.warnings ?? [] };
+}
+
+/**
+ * Each section is planned against the cluster as it is, so two services of the project that would
+ * both start a container publishing one host port on one machine each look fine alone; the later
+ * one would fail to start (Docker: "port is already allocated") and roll back mid-run. Throws a
+ * PlanError naming both services, the port and the machine.
+ */
+function refuseHostPortClashes(projectName: string, sections: readonly ProjectSection[]): void {
+  const claimed: { key: string; machineId: string; machineName: string; port: HostPortBinding }[] = [];
+  for (const section of sections) {
+    for (const op of section.plan.operations) {
+      if (op.kind !== 'run' && op.kind !== 'replace') continue;
+      for (const port of op.spec.ports ?? []) {
+        if (port.mode !== 'host' || port.published === undefined) continue;
+        const binding: HostPortBinding = { host_ip: port.host_ip ?? '', published: port.published, protocol: port.protocol === 'udp' ? 'udp' : 'tcp' };
+        const other = claimed.find((c) => c.key !== section.key && c.machineId === op.machineId && clashingPorts([port], [c.port]).length > 0);
+        if (other) {
+          throw new PlanError(
+            `services ${other.key} and ${section.key} of project ${projectName} would both publish host port ${describePort(port)} on ${other.machineName}: ` +
+              'give one of them another published port, or place them on different machines',
+          );
+        }
+        claimed.push({ key: section.key, machineId: op.machineId, machineName: section.names.machineName(op.machineId), port: binding });
+      }
+    }
+  }
 }
 
 /**

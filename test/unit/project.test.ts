@@ -132,3 +132,19 @@ test('a service of that name from another project, or from a spec file, is not t
   await assert.rejects(planProject(cluster, { name: 'shop', services: [{ key: 'web', spec: svc('web'), dependsOn: [] }] }),
     /web already runs on the cluster as a service deployed from a spec file, not of project shop/);
 });
+
+test('two services of a project that would publish one host port on one machine are refused before anything runs, naming both', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  const port = (published: number) => ({ ports: [{ mode: 'host' as const, published, container: 80, protocol: 'tcp' as const }], placement: { machines: ['m1'] } });
+  const clash: ProjectInput = { name: 'shop', services: [
+    { key: 'web', spec: svc('shop-web', port(8080)), dependsOn: [] },
+    { key: 'admin', spec: svc('shop-admin', port(8080)), dependsOn: [] },
+  ] };
+  await assert.rejects(planProject(cluster, clash), /services web and admin of project shop would both publish host port 8080\/tcp on m1: give one of them another published port/);
+  assert.equal(cluster.calls.filter((c) => c.kind === 'create').length, 0);
+  // Other ports, or the same port on other machines, are fine.
+  clash.services[1]!.spec = svc('shop-admin', port(8081));
+  assert.equal((await planProject(cluster, clash)).sections.length, 2);
+  clash.services[1]!.spec = svc('shop-admin', { ...port(8080), placement: { machines: ['m2'] } });
+  assert.equal((await planProject(cluster, clash)).sections.length, 2);
+});

@@ -132,18 +132,19 @@ export interface ServiceState {
 
 /** Every service on the (up) machines, by name. */
 export function servicesOf(state: ClusterState): ServiceState[] {
-  return collectServices(state, () => true);
+  return collectServices(state);
 }
 
 /**
- * The services of the containers `include` accepts, grouped as servicesOf groups them: by name (a
- * container without one, by its service id), the oldest container's id first, sorted by name.
+ * The services of the containers (of the containers named `only`, when given), grouped as
+ * servicesOf groups them: by name (a container without one, by its service id), the oldest
+ * container's id first, sorted by name.
  */
-function collectServices(state: ClusterState, include: (labels: ContainerServiceLabels) => boolean): ServiceState[] {
+function collectServices(state: ClusterState, only?: string): ServiceState[] {
   const byName = new Map<string, ServiceState & { oldest: string }>();
   for (const machine of state.machines) {
     for (const c of machine.containers) {
-      if (!c.service || !include(c.service)) continue;
+      if (!c.service || (only !== undefined && c.service.name !== only)) continue;
       const key = c.service.name || c.service.id;
       let svc = byName.get(key);
       if (!svc) {
@@ -170,7 +171,7 @@ function collectServices(state: ClusterState, include: (labels: ContainerService
  */
 export function findService(state: ClusterState, nameOrId: string): ServiceState | undefined {
   if (nameOrId !== '') {
-    const [named] = collectServices(state, (labels) => labels.name === nameOrId);
+    const [named] = collectServices(state, nameOrId);
     if (named) return named;
   }
   const all = servicesOf(state);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { runCli } from '../src/cli/main.js';
-import { applyCharset } from '../src/terminal/charset.js';
+import { charsetOf } from '../src/terminal/locale-charset.js';
 
 // Library deprecation notices (docker-modem's URL parsing over ssh://) mean nothing to an operator.
 process.noDeprecation = true;
@@ -14,7 +14,11 @@ for (const stream of [process.stdout, process.stderr]) {
 }
 
 // Outside a UTF-8 locale every byte written is ASCII: one decision, here, for every command and the view.
-applyCharset(process.env, process.stdout, process.stderr);
+// The conversion (and the display-width rules it needs) is loaded only then.
+if (charsetOf(process.env) === 'ascii') {
+  const { applyCharset } = await import('../src/terminal/charset.js');
+  applyCharset(process.env, process.stdout, process.stderr);
+}
 
 runCli(process.argv.slice(2)).then(
   (code) => {

@@ -1,22 +1,11 @@
 // What the terminal can show: UTF-8, or ASCII only. Decided once from the locale, and applied at the
 // output boundary, so no screen or command needs to know.
 import { StringDecoder } from 'node:string_decoder';
+import { charsetOf } from './locale-charset.js';
 import { graphemeWidth, graphemesOf } from './text.js';
 
-/** The characters dockplan may write: every Unicode character, or 7-bit ASCII only. */
-export type Charset = 'utf-8' | 'ascii';
-
-/**
- * The charset of the locale in `env`: the first non-empty of LC_ALL, LC_CTYPE and LANG (the
- * precedence of POSIX.1, XBD 8.2 "Internationalization Variables"; an empty variable counts as
- * unset) decides. It is UTF-8 when that locale names the UTF-8 codeset (`en_US.UTF-8`, `C.utf8`,
- * `de_DE.utf8@euro`, or just `UTF-8` as macOS sets LC_CTYPE); anything else (C, POSIX, unset,
- * ISO-8859-1, ...) is ASCII.
- */
-export function charsetOf(env: Record<string, string | undefined>): Charset {
-  const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((v) => v !== undefined && v !== '') ?? '';
-  return /(^|\.)utf-?8($|@)/i.test(locale) ? 'utf-8' : 'ascii';
-}
+// The locale's decision lives apart, so that a start in a UTF-8 locale loads none of the conversion.
+export { charsetOf, type Charset } from './locale-charset.js';
 
 /**
  * The glyphs dockplan draws, each as the one ASCII character that takes its place. Every one is a

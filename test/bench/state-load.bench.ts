@@ -11,8 +11,10 @@
 //   latency: m1 direct, m2 and m3 behind test/support/latency-proxy.ts (20 ms and 100 ms added to
 //            every HTTP request), each machine a different engine: one engine is never listed twice
 //            (DockerClient would report the second address as down, sameEngineAs the first).
-// The proxies count the HTTP requests and connections every load brings to m2 and m3, and record
-// what was asked. Then the same rounds again with a few hundred stopped containers carrying
+// Each load is timed twice over: by DockerClient, and as the same requests sent with node:http and
+// nothing else (raw), which says what the engines themselves allow; this process's CPU per load and
+// each engine's CPU per load (/proc of its dockerd) say where the time goes. The proxies count the
+// HTTP requests and connections every load brings to m2 and m3, and record what was asked. Then the same rounds again with a few hundred stopped containers carrying
 // dockplan's labels on m2 (created for the run, removed after it): a listing grows, the number of
 // requests must not. `--quick`: both phases, fewer rounds and containers; writes nothing.
 //

@@ -37,6 +37,12 @@ const options = benchOptions();
 const REPLICAS = options.quick ? 6 : 12;
 const PARALLELISMS = [1, 3, 6] as const;
 const ROUNDS = options.quick ? 1 : 3;
+/**
+ * The full run's budget (s, from taking the cluster lock): a round is not started when the last
+ * one's length says it would end past it (the report says how many rounds ran). Teardown (the
+ * swarm dissolved) takes about 10s more.
+ */
+const BUDGET_S = 290;
 /** Replica lifecycles measured per parallelism and round for the bound (at least one wave of P). */
 const BOUND_SAMPLES = options.quick ? 1 : 3;
 const HEALTH_INTERVAL_MS = 500;
@@ -253,8 +259,7 @@ class SwarmSide {
   async update(parallelism: number, round: number, awaitCompleted: boolean): Promise<Sample> {
     this.version += 1;
     const shape = swarmShape(this.name, this.image, this.version, parallelism);
-    const old = new Set([...(await this.swarm.containersOf(this.name, 'running')).values()].flat());
-    if (old.size !== REPLICAS) throw new Error(`swarm service ${this.name} runs ${old.size} containers before the update; expected ${REPLICAS}`);
+    const old = await this.settled();
     const version = await this.swarm.serviceVersion(this.name);
     // Swarm says `completed` in a service event (updatestate.new) once its monitor period is over.
     const completed = awaitCompleted && this.events.next(
@@ -273,6 +278,26 @@ class SwarmSide {
       throw new Error(`after Swarm's update of ${this.name}: ${current.length} of ${tasks.length} tasks run version ${this.version}; expected ${REPLICAS}`);
     }
     return { tool: 'swarm', parallelism, round, totalMs: rollout.convergedMs, seen: rollout, ...(done ? { completedMs: done.at - since } : {}) };
+  }
+
+  /**
+   * The ids of the service's running containers once there are exactly REPLICAS of them. Swarm
+   * can still be finishing a task after the previous rollout converged (the extra ones are named
+   * on the console); throws naming every container when it does not settle within 30s.
+   */
+  private async settled(): Promise<Set<string>> {
+    const deadline = performance.now() + 30_000;
+    for (let said = false; ; ) {
+      const running = new Set([...(await this.swarm.containersOf(this.name, 'running')).values()].flat());
+      if (running.size === REPLICAS) return running;
+      const seen = await this.swarm.describeContainers(this.name);
+      if (performance.now() > deadline) {
+        throw new Error(`swarm service ${this.name} runs ${running.size} containers, not ${REPLICAS}, 30s after its last rollout converged:\n  ${seen.join('\n  ')}`);
+      }
+      if (!said) console.log(`swarm service ${this.name} runs ${running.size} containers, not ${REPLICAS}; waiting for Swarm:\n  ${seen.join('\n  ')}`);
+      said = true;
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 
   async remove(): Promise<void> {
@@ -364,6 +389,7 @@ async function main(): Promise<void> {
   const samples: Sample[] = [];
   const bound = new Map<number, number[]>(PARALLELISMS.map((p) => [p, []]));
   let swarmFormMs = 0;
+  let roundsRun = 0;
   let failure: unknown;
   try {
     const t0 = performance.now();
@@ -373,7 +399,16 @@ async function main(): Promise<void> {
     client = await DockerClient.open(clusterFile());
     const dockplan = new DockplanSide(client, events, cluster, image, dockplanName, dir);
     const swarmSide = new SwarmSide(swarm, events, image, swarmName);
+    let roundStarted = performance.now();
     for (let round = 0; round < ROUNDS; round++) {
+      const elapsed = (performance.now() - started) / 1000;
+      const last = (performance.now() - roundStarted) / 1000;
+      if (round > 0 && elapsed + last > BUDGET_S) {
+        console.log(`round ${round + 1} not started: ${elapsed.toFixed(0)} s gone and the last round took ${last.toFixed(0)} s (budget ${BUDGET_S} s)`);
+        break;
+      }
+      roundStarted = performance.now();
+      roundsRun = round + 1;
       const order: Tool[] = round % 2 === 0 ? ['swarm', 'dockplan'] : ['dockplan', 'swarm'];
       for (const tool of order) {
         const side = tool === 'swarm' ? swarmSide : dockplan;
@@ -410,7 +445,7 @@ async function main(): Promise<void> {
     else if (problems.length) console.error(problems.join('\n'));
   }
   if (failure) throw failure;
-  publishSection('rollout', report(samples, bound, swarmFormMs, (performance.now() - started) / 1000), options);
+  publishSection('rollout', report(samples, bound, swarmFormMs, roundsRun, (performance.now() - started) / 1000), options);
 }
 
 /** The median UpdateStatus completion of the samples that waited for it, or a dash. */
@@ -419,7 +454,7 @@ function completedText(samples: Sample[]): string {
   return waited.length ? ms(median(waited)) : '—';
 }
 
-function report(samples: Sample[], bound: Map<number, number[]>, swarmFormMs: number, seconds: number): string {
+function report(samples: Sample[], bound: Map<number, number[]>, swarmFormMs: number, rounds: number, seconds: number): string {
   const of = (tool: Tool, p: number) => samples.filter((s) => s.tool === tool && s.parallelism === p);
   const rows: string[] = [];
   const detail: string[] = [];
@@ -462,7 +497,7 @@ function report(samples: Sample[], bound: Map<number, number[]>, swarmFormMs: nu
     '  with dockerode, P at a time spread over the machines; the median, times the replica count,',
     '  divided by P: what the Docker operations alone take for the rollout at that parallelism.',
     '',
-    `Medians of ${ROUNDS} round${ROUNDS === 1 ? '' : 's'}; rounds take turns (Swarm first, then dockplan first), each`,
+    `Medians of ${rounds} round${rounds === 1 ? '' : 's'}${rounds < ROUNDS ? ` (of ${ROUNDS}: the next would have ended past the ${BUDGET_S} s budget)` : ''}; rounds take turns (Swarm first, then dockplan first), each`,
     'tool rolling out on a quiet cluster (the other\'s service removed); the first deploy of each round',
     'is not timed. Ratios are of the medians. Targets: dockplan ≤ 0.8× Swarm and ≤ 1.3× the bound.',
     '',

@@ -201,6 +201,15 @@ export class TestSwarm {
     return new Map(lists);
   }
 
+  /** The service's containers as lines `machine name state (status)`, running ones first: for error messages. */
+  async describeContainers(name: string): Promise<string[]> {
+    const lists = await Promise.all(this.machines.map(async (m) => {
+      const list = await m.docker.listContainers({ all: true, filters: JSON.stringify({ label: [`${SWARM_SERVICE_LABEL}=${name}`] }) });
+      return list.map((c) => ({ running: c.State === 'running', line: `${m.name} ${(c.Names[0] ?? c.Id).replace(/^\//, '')} ${c.State} (${c.Status})` }));
+    }));
+    return lists.flat().sort((a, b) => Number(b.running) - Number(a.running)).map((c) => c.line);
+  }
+
   /** Removes the service (`docker service rm`) and resolves once no machine holds a container of it. */
   async removeService(name: string, timeoutMs = 60_000): Promise<void> {
     try {

@@ -122,11 +122,11 @@ export class EngineEvents {
 
 /** What a replacing rollout of one service looked like in the events, in ms since its start. */
 export interface RolloutSeen {
-  /** Every new replica healthy and every old one stopped: the later of the two below. */
+  /** The moment the service ran exactly its new, healthy replicas and nothing else. */
   convergedMs: number;
-  /** The last of the `replicas` new containers to report `health_status: healthy`. */
+  /** The last new container's `health_status: healthy` before that moment. */
   lastHealthyMs: number;
-  /** The last old container's `die`. */
+  /** The last old container's `die` before that moment. */
   lastOldStoppedMs: number;
   /** New containers created (more than `replicas` when some failed and were replaced). */
   created: number;
@@ -136,9 +136,9 @@ export interface RolloutSeen {
 export interface RolloutWatch {
   /** Whether a container event belongs to the service (by its labels). */
   member: (attributes: Record<string, string>) => boolean;
-  /** The ids of the containers it replaces (running before the change). */
+  /** The ids of the service's containers running before the change (the ones it replaces). */
   old: ReadonlySet<string>;
-  /** How many new replicas must be healthy. */
+  /** How many new replicas must run, healthy. */
   replicas: number;
   /** performance.now() of the change's start: the figures count from here. */
   since: number;
@@ -148,45 +148,51 @@ export interface RolloutWatch {
 
 /**
  * Watches `events` (listening from the call on: call it before the change starts) until the
- * rollout has converged: `replicas` containers created after the call report healthy and every
- * container of `old` has died. Throws when that takes longer than `timeoutMs`, saying how far it got.
+ * service has converged: the containers of it that run are exactly `replicas` containers created
+ * after the call, each having reported `health_status: healthy`, and none of `old` (nor any other
+ * container started before) still runs. The running set is kept from `start` and `die` events, so
+ * a slot Swarm is still updating, or a task it replaced, keeps it from converging. Throws when that
+ * takes longer than `timeoutMs`, saying how far it got.
  */
 export function watchRollout(events: EngineEvents, watch: RolloutWatch): Promise<RolloutSeen> {
   const created = new Set<string>();
-  const healthy = new Set<string>();
-  const stopped = new Set<string>();
+  /** Running containers of the service: whether each is new, and healthy. */
+  const running = new Map<string, { fresh: boolean; healthy: boolean }>([...watch.old].map((id) => [id, { fresh: false, healthy: true }]));
   let lastHealthy = watch.since;
   let lastStopped = watch.since;
+  const converged = (): boolean => running.size === watch.replicas && [...running.values()].every((c) => c.fresh && c.healthy);
   return new Promise((resolve, reject) => {
-    const done = (): boolean => healthy.size >= watch.replicas && stopped.size >= watch.old.size;
+    const finish = (at: number) => {
+      clearTimeout(timer);
+      stop();
+      resolve({ convergedMs: at - watch.since, lastHealthyMs: lastHealthy - watch.since, lastOldStoppedMs: lastStopped - watch.since, created: created.size });
+    };
     const timer = setTimeout(() => {
       stop();
-      reject(new Error(`the rollout did not converge within ${watch.timeoutMs} ms: ${healthy.size} of ${watch.replicas} new replicas healthy (${created.size} created), ${stopped.size} of ${watch.old.size} old ones stopped`));
+      const states = [...running.values()];
+      reject(new Error(`the rollout did not converge within ${watch.timeoutMs} ms: ${states.filter((c) => c.fresh && c.healthy).length} of ${watch.replicas} new replicas healthy (${created.size} created), ${states.filter((c) => !c.fresh).length} old ones still running`));
     }, watch.timeoutMs);
     const stop = events.listen((e) => {
       if (e.type !== 'container' || !watch.member(e.attributes)) return;
-      if (e.action === 'create' && !watch.old.has(e.id)) created.add(e.id);
-      else if (e.action === 'health_status: healthy' && created.has(e.id) && !healthy.has(e.id)) {
-        healthy.add(e.id);
-        lastHealthy = e.at;
-      } else if (e.action === 'die' && watch.old.has(e.id) && !stopped.has(e.id)) {
-        stopped.add(e.id);
-        lastStopped = e.at;
+      if (e.action === 'create') {
+        if (!watch.old.has(e.id)) created.add(e.id);
+        return;
+      }
+      if (e.action === 'start') {
+        if (!running.has(e.id)) running.set(e.id, { fresh: created.has(e.id), healthy: false });
+      } else if (e.action === 'health_status: healthy') {
+        const c = running.get(e.id);
+        if (!c || c.healthy) return;
+        c.healthy = true;
+        if (c.fresh) lastHealthy = e.at;
+      } else if (e.action === 'die') {
+        const c = running.get(e.id);
+        if (!c) return;
+        running.delete(e.id);
+        if (!c.fresh) lastStopped = e.at;
       } else return;
-      if (!done()) return;
-      clearTimeout(timer);
-      stop();
-      resolve({
-        convergedMs: Math.max(lastHealthy, lastStopped) - watch.since,
-        lastHealthyMs: lastHealthy - watch.since,
-        lastOldStoppedMs: lastStopped - watch.since,
-        created: created.size,
-      });
+      if (converged()) finish(e.at);
     });
-    if (watch.replicas === 0 && watch.old.size === 0) {
-      clearTimeout(timer);
-      stop();
-      resolve({ convergedMs: 0, lastHealthyMs: 0, lastOldStoppedMs: 0, created: 0 });
-    }
+    if (converged()) finish(watch.since);
   });
 }

@@ -29,9 +29,12 @@ import { selectedContainer, serviceById } from './state/reducer.js';
 import type { Store } from './state/store.js';
 import { inspectLines } from './inspect-lines.js';
 import { ServiceLogs } from '../execute/log-follow.js';
-import { LOG_PANE_TAIL, paneLinesOf, type LogPaneLine, type LogPaneScope } from './state/logs-view.js';
+import { LOG_PANE_FLUSH_MS, LOG_PANE_TAIL, paneLinesOf, type LogPaneLine, type LogPaneScope } from './state/logs-view.js';
 import { fileProblem } from '../model/file-problem.js';
 import { cacheDir } from '../store/xdg.js';
+
+/** A cluster load that takes longer than this (ms) is said on screen ("refreshing…"). */
+export const REFRESHING_AFTER_MS = 250;
 
 export interface ControllerOptions {
   /** Runs fn with the terminal handed over (the editor owns it meanwhile), then restores the view. */
@@ -105,7 +108,9 @@ export class Controller {
   /** Reloads every machine; concurrent calls share one load. */
   refresh(): Promise<void> {
     this.loading ??= (async () => {
-      this.dispatch({ type: 'cluster-loading' });
+      // "refreshing…" only for a load that takes a while: most take a moment (one on every Docker
+      // event), and saying so would draw two frames each time for nothing that changed.
+      const slow = setTimeout(() => this.dispatch({ type: 'cluster-loading' }), REFRESHING_AFTER_MS);
       // The deploy locks are read alongside; when they cannot be, the last ones read stay shown.
       const locks = this.options.deps?.lock?.survey().then((s) => s.locks, () => undefined);
       try {
@@ -118,6 +123,7 @@ export class Controller {
       } catch (err) {
         this.dispatch({ type: 'cluster-failed', error: messageOf(err) });
       } finally {
+        clearTimeout(slow);
         this.loading = undefined;
       }
     })();
@@ -612,9 +618,29 @@ export class Controller {
       },
     });
     const controller = new AbortController();
-    this.stopLogs = () => controller.abort();
+    // New lines reach the pane at most every LOG_PANE_FLUSH_MS: a busy container's lines in between
+    // are drawn in one frame, not one frame each.
+    let waiting: LogPaneLine[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let flushed = 0;
+    const flush = () => {
+      timer = undefined;
+      flushed = Date.now();
+      const lines = waiting;
+      waiting = [];
+      if (opened === this.logsOpened && lines.length) this.dispatch({ type: 'logs-lines', lines });
+    };
+    this.stopLogs = () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
     const add = (lines: LogPaneLine[]) => {
-      if (opened === this.logsOpened) this.dispatch({ type: 'logs-lines', lines });
+      if (opened !== this.logsOpened) return;
+      for (const line of lines) waiting.push(line);
+      if (timer) return;
+      const wait = flushed + LOG_PANE_FLUSH_MS - Date.now();
+      if (wait <= 0) flush();
+      else timer = setTimeout(flush, wait);
     };
     void (async () => {
       try {

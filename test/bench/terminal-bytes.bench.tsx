@@ -148,18 +148,26 @@ const scenarios: Record<ScenarioKey, (options: Options, seconds: number) => Prom
     try {
       const service = view.store.getState().cluster.state?.machines.flatMap((m) => m.containers).find((x) => x.service?.name === 'web')?.service;
       check(service !== undefined, 'web is not in the loaded state');
+      // Every replica has printed a screenful already: the pane is full and scrolls from the first new line.
+      const line = (i: number) => `GET /api/orders/${1000 + i} 200 ${(i * 7) % 90} ms user=${(i * 131) % 997} trace=${(i * 2654435761 >>> 0).toString(16)}`;
+      for (const replica of c.containersOf('web')) for (let i = -60; i < 0; i++) c.printLog(replica.id, line(i));
       view.controller.navigate({ kind: 'service', serviceId: service.id });
       await view.stdout.nextWrite('of the service', (w) => w.text.includes('CONTAINER'));
+      await settle(view.stdout);
       view.controller.openLogs(true, 'container');
       await view.stdout.nextWrite('of the logs pane', (w) => w.text.includes('LOGS'));
       await settle(view.stdout);
       const container = view.store.getState().logs?.scope;
       check(container?.kind === 'container', 'the logs pane does not show one container');
+      check((view.store.getState().logs?.lines.length ?? 0) >= 60, 'the pane did not read what the container printed');
       const from = performance.now();
       const lines = Math.round(seconds * LOG_LINES_PER_SECOND);
+      // On a schedule (a line every 50 ms from the start), so that a late timer on a busy machine
+      // makes a burst, as a busy container does, not a slower container.
       for (let i = 1; i <= lines; i++) {
-        c.printLog(container.containerId, `GET /api/orders/${1000 + i} 200 ${(i * 7) % 90} ms user=${(i * 131) % 997} trace=${(i * 2654435761 >>> 0).toString(16)}`);
-        await pause(1000 / LOG_LINES_PER_SECOND);
+        const due = from + ((i - 1) * 1000) / LOG_LINES_PER_SECOND;
+        if (due > performance.now()) await pause(due - performance.now());
+        c.printLog(container.containerId, line(i));
       }
       const last = `/api/orders/${1000 + lines} `;
       if (!view.store.getState().logs?.lines.some((l) => l.kind === 'record' && l.text.includes(last))) {

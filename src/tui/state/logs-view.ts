@@ -23,6 +23,12 @@ export interface LogView {
 /** The most lines the pane keeps: more than any terminal shows, few enough to redraw at once. */
 export const LOG_PANE_LINES = 500;
 
+/**
+ * The most often (ms) new lines reach the pane while it follows: lines that come closer together
+ * are drawn in one frame (10 frames a second at most for a busy container, instead of one a line).
+ */
+export const LOG_PANE_FLUSH_MS = 100;
+
 /** Each container's records read when the pane opens. */
 export const LOG_PANE_TAIL = 200;
 

@@ -281,22 +281,20 @@ class SwarmSide {
   }
 
   /**
-   * The ids of the service's running containers once there are exactly REPLICAS of them. Swarm
-   * can still be finishing a task after the previous rollout converged (the extra ones are named
-   * on the console); throws naming every container when it does not settle within 30s.
+   * The ids of the service's running containers once there are exactly REPLICAS of them: an old
+   * container whose `die` ended the last rollout is listed as running for a moment more. Throws
+   * naming every container when the count does not settle within 30s.
    */
   private async settled(): Promise<Set<string>> {
     const deadline = performance.now() + 30_000;
-    for (let said = false; ; ) {
+    for (;;) {
       const running = new Set([...(await this.swarm.containersOf(this.name, 'running')).values()].flat());
       if (running.size === REPLICAS) return running;
-      const seen = await this.swarm.describeContainers(this.name);
       if (performance.now() > deadline) {
+        const seen = await this.swarm.describeContainers(this.name);
         throw new Error(`swarm service ${this.name} runs ${running.size} containers, not ${REPLICAS}, 30s after its last rollout converged:\n  ${seen.join('\n  ')}`);
       }
-      if (!said) console.log(`swarm service ${this.name} runs ${running.size} containers, not ${REPLICAS}; waiting for Swarm:\n  ${seen.join('\n  ')}`);
-      said = true;
-      await new Promise((r) => setTimeout(r, 200));
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 

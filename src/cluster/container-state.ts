@@ -116,11 +116,30 @@ function dedupeBindings(bindings: HostPortBinding[]): HostPortBinding[] {
   return out.sort((a, b) => a.published - b.published || a.protocol.localeCompare(b.protocol) || a.host_ip.localeCompare(b.host_ip));
 }
 
-/** The dockplan labels of a container; undefined for containers dockplan did not create. */
-export function serviceFromLabels(labels: Record<string, string> | null | undefined): ContainerServiceLabels | undefined {
+/**
+ * Spec label text -> the spec parsed from it (undefined for a label that is not a spec), for one
+ * state load: the replicas of a service carry one label text, which is then parsed once, and its
+ * containers share the parsed spec object. Shared specs are read, never changed.
+ */
+export type SpecLabelCache = Map<string, ServiceSpec | undefined>;
+
+/** The stored spec of a label text, parsed once per `specs` (parsed alone without one). */
+function specOfLabel(text: string | undefined, specs: SpecLabelCache | undefined): ServiceSpec | undefined {
+  if (!specs || !text) return parseSpecLabel(text);
+  if (specs.has(text)) return specs.get(text);
+  const spec = parseSpecLabel(text);
+  specs.set(text, spec);
+  return spec;
+}
+
+/**
+ * The dockplan labels of a container; undefined for containers dockplan did not create. With
+ * `specs`, containers whose spec labels are the same text share one parsed spec (see SpecLabelCache).
+ */
+export function serviceFromLabels(labels: Record<string, string> | null | undefined, specs?: SpecLabelCache): ContainerServiceLabels | undefined {
   const id = labels?.[LABEL.serviceId];
   if (!labels || !id) return undefined;
-  const spec = parseSpecLabel(labels[LABEL.spec]);
+  const spec = specOfLabel(labels[LABEL.spec], specs);
   const modeLabel = labels[LABEL.serviceMode];
   const mode: ServiceMode = modeLabel === 'global' || modeLabel === 'replicated' ? modeLabel : spec?.mode ?? 'replicated';
   const out: ContainerServiceLabels = { id, name: labels[LABEL.serviceName] ?? spec?.name ?? '', mode };
@@ -148,7 +167,11 @@ export function parseSpecLabel(text: string | undefined): ServiceSpec | undefine
   return undefined;
 }
 
-export function containerFromListing(c: ListedContainer, machineId: string): ContainerState {
+/**
+ * A container as a listing shows it. `specs`: the parsed spec labels of this state load, shared by
+ * the containers whose labels are the same text (see SpecLabelCache); without it, each parses its own.
+ */
+export function containerFromListing(c: ListedContainer, machineId: string, specs?: SpecLabelCache): ContainerState {
   const name = (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '');
   const out: ContainerState = {
     id: c.Id,
@@ -164,7 +187,7 @@ export function containerFromListing(c: ListedContainer, machineId: string): Con
   };
   const exitCode = exitCodeFromStatusText(c.Status);
   if (exitCode !== undefined) out.exitCode = exitCode;
-  const service = serviceFromLabels(c.Labels);
+  const service = serviceFromLabels(c.Labels, specs);
   if (service) withService(out, service);
   return out;
 }

@@ -7,7 +7,7 @@ import { LogStreamDecoder } from './log-frames.js';
 import { loadClusterConfig, type ClusterConfig } from './cluster-config.js';
 import { closeEngine, connectEngine, engineRequest } from './connect.js';
 import { MountSpecError, containerCreateOptions, type ContainerCreateOptions } from './container-config.js';
-import { containerFromInspect, containerFromListing, demuxLogs, namedVolumes, type InspectedContainer, type ListedContainer } from './container-state.js';
+import { containerFromInspect, containerFromListing, demuxLogs, namedVolumes, type InspectedContainer, type ListedContainer, type SpecLabelCache } from './container-state.js';
 import { EngineIdentityChecks, isIdentityMarker, sharedEngineReason, type IdentityCandidate } from './engine-identity.js';
 import { EngineError, InPlaceUpdateError, UnknownMachineError, describeEngineError, isTransportError, statusCodeOf, withDeadline } from './errors.js';
 import { resourceUpdate, type CurrentResources } from './resources.js';
@@ -121,13 +121,15 @@ export class DockerClient implements Client {
   async loadState(): Promise<ClusterState> {
     this.assertOpen();
     const probes = await this.probeAll(true);
+    // One parse per distinct spec label text in this load: a service's replicas share their spec.
+    const specs: SpecLabelCache = new Map();
     const machines = this.machines.map((m, i): MachineState => {
       const probe = probes[i]!;
       const base = { id: m.name, name: m.name, host: m.host, ...(m.engineId ? { engineId: m.engineId } : {}) };
       if ('reason' in probe) {
         return { ...base, status: 'down', downReason: probe.reason, ...(probe.sameEngineAs ? { sameEngineAs: probe.sameEngineAs } : {}), containers: [], volumes: [] };
       }
-      const containers = (probe.containers ?? []).map((c) => containerFromListing(c, m.name));
+      const containers = (probe.containers ?? []).map((c) => containerFromListing(c, m.name, specs));
       for (const c of containers) this.containerNames.set(c.id, c.name);
       const state: MachineState = { ...base, status: 'up', containers, volumes: probe.volumes ?? [] };
       if (probe.info.ServerVersion) state.engineVersion = probe.info.ServerVersion;

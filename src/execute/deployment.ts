@@ -76,7 +76,7 @@ export class Deployment {
     }
     const resolved = resolveServiceSpec(this.spec, {
       domain: this.client.clusterDomain() ?? state.domain,
-      takenNames: new Set(servicesOf(state).map((s) => s.name)),
+      takenNames: () => new Set(servicesOf(state).map((s) => s.name)),
       random: this.options.random,
     });
     const up = state.machines.filter((m) => m.status === 'up').map((m) => m.id);

@@ -141,9 +141,23 @@ export function servicesOf(state: ClusterState): ServiceState[] {
  * container's id first, sorted by name.
  */
 function collectServices(state: ClusterState, only?: string): ServiceState[] {
+  return groupServices(state.machines.map((m) => m.containers), only);
+}
+
+/**
+ * The service named `name` among the given lists of containers, grouped as findService groups the
+ * containers of a state that are exactly these (in this order); undefined when none carries the
+ * name or the name is empty. For a caller that has already gathered a name's containers.
+ */
+export function serviceNamedAmong(lists: readonly (readonly ContainerState[])[], name: string): ServiceState | undefined {
+  return name === '' ? undefined : groupServices(lists, name)[0];
+}
+
+/** collectServices over lists of containers (a state's machines' lists, in order). */
+function groupServices(lists: readonly (readonly ContainerState[])[], only?: string): ServiceState[] {
   const byName = new Map<string, ServiceState & { oldest: string }>();
-  for (const machine of state.machines) {
-    for (const c of machine.containers) {
+  for (const list of lists) {
+    for (const c of list) {
       if (!c.service || (only !== undefined && c.service.name !== only)) continue;
       const key = c.service.name || c.service.id;
       let svc = byName.get(key);

@@ -7,13 +7,22 @@ import { generateServiceName } from './service-name.js';
 
 export interface ResolveContext {
   domain?: string;
-  /** Names of the services that exist: a generated name never reuses one. */
-  takenNames: ReadonlySet<string>;
+  /**
+   * Names of the services that exist: a generated name never reuses one. A function is called
+   * only when a name is generated (a spec without one), so a named spec pays nothing for them.
+   */
+  takenNames: ReadonlySet<string> | (() => ReadonlySet<string>);
   random?: RandomSource;
 }
 
+/**
+ * The spec with its name (generated from the image when it has none, never one of the taken
+ * names), its mode (replicated unless set) and the hostname of each ingress port (`NAME.DOMAIN`
+ * when it has none): a new object, `spec` is left as it is. Throws a PlanError for an ingress port
+ * without a hostname when the cluster has no domain.
+ */
 export function resolveServiceSpec(spec: ServiceSpec, ctx: ResolveContext): ServiceSpec {
-  const name = spec.name ?? generateServiceName(spec.image, ctx.takenNames, ctx.random);
+  const name = spec.name ?? generateServiceName(spec.image, typeof ctx.takenNames === 'function' ? ctx.takenNames() : ctx.takenNames, ctx.random);
   const ports = spec.ports?.map((p) => {
     if (p.mode !== 'ingress' || p.hostname) return p;
     if (!ctx.domain) {

@@ -5,7 +5,7 @@
 // Pure.
 import { inspect } from 'node:util';
 import { ValueKeyedMap } from '../model/canonical.js';
-import { findService, type ClusterState, type ContainerState, type ServiceState, type VolumeState } from '../model/cluster.js';
+import { findService, serviceNamedAmong, type ClusterState, type ContainerState, type ServiceState, type VolumeState } from '../model/cluster.js';
 import { holdsSealedToken, isSealedToken, SEALED_TOKEN, type SecretKey } from '../model/secret-key.js';
 import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
 import { MASK, rewriteSecretParts, rewriteSecrets, secretPlaces, secretPolicy, type SecretPolicy } from './secrets.js';
@@ -279,9 +279,17 @@ export function sealForPlan(state: ClusterState, service: ServiceState | undefin
     const sealed = secrets.seal({ image: '', volumes: [{ name: v.name, type: 'volume', driver_opts: v.options }] }, alsoWhole, policy);
     return { ...v, options: sealed.volumes![0]!.driver_opts! };
   };
-  const sealedState: ClusterState = { ...state, machines: state.machines.map((m) => ({ ...m, containers: m.containers.map(sealLabel), volumes: m.volumes.map(sealVolume) })) };
+  // The sealed containers of the service's name, in state order, gathered by the pass that copies
+  // the state: findService by name groups exactly these, so it need not search the copy again.
+  const ofName: ContainerState[] = [];
+  const sealContainer = (c: ContainerState): ContainerState => {
+    const sealed = sealLabel(c);
+    if (service && service.name !== '' && c.service?.name === service.name) ofName.push(sealed);
+    return sealed;
+  };
+  const sealedState: ClusterState = { ...state, machines: state.machines.map((m) => ({ ...m, containers: m.containers.map(sealContainer), volumes: m.volumes.map(sealVolume) })) };
   if (!service) return { spec, secrets, state: sealedState };
-  const sealedService = findService(sealedState, service.name) ?? findService(sealedState, service.id);
+  const sealedService = serviceNamedAmong([ofName], service.name) ?? findService(sealedState, service.name) ?? findService(sealedState, service.id);
   secrets.before = newestOf(sealedService?.containers ?? [], (c) => c.service?.spec !== undefined)?.service?.spec;
   return { spec, secrets, state: sealedState, service: sealedService };
 }

@@ -63,15 +63,8 @@ export interface ClusterShape {
   /** Exactly this many containers in all (managed and unmanaged). */
   containers: number;
   seed: number;
-  /** Services to plan; each container of theirs carries its own parsed copy of its spec. */
+  /** Services to plan: their containers carry what an inspection adds (limits in force, restart count). */
   planned: PlannedService[];
-  /**
-   * The containers of one background (not planned) service share one parsed spec object instead
-   * of a copy each. The planner reads only their names, ids, states and host ports (spec labels are
-   * read for the planned service alone), so this saves memory at 100k containers without changing
-   * the work a plan does; a state loader parses one label per container.
-   */
-  shareBackgroundSpecs?: boolean;
 }
 
 export interface GeneratedCluster {
@@ -164,8 +157,7 @@ function split(rng: Rng, total: number, parts: number): number[] {
 /**
  * A cluster of `shape.machines` up machines holding exactly `shape.containers` containers: 5%
  * unmanaged (agents, build helpers, some exited); the planned services (every container running,
- * each with its own parsed copy of its spec, its limits in force and restart count, as an
- * inspection gives); then 98 background services: 3 global with a host port, 5 single-replica
+ * with its limits in force and restart count, as an inspection gives); then 98 background services: 3 global with a host port, 5 single-replica
  * stateful ones with a named volume, and the rest replicated with random sizes filling the count
  * (about 1% of their containers exited). Each service's containers are spread round-robin from a
  * random machine, as the planner itself spreads them; machines list containers newest first.
@@ -221,7 +213,10 @@ export function generateClusterWith(shape: ClusterShape): GeneratedCluster {
     const deployedAt = int(rng, 0, 30 * 86_400_000);
     const hostPorts = (spec.ports ?? []).filter((p) => p.mode === 'host')
       .map((p) => ({ host_ip: p.host_ip ?? '0.0.0.0', published: p.published!, protocol: p.protocol as 'tcp' | 'udp' }));
-    const shared = shape.shareBackgroundSpecs && !entry.planned ? spec : undefined;
+    // The state loader (src/cluster/docker-client.ts loadState) parses each distinct spec label
+    // text once per load: the containers of a service, which carry one label, share one parsed
+    // spec object (a JSON copy, as parsing the label gives). Nothing else is shared.
+    const parsed = JSON.parse(JSON.stringify(spec)) as ServiceSpec;
     if (entry.planned) plannedCounts.set(entry.name, entry.count);
     for (let j = 0; j < entry.count; j++) {
       const m = machines[(offset + j) % machineCount]!;
@@ -241,7 +236,7 @@ export function generateClusterWith(shape: ClusterShape): GeneratedCluster {
         created: isoAt(created),
         startedAt: isoAt(created + 400),
         hostPorts: hostPorts.map((h) => ({ ...h })),
-        service: { id: serviceId, name: entry.name, mode: entry.mode, spec: shared ?? (JSON.parse(JSON.stringify(spec)) as ServiceSpec), specHash },
+        service: { id: serviceId, name: entry.name, mode: entry.mode, spec: parsed, specHash },
       };
       // What observeService adds from inspect for the service being planned: the limits in force.
       if (entry.planned) {
@@ -287,7 +282,7 @@ export function generateClusterWith(shape: ClusterShape): GeneratedCluster {
 /**
  * A cluster of `machineCount` up machines holding exactly `containerCount` containers (see
  * generateClusterWith): the planned services are `checkout` (containerCount/100 containers) and
- * `cart` (always 10); every managed container carries its own parsed copy of its spec.
+ * `cart` (always 10). The containers of a service share one parsed spec, as a state load gives.
  * Throws when containerCount is not a multiple of 100 or too small for the machines.
  */
 export function generateCluster(machineCount: number, containerCount: number, seed: number): GeneratedCluster {

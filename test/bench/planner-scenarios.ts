@@ -34,7 +34,7 @@ export function planDeploymentPure(state: ClusterState, spec: ServiceSpec): Pure
   const service = spec.name ? findService(state, spec.name) : undefined;
   const mode = spec.mode ?? 'replicated';
   if (service && service.mode !== mode) throw new PlanError(`service ${service.name} runs in ${service.mode} mode and its mode cannot change in place`);
-  const resolved = resolveServiceSpec(spec, { domain: state.domain, takenNames: new Set(servicesOf(state).map((s) => s.name)) });
+  const resolved = resolveServiceSpec(spec, { domain: state.domain, takenNames: () => new Set(servicesOf(state).map((s) => s.name)) });
   if (resolved.image_ref === resolved.image) delete resolved.image_ref;
   const sealed = sealForPlan(state, service, resolved, SecretKey.generate);
   const plan = planRolling(sealed.state, sealed.service, service?.id ?? 'new-service-id', sealed.spec);

@@ -227,7 +227,7 @@ function prepareSize(size: Size, seed: number): { result: Omit<SizeResult, 'rows
       ? { name: `${PROJECT}-${key}`, mode: 'replicated', replicas: 1, project: PROJECT, stateful: true }
       : { name: `${PROJECT}-${key}`, mode: 'replicated', replicas: projectReplicas(size), project: PROJECT })),
   ];
-  const generated = generateClusterWith({ machines: size.machines, containers: size.containers, seed, planned, shareBackgroundSpecs: true });
+  const generated = generateClusterWith({ machines: size.machines, containers: size.containers, seed, planned });
   const generateMs = msSince(started);
   collectGarbage?.();
   const heapBytes = process.memoryUsage().heapUsed - heapBefore;

@@ -178,7 +178,7 @@ export function planRolling(
     const rank = new Map(eligible.map((m) => [m.id, {
       upToDate: pools.get(m.id)!.filter((x) => x.change.status === 'up-to-date').length,
       pool: pools.get(m.id)!.length,
-      running: m.containers.filter((c) => c.state === 'running').length,
+      running: runningCount(m),
     }]));
     const ordered = [...eligible].sort((a, b) => {
       const ra = rank.get(a.id)!;
@@ -224,6 +224,13 @@ export function fieldContextOf(state: ClusterState): FieldContext {
   const drivers = new Set(state.machines.filter((m) => m.status === 'up').map((m) => m.logDriver));
   const [only] = drivers;
   return drivers.size === 1 && only ? { logDriver: only } : {};
+}
+
+/** How many containers of the machine are running (counted, no list built: a machine holds many). */
+function runningCount(m: MachineState): number {
+  let n = 0;
+  for (const c of m.containers) if (c.state === 'running') n++;
+  return n;
 }
 
 function stopGraceOf(c: ContainerState): number {

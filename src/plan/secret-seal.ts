@@ -282,12 +282,23 @@ export function sealForPlan(state: ClusterState, service: ServiceState | undefin
   // The sealed containers of the service's name, in state order, gathered by the pass that copies
   // the state: findService by name groups exactly these, so it need not search the copy again.
   const ofName: ContainerState[] = [];
-  const sealContainer = (c: ContainerState): ContainerState => {
-    const sealed = sealLabel(c);
-    if (service && service.name !== '' && c.service?.name === service.name) ofName.push(sealed);
-    return sealed;
+  const gather = service !== undefined && service.name !== '';
+  const sealContainers = (list: readonly ContainerState[]): ContainerState[] => {
+    const out = new Array<ContainerState>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i]!;
+      // Only the containers of the service's name are sealed (see sealLabel) or gathered.
+      if (!service || c.service?.name !== service.name) {
+        out[i] = c;
+        continue;
+      }
+      const sealed = sealLabel(c);
+      if (gather) ofName.push(sealed);
+      out[i] = sealed;
+    }
+    return out;
   };
-  const sealedState: ClusterState = { ...state, machines: state.machines.map((m) => ({ ...m, containers: m.containers.map(sealContainer), volumes: m.volumes.map(sealVolume) })) };
+  const sealedState: ClusterState = { ...state, machines: state.machines.map((m) => ({ ...m, containers: sealContainers(m.containers), volumes: m.volumes.map(sealVolume) })) };
   if (!service) return { spec, secrets, state: sealedState };
   const sealedService = serviceNamedAmong([ofName], service.name) ?? findService(sealedState, service.name) ?? findService(sealedState, service.id);
   secrets.before = newestOf(sealedService?.containers ?? [], (c) => c.service?.spec !== undefined)?.service?.spec;

@@ -144,11 +144,10 @@ const TARGET_MS = 50;
  * target is missed, beside the figures.
  */
 const NOT_MET_WHY =
-  ' in this run on this machine. Profiled (node --cpu-prof), about a third of it is sealing secrets against the ' +
-  'labels: half of that compares each container\'s label with the first one by value (a label is parsed per ' +
-  'container, so equal labels are separate objects), the rest copies the state; about a quarter is \`planRolling\` ' +
-  '(the figure beside it), and about a seventh \`findService\` and the taken service names (passes over every ' +
-  'container, as Deployment.plan makes them)';
+  ' in this run on this machine. Profiled (node --cpu-prof), about half of what is left is \`planRolling\` (the figure ' +
+  'beside it), of which the observation of every container of the service and its canonical-JSON fingerprint take half; ' +
+  'about a fifth is sealing, mostly the copy of the state with the service\'s containers relabelled; about a tenth is ' +
+  '\`findService\` (a pass over every container, as Deployment.plan makes it)';
 /** What is said when a 10x step costs more than GROWTH_LIMIT: the baseline beside it tells whether the machine or the planner grew. */
 const OVER_WHY =
   ' (compare the baseline\'s growth over the same step, below: a JSON copy does no planning, so where it ' +
@@ -354,12 +353,13 @@ seeded, so every run plans the same states). Every machine is up; 5% of the cont
 unmanaged (agents, build helpers, some exited); the rest belong to the planned services below and
 to 98 background services (3 global with a host port, 5 single-replica with a named volume, the
 others replicated with random sizes, about 1% of their containers exited), spread round-robin over
-the machines. Every container of a planned service carries its own parsed copy of a realistic
+the machines. Every managed container carries the parsed spec label of its service, a realistic
 stored spec (image, command, 10 env keys two of which are secrets, ingress and host ports,
-bind/tmpfs/named mounts, healthcheck, limits, logging, update settings) and its limits in force,
-as a state load plus inspections give. Shared, and said here: the containers of one background
-service share one parsed spec object (the planner reads only their names, ids, states and host
-ports), which keeps the 100k-container state in memory; the planned services share nothing.
+bind/tmpfs/named mounts, healthcheck, limits, logging, update settings), and the containers of a
+planned service their limits in force, as a state load plus inspections give. Shared, and said
+here: the containers of one service share one parsed spec object, as a state load gives them (it
+parses each distinct label text once per load, src/cluster/docker-client.ts loadState); nothing
+else is shared (each container has its own labels, host ports and limits objects).
 
 Each plan is a change of image tag that replaces every container:
 - replicated services \`checkout-10\`, \`checkout-100\`, \`checkout-1000\` in the same state (a service

@@ -38,6 +38,8 @@ const CALL_MS: Record<string, number> = { create: 40, start: 60, stop: 120, remo
 const HEALTHY_AFTER_MS = 500;
 /** Ink's synchronised-update brackets: written around each frame, not frames themselves. */
 const BRACKETS = new Set(['\x1b[?2026h', '\x1b[?2026l']);
+/** The engine's pace: 1 on a full run; --quick runs the same calls faster (its figures are not kept). */
+let pace = 1;
 
 function check(ok: boolean, message: string): asserts ok {
   if (!ok) throw new Error(`terminal-bytes benchmark: ${message}`);
@@ -52,7 +54,7 @@ const web: ServiceSpec = {
 /** A memory cluster with `web` (12 replicas) and ten one-replica services, then paced like an engine. */
 async function cluster(): Promise<Cluster> {
   const c = new MemoryCluster(['m1', 'm2', 'm3']);
-  const specs: ServiceSpec[] = [web, ...Array.from({ length: SMALL_SERVICES }, (_, i) => ({ name: `svc-${String(i + 1).padStart(2, '0')}`, image: 'local/busybox:1', command: ['sleep', '3600'] }))];
+  const specs: ServiceSpec[] = [web, ...Array.from({ length: SMALL_SERVICES }, (_, i) => ({ name: `svc-${String(i + 1).padStart(2, '0')}`, image: 'local/busybox:1', command: ['sleep', '3600'], update: { monitor: 0 } }))];
   for (const spec of specs) {
     const run = await new Deployment(c, spec).run();
     const result = await run.result;
@@ -61,8 +63,8 @@ async function cluster(): Promise<Cluster> {
   // From here on each call takes as long as an engine's, and health comes a while after a start.
   c.health = () => 'starting';
   c.beforeCall = async (call) => {
-    await pause(CALL_MS[call.kind] ?? 0);
-    if (call.kind === 'start') setTimeout(() => c.setHealth(call.containerId, 'healthy'), HEALTHY_AFTER_MS);
+    await pause((CALL_MS[call.kind] ?? 0) * pace);
+    if (call.kind === 'start') setTimeout(() => c.setHealth(call.containerId, 'healthy'), HEALTHY_AFTER_MS * pace);
   };
   return c;
 }
@@ -226,15 +228,18 @@ const scenarios: Record<ScenarioKey, (options: Options, seconds: number) => Prom
 async function main(): Promise<void> {
   const options = benchOptions();
   const rounds = options.quick ? 1 : 3;
-  const seconds = options.quick ? 1 : 4;
+  const seconds = options.quick ? 0.5 : 2.5;
+  pace = options.quick ? 0.3 : 1;
   const keys: ScenarioKey[] = ['idle', 'events', 'key', 'logs', 'rollout'];
   const results = {} as Record<ScenarioKey, { whole: Span[]; view: Span[] }>;
   for (const key of keys) {
     results[key] = { whole: [], view: [] };
     for (let r = 0; r < rounds; r++) {
       // Taking turns, so that a noisy moment falls on both.
+      const started = performance.now();
       results[key].whole.push(await scenarios[key](WHOLE_FRAME_OPTIONS, seconds));
       results[key].view.push(await scenarios[key](VIEW_RENDER_OPTIONS, seconds));
+      console.error(`terminal-bytes: ${key}, round ${r + 1} of ${rounds}, both ways: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
   }
   const perSecond = (s: Span) => (s.bytes * 1000) / s.ms;

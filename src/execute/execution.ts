@@ -95,6 +95,9 @@ export class Execution implements ExecutionControl {
   private firstFailure?: FailureDetail & { opId?: string };
   /** Containers created ahead for operations of the next batch, by operation id, until they run. */
   private readonly ahead = new Map<string, { machineId: string; created: Promise<ContainerRef | undefined> }>();
+  /** Units of earlier batches still stopping their old containers (see runBatch). */
+  private readonly tails: Promise<void>[] = [];
+  private lateFailures = 0;
   /** Watchers of phase events: a batch learns that all its units wait at their health gates. */
   private readonly gateWatchers = new Set<(opId: string, phase: Phase) => void>();
 
@@ -158,11 +161,11 @@ export class Execution implements ExecutionControl {
       }
       this.emit({ type: 'batch-started', batch: batch.index, kind: batch.kind, units: batch.units.map((u) => u.id) });
       const gated = this.whenGated(batch, () => this.createAheadFor(batch, this.plan.batches[i + 1]));
-      const results = await Promise.all(batch.units.map((u) => this.runUnit(u, batch).finally(() => gated(u.id))));
+      const results = await this.runBatch(batch, gated);
       this.emit({ type: 'batch-done', batch: batch.index });
       const ran = results.filter((r) => r.status !== 'skipped');
       unitsRun += ran.length;
-      unitsFailed += ran.filter((r) => r.status === 'failed').length;
+      unitsFailed += ran.filter((r) => r.status === 'failed').length + this.takeLateFailures();
 
       if (this.stopRequested) break;
       // As Swarm's updater: failures over every unit the rollout updates, against max_failure_ratio.
@@ -206,6 +209,16 @@ export class Execution implements ExecutionControl {
       }
     }
 
+    // The old containers still stopping behind the last batch: their outcome counts too.
+    await this.settleTails();
+    const late = this.takeLateFailures();
+    if (!outcome && !this.stopRequested && late > 0) {
+      unitsFailed += late;
+      if (unitsFailed / updateUnits > this.plan.rollout.maxFailureRatio && this.plan.rollout.failureAction === 'rollback') {
+        restored = await this.rollback(`${unitsFailed} of ${unitsRun} container change${unitsRun === 1 ? '' : 's'} failed and failure_action is rollback`);
+        outcome = 'rolled-back';
+      }
+    }
     if (!outcome && this.interrupts > 0) {
       if (this.interrupts > 1) restored = await this.rollback(`interrupted twice: every change this run made to ${this.plan.serviceName} is rolled back`);
       outcome = 'interrupted';
@@ -234,7 +247,47 @@ export class Execution implements ExecutionControl {
 
   // ---- units ---------------------------------------------------------------------------------
 
-  private async runUnit(unit: RolloutUnit, batch: Batch): Promise<UnitOutcome> {
+  /**
+   * Runs a batch's units at once and returns when each has ended or, in an update batch, passed the
+   * point where only its old container's stop is left (onGated): those stops go on behind the next
+   * batch (tails), counted as done here; one that fails counts at the next evaluation
+   * (takeLateFailures). A canary or removal batch is waited for whole.
+   */
+  private async runBatch(batch: Batch, gated: (unitId: string) => void): Promise<UnitOutcome[]> {
+    const early = batch.kind === 'update';
+    const runs = batch.units.map((u) => {
+      let release: () => void = () => undefined;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const run: { released: Promise<void>; done: Promise<UnitOutcome>; outcome?: UnitOutcome } = { released, done: undefined as unknown as Promise<UnitOutcome> };
+      run.done = this.runUnit(u, batch, early ? release : undefined).then((o) => (run.outcome = o)).finally(() => {
+        gated(u.id);
+        release();
+      });
+      return run;
+    });
+    await Promise.all(runs.map((r) => r.released));
+    return runs.map((r, i): UnitOutcome => {
+      if (r.outcome) return r.outcome;
+      this.tails.push(r.done.then((o) => {
+        if (o.status === 'failed') this.lateFailures++;
+      }));
+      return { unit: batch.units[i]!, status: 'done' };
+    });
+  }
+
+  /** Waits for every old container still stopping behind a batch (see runBatch). */
+  private async settleTails(): Promise<void> {
+    while (this.tails.length > 0) await Promise.all(this.tails.splice(0));
+  }
+
+  /** Units found failed after their batch was counted, since the last call. */
+  private takeLateFailures(): number {
+    const n = this.lateFailures;
+    this.lateFailures = 0;
+    return n;
+  }
+
+  private async runUnit(unit: RolloutUnit, batch: Batch, release?: () => void): Promise<UnitOutcome> {
     if (this.stopRequested) return { unit, status: 'skipped' };
     if (!(await this.approve(unit, batch))) return { unit, status: 'skipped' };
     if (this.stopRequested) return { unit, status: 'skipped' };
@@ -246,7 +299,13 @@ export class Execution implements ExecutionControl {
       const prepared = this.ahead.get(opId);
       this.ahead.delete(opId);
       try {
-        const effects = await executeOperation(op, { ...this.operationContext(opId), ...(prepared ? { prepared: prepared.created } : {}) });
+        // Only the unit's last operation may let the next batch begin before it ends.
+        const last = opId === unit.opIds[unit.opIds.length - 1];
+        const effects = await executeOperation(op, {
+          ...this.operationContext(opId),
+          ...(prepared ? { prepared: prepared.created } : {}),
+          ...(last && release ? { onGated: release } : {}),
+        });
         for (const effect of effects) unitEffects.push({ opId, effect });
         this.journal.push(...effects.map((effect) => ({ opId, effect })));
         this.emit({ type: 'operation-done', opId, elapsedMs: Date.now() - started, effects });
@@ -385,6 +444,8 @@ export class Execution implements ExecutionControl {
    * started are stopped and kept, containers it stopped are started again, limits set back.
    */
   private async rollback(why: string): Promise<MachineRestore[]> {
+    // Every unit's effects must be in the journal first, old containers still stopping included.
+    await this.settleTails();
     this.emit({ type: 'rollback-started', reason: why });
     const byMachine = new Map<string, RolloutUnit[]>();
     for (const unit of [...this.completedUnits].reverse()) byMachine.set(unit.machineId, [...(byMachine.get(unit.machineId) ?? []), unit]);

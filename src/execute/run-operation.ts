@@ -33,6 +33,13 @@ export interface OperationContext {
    * the operation creates its own, meeting the same error in its own words).
    */
   prepared?: Promise<ContainerRef | undefined>;
+  /**
+   * Called once the new container of a start-first replace has passed its health gate, just before
+   * the old one is stopped: from then on the operation can no longer lower the running count, so
+   * the execution may begin its next batch while the old container stops (as Swarm's updater moves
+   * to its next slot once the new task runs).
+   */
+  onGated?: () => void;
 }
 
 /** An operation that failed: what went wrong, and the effects it had before (already undone when `undone`). */
@@ -198,6 +205,7 @@ async function replaceContainer(op: ReplaceOperation, ctx: OperationContext, eff
   const container = await prepare(op, ctx, effects);
   if (op.order === 'start-first') {
     await startAndGate(op, container, ctx, effects);
+    ctx.onGated?.();
     await stopOld();
   } else {
     await stopOld();

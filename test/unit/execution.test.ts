@@ -432,3 +432,45 @@ test('step by step (approval each), nothing is created for a unit before it is a
   assert.equal(result.outcome, 'done');
   assert.deepEqual(createsAtRequest, [0, 1, 2]);
 });
+
+// ---- start-first: the next batch begins while the old containers of the last one stop
+
+// Without the early start the run waits for a stop that waits for that start: the timeout fails it.
+test('start-first: once a new container is healthy the next batch begins while the old one is still stopping', { timeout: 10_000 }, async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  assert.equal((await deployed(cluster, spec())).outcome, 'done');
+  const oldIds = new Set(running(cluster).map((c) => c.id));
+  cluster.calls.length = 0;
+  // Every stop of an old container hangs until the run has started all three new ones.
+  let releaseStops: () => void = () => undefined;
+  const stopsMayEnd = new Promise<void>((resolve) => (releaseStops = resolve));
+  cluster.beforeCall = async (call) => {
+    if (call.kind === 'start' && cluster.calls.filter((c) => c.kind === 'start').length === 3) releaseStops();
+    if (call.kind === 'stop' && oldIds.has(call.containerId)) await stopsMayEnd;
+  };
+  const result = await deployed(cluster, v2({ update: { order: 'start-first' } }));
+  assert.equal(result.outcome, 'done');
+  const order = cluster.calls.filter((c) => c.kind === 'start' || c.kind === 'stop').map((c) => c.kind);
+  assert.deepEqual(order.slice(0, 4), ['start', 'stop', 'start', 'stop'], `the second start did not wait for the first stop: ${order.join(', ')}`);
+  assert.deepEqual(versions(cluster), ['2', '2', '2']);
+  assert.equal(cluster.containersOf('web').length, 3, 'every old container stopped and then removed by the cleanup');
+});
+
+test('start-first: an old container that fails to stop behind the next batch still counts as a failure and rolls the run back', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  assert.equal((await deployed(cluster, spec())).outcome, 'done');
+  const firstOld = running(cluster).find((c) => c.machineId === 'm1')!.id;
+  let failed = false;
+  cluster.failWhen = (call) => {
+    if (call.kind === 'stop' && call.containerId === firstOld && !failed) {
+      failed = true;
+      return new Error('stop refused by the engine');
+    }
+    return undefined;
+  };
+  const result = await deployed(cluster, v2({ update: { order: 'start-first', failure_action: 'rollback' } }));
+  assert.equal(result.outcome, 'rolled-back');
+  assert.match(result.failure?.message ?? '', /stop refused by the engine/);
+  assert.deepEqual(versions(cluster), ['1', '1', '1'], 'every replica back on the old spec');
+  assert.equal(running(cluster).length, 3);
+});

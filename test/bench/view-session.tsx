@@ -86,8 +86,12 @@ export async function baselineFrame(): Promise<number> {
  * cluster's (nothing in the view's read paths).
  */
 export class FixedStateClient extends MemoryCluster {
+  /** Every container by machine and id: an inspection costs what Docker's would, not a scan of the cluster. */
+  private readonly byId = new Map<string, ContainerState>();
+
   constructor(private readonly fixed: ClusterState) {
     super([]);
+    for (const m of fixed.machines) for (const c of m.containers) this.byId.set(`${m.id}/${c.id}`, c);
   }
 
   override async loadState(): Promise<ClusterState> {
@@ -95,7 +99,7 @@ export class FixedStateClient extends MemoryCluster {
   }
 
   override async inspectContainer(machineId: string, containerId: string): Promise<ContainerState> {
-    const c = this.fixed.machines.find((m) => m.id === machineId)?.containers.find((x) => x.id === containerId);
+    const c = this.byId.get(`${machineId}/${containerId}`);
     if (!c) throw new Error(`No such container: ${containerId} on ${machineId}`);
     return c;
   }

@@ -415,6 +415,22 @@ the 1,000-replica plan (\`dockplan plan\`'s pure part) went from a median of 547
 the 100-replica plan from 104–199 ms to 31–49 ms; the project from 1.34–1.58 s to 0.57–0.76 s.
 Unit tests of the change: test/unit/plan-distinct-specs.test.ts.
 
+Then (src/cluster, src/plan, src/model): a state load parses each distinct spec label text once, so
+the replicas of a service share one spec object, and the once-per-distinct-spec work above finds it
+by identity instead of comparing every container's label with the first by value (the planner never
+changes a label's spec: sealing and comparing work on copies); sealing reads only the containers of
+the service's name and gathers their sealed copies while it copies the state, instead of searching
+the copy again; the taken service names (a grouping of every container) are listed only when a
+name is generated; each machine's running containers are counted without building lists. Before
+and after, at M with this benchmark's scenarios (the generator before gave each planned container
+its own parsed spec; after, a service's containers share one, as a load gives them), commit 720945a
+and this code loaded side by side in one process and sampled in turn, 6 to 8 interleaved rounds of
+6 calls, three runs under a load average of 8 to 9: the 1,000-replica plan went from a median of
+50–73 ms (0.10–0.14× the same run's baseline) to 26–50 ms (0.07–0.09×), 0.51–0.74× the before
+figure of its own run; \`planRolling\` alone from 29–59 ms to 17–40 ms; in one of those runs the
+10-replica plan from 18.5 to 10.1 ms and the project from 295 to 125 ms. Unit tests of the change:
+test/unit/plan-shared-specs.test.ts.
+
 Machine: ${machineLine()}. Whole run: ${(totalMs / 1000).toFixed(1)} s${options.quick ? ' (--quick)' : ''}; forced GC: ${collectGarbage ? 'yes' : 'no'}.
 `;
 }

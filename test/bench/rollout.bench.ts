@@ -103,14 +103,16 @@ async function holdClusterLock(): Promise<void> {
   if (underClusterLock()) return;
   console.log(`waiting for the cluster tests' lock ${LOCK_FILE} ...`);
   const holder = spawn('flock', [LOCK_FILE, '-c', 'echo held; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  holder.unref();
-  (holder.stdout as unknown as { unref?: () => void }).unref?.();
-  (holder.stdin as unknown as { unref?: () => void }).unref?.();
+  // The child keeps this process alive while it waits for the lock (else Node, with nothing else
+  // to wait for, would end with an unsettled top-level await); once held, it must not.
   await new Promise<void>((resolve, reject) => {
     holder.once('error', (err) => reject(new Error(`flock ${LOCK_FILE}: ${err.message} (is util-linux installed?)`)));
     holder.once('exit', (code) => reject(new Error(`flock ${LOCK_FILE} exited with ${code} before taking the lock`)));
     holder.stdout.once('data', () => resolve());
   });
+  holder.unref();
+  (holder.stdout as unknown as { unref?: () => void }).unref?.();
+  (holder.stdin as unknown as { unref?: () => void }).unref?.();
 }
 
 // ---- the shared service shape -------------------------------------------------------------------

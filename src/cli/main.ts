@@ -309,6 +309,9 @@ async function runInteractive(clusterFile: string | undefined, readonly: boolean
   // A CI variable in the environment makes Ink print only its last frame, for logs; here a person
   // is at a terminal, so the view must draw. Set before Ink is first loaded, which reads it once.
   if (process.env.CI !== undefined) process.env.CI = '0';
+  // React's production build for the view (see src/tui/render-options.ts), chosen before any of
+  // the view's modules loads: React and its reconciler must read the same NODE_ENV.
+  process.env.NODE_ENV ??= 'production';
   // The view's modules (ink, react) load while the client's (dockerode) do: both before the first frame.
   const view = import('../tui/run-tui.js');
   // Awaited below; when opening the client fails first, that error is the one to show.

@@ -2,26 +2,30 @@
 // so that the view's benchmarks (test/bench/tui.bench.tsx, terminal-bytes.bench.tsx) measure
 // exactly what the view writes.
 //
-// Loading this module also picks React's production build for the process, unless NODE_ENV says
-// otherwise: React reads NODE_ENV once, when it is first loaded, so run-tui.tsx imports this module
-// before ink. The development build checks every element it makes and keeps a stack for each; on
-// the view that is about two thirds of the time from a key to its frame (the TUI benchmark), for
-// warnings meant for React's developers, not for someone at a terminal. The tests render the
-// components directly, without this module, and keep the development build's checks.
+// React's production build: the development build checks every element it makes and keeps a stack
+// for each; on the view that is about two thirds of the time from a key to its frame (the TUI
+// benchmark), for warnings meant for React's developers. React and its reconciler each read
+// NODE_ENV once, when first loaded, and must agree (a development React under a production
+// reconciler draws nothing). The binary sets it in src/cli/main.ts before it imports any of the
+// view's modules: in the built ES modules, React (CommonJS) is loaded before the body of any
+// module that imports ink runs, this one included. The line below covers what imports this module
+// before ink under tsx (the view's benchmarks); the tests render the components without it and keep
+// the development build's checks.
 import type { RenderOptions } from 'ink';
 
 process.env.NODE_ENV ??= 'production';
 
 /**
  * Ink's render options for the view (Ink 6.8, see node_modules/ink/readme.md "render"):
- * - `incrementalRendering`: a new frame rewrites only the lines that changed since the last one,
- *   instead of erasing the whole frame and writing it again. Over SSH this is most of the bytes: a
- *   cursor move rewrites two rows, not forty.
  * - `maxFps`: at most this many frames a second; a burst of changes (log lines, engine events)
  *   between two frames is drawn once. 30 keeps the wait of a key pressed right after a frame
  *   under 34 ms (Ink draws the first change at once and the rest at the end of the interval).
+ * - `incrementalRendering` stays off: Ink 6.8's line diff leaves stale rows on a real terminal
+ *   when a frame's height changes (the loading line stayed above the machine table, a machine row
+ *   was drawn twice: seen in tmux, and two tmux tests of the view fail with it), and a view an
+ *   on-call engineer reads must never show a row that is not there.
  */
 export const VIEW_RENDER_OPTIONS = {
-  incrementalRendering: true,
+  incrementalRendering: false,
   maxFps: 30,
 } as const satisfies RenderOptions;

@@ -5,7 +5,8 @@
 // `<!-- ID:start -->` and `<!-- ID:end -->`. A full run replaces its own section and leaves the
 // others as they were; a quick run (`--quick`, what CI runs so the benchmarks never rot) prints
 // its section and writes nothing, so short, noisy figures never replace measured ones.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync, readlinkSync, realpathSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, platform, arch } from 'node:os';
 
 /** The options every benchmark takes from its command line. */
@@ -114,4 +115,56 @@ export function publishSection(id: SectionId, markdown: string, options: BenchOp
     text = at >= 0 ? `${text.slice(0, at)}${block}\n\n${text.slice(at)}` : `${text.replace(/\n*$/, '\n\n')}${block}\n`;
   }
   writeFileSync(TARGET, text);
+}
+
+/** The lock the cluster tests and the cluster benchmarks share (see the tests' flock use). */
+export const CLUSTER_LOCK_FILE = '/tmp/dockplan-cluster-tests.lock';
+/** Set by a process holding the lock for its children (npm run bench): they must not wait for it. */
+export const CLUSTER_LOCK_HELD_ENV = 'DOCKPLAN_CLUSTER_LOCK_HELD';
+
+/** Whether this process holds the lock: told so by its parent, or holding the lock file open itself (`flock FILE node ...`). */
+function underClusterLock(): boolean {
+  if (process.env[CLUSTER_LOCK_HELD_ENV] === '1') return true;
+  let target: string;
+  try {
+    target = realpathSync(CLUSTER_LOCK_FILE);
+  } catch {
+    return false;
+  }
+  for (const fd of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${fd}`) === target) return true;
+    } catch {
+      // an fd closed while listing
+    }
+  }
+  return false;
+}
+
+/**
+ * Holds the cluster tests' lock for the rest of this process (`flock` in a child that keeps it until
+ * this process ends and closes its stdin) and tells this process's children so
+ * (CLUSTER_LOCK_HELD_ENV). A no-op when the lock is already held for this process. Waits as long as
+ * another holder keeps it, saying so. Rejects when `flock` cannot be run (util-linux missing).
+ * Do not wrap `npm run bench` in `flock`: npm does not hand the lock on, and this would wait for it.
+ */
+export async function holdClusterLock(): Promise<void> {
+  if (underClusterLock()) return;
+  const holder = spawn('flock', [CLUSTER_LOCK_FILE, '-c', 'echo held; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const waiting = setTimeout(() => console.log(`waiting for the cluster tests' lock ${CLUSTER_LOCK_FILE} (another run holds it) ...`), 500);
+  // The child keeps this process alive while it waits (else Node, with nothing else to wait for,
+  // would end with an unsettled top-level await); once held, it must not.
+  try {
+    await new Promise<void>((resolve, reject) => {
+      holder.once('error', (err) => reject(new Error(`flock ${CLUSTER_LOCK_FILE}: ${err.message} (is util-linux installed?)`)));
+      holder.once('exit', (code) => reject(new Error(`flock ${CLUSTER_LOCK_FILE} exited with ${code} before taking the lock`)));
+      holder.stdout.once('data', () => resolve());
+    });
+  } finally {
+    clearTimeout(waiting);
+  }
+  holder.unref();
+  (holder.stdout as unknown as { unref?: () => void }).unref?.();
+  (holder.stdin as unknown as { unref?: () => void }).unref?.();
+  process.env[CLUSTER_LOCK_HELD_ENV] = '1';
 }

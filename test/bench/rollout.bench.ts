@@ -17,8 +17,7 @@
 // Rounds take turns (Swarm first, then dockplan first); each tool rolls out on a quiet cluster
 // (the other's service removed). Figures are medians over the rounds. Needs root and the test
 // cluster; takes the cluster tests' lock itself unless it already runs under it.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -31,7 +30,7 @@ import { FileHistoryStore } from '../../src/store/history-file.js';
 import { clusterFile, machines, registry, skipReason, SERVICE_NAME_LABEL, type Machine } from '../cluster/harness.js';
 import { EngineEvents, watchRollout, type RolloutSeen } from '../support/rollout-events.js';
 import { SWARM_SERVICE_LABEL, TestSwarm, type SwarmServiceShape } from '../support/swarm.js';
-import { benchOptions, machineLine, median, ms, publishSection, ratio } from './report.js';
+import { benchOptions, holdClusterLock, machineLine, median, ms, publishSection, ratio } from './report.js';
 
 const options = benchOptions();
 const REPLICAS = options.quick ? 6 : 12;
@@ -48,7 +47,6 @@ const BOUND_SAMPLES = options.quick ? 1 : 3;
 const HEALTH_INTERVAL_MS = 500;
 const HEALTH_CMD = 'true';
 const ARGS = ['sleep', '3600'];
-const LOCK_FILE = '/tmp/dockplan-cluster-tests.lock';
 /** Label of the bound's own containers (and anything this benchmark makes), for the final sweep. */
 const BENCH_LABEL = 'dockplan.bench';
 /** A rollout that takes longer than this is broken, not slow. */
@@ -73,46 +71,6 @@ interface Sample {
   cleanupMs?: number;
   /** Swarm: the update call until UpdateStatus `completed`. */
   completedMs?: number;
-}
-
-// ---- the cluster tests' lock --------------------------------------------------------------------
-
-/** Whether this process already holds LOCK_FILE (run as `flock LOCK_FILE node ...`, which passes its fd on). */
-function underClusterLock(): boolean {
-  let target: string;
-  try {
-    target = realpathSync(LOCK_FILE);
-  } catch {
-    return false;
-  }
-  for (const fd of readdirSync('/proc/self/fd')) {
-    try {
-      if (readlinkSync(`/proc/self/fd/${fd}`) === target) return true;
-    } catch {
-      // an fd closed while listing
-    }
-  }
-  return false;
-}
-
-/**
- * Holds the cluster tests' lock for the rest of this process: `flock` in a child that keeps it
- * until this process's end closes its stdin. A no-op when the lock is already held by our caller.
- */
-async function holdClusterLock(): Promise<void> {
-  if (underClusterLock()) return;
-  console.log(`waiting for the cluster tests' lock ${LOCK_FILE} ...`);
-  const holder = spawn('flock', [LOCK_FILE, '-c', 'echo held; exec cat >/dev/null'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  // The child keeps this process alive while it waits for the lock (else Node, with nothing else
-  // to wait for, would end with an unsettled top-level await); once held, it must not.
-  await new Promise<void>((resolve, reject) => {
-    holder.once('error', (err) => reject(new Error(`flock ${LOCK_FILE}: ${err.message} (is util-linux installed?)`)));
-    holder.once('exit', (code) => reject(new Error(`flock ${LOCK_FILE} exited with ${code} before taking the lock`)));
-    holder.stdout.once('data', () => resolve());
-  });
-  holder.unref();
-  (holder.stdout as unknown as { unref?: () => void }).unref?.();
-  (holder.stdin as unknown as { unref?: () => void }).unref?.();
 }
 
 // ---- the shared service shape -------------------------------------------------------------------

@@ -1,12 +1,13 @@
 // `npm run bench [-- --quick] [NAME ...]`: runs every benchmark in turn, each in a process of its
 // own (so that one benchmark's heap and timers never weigh on the next), in the order
-// BENCHMARKS.md shows them. NAME picks benchmarks by section id (planner, state-load, rollout,
-// tui, terminal-bytes, cold-start, ssh-bench). Exits 1 when any benchmark fails, after running
-// the others.
+// BENCHMARKS.md shows them, holding the cluster tests' lock for the whole run (so no test changes
+// the cluster under a benchmark; do not wrap it in flock). NAME picks benchmarks by section id
+// (planner, state-load, rollout, tui, terminal-bytes, cold-start, ssh-bench). Exits 1 when any
+// benchmark fails, after running the others; 2 for a usage error.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SECTION_ORDER, type SectionId } from './report.js';
+import { SECTION_ORDER, holdClusterLock, type SectionId } from './report.js';
 
 /** Each section's benchmark file, relative to this folder. */
 const FILES: Record<SectionId, string> = {
@@ -19,16 +20,31 @@ const FILES: Record<SectionId, string> = {
   'ssh-bench': 'ssh.bench.ts',
 };
 
-function main(): number {
+const USAGE = `usage: npm run bench [-- --quick] [NAME ...]
+  --quick   a short version of every benchmark; BENCHMARKS.md is left as it is (CI runs this)
+  NAME      only these benchmarks: ${SECTION_ORDER.join(', ')}
+Holds the cluster tests' lock (/tmp/dockplan-cluster-tests.lock) while it runs; do not wrap it in flock.`;
+
+async function main(): Promise<number> {
   const args = process.argv.slice(2);
-  const flags = args.filter((a) => a.startsWith('--'));
-  const names = args.filter((a) => !a.startsWith('--'));
+  if (args.includes('--help') || args.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const flags = args.filter((a) => a.startsWith('-'));
+  const names = args.filter((a) => !a.startsWith('-'));
+  const unknownFlags = flags.filter((f) => f !== '--quick');
+  if (unknownFlags.length) {
+    console.error(`npm run bench: unknown option ${unknownFlags.join(', ')}\n${USAGE}`);
+    return 2;
+  }
   const unknown = names.filter((n) => !(SECTION_ORDER as readonly string[]).includes(n));
   if (unknown.length) {
     console.error(`npm run bench: no benchmark named ${unknown.join(', ')}; the benchmarks are ${SECTION_ORDER.join(', ')}`);
     return 2;
   }
   const chosen = SECTION_ORDER.filter((id) => names.length === 0 || names.includes(id));
+  await holdClusterLock();
   const failed: string[] = [];
   const started = Date.now();
   for (const id of chosen) {
@@ -46,4 +62,12 @@ function main(): number {
   return failed.length ? 1 : 0;
 }
 
-process.exitCode = main();
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(`npm run bench: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

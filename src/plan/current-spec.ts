@@ -26,17 +26,24 @@ export function runningSpecOf(c: ContainerState): ServiceSpec | undefined {
   return spec;
 }
 
-/** The service's most recently created container that has a readable spec. */
+/**
+ * The container whose spec says what the service runs: the most recently created active one
+ * (running, restarting, paused) with a readable spec; with none active, the most recently created
+ * with one. The new containers of a deploy that failed or was interrupted are kept, stopped, for
+ * inspection: newer, but not what runs, so neither an edit nor a plan's diff may start from them.
+ */
 function newestWithSpec(service: ServiceState): ContainerState | undefined {
   let newest: ContainerState | undefined;
+  let newestActive: ContainerState | undefined;
   for (const c of service.containers) {
     if (!c.service?.spec) continue;
     if (!newest || c.created > newest.created) newest = c;
+    if (active(c) && (!newestActive || c.created > newestActive.created)) newestActive = c;
   }
-  return newest;
+  return newestActive ?? newest;
 }
 
-/** The spec the service's newest container runs (see runningSpecOf): what it was last deployed as. */
+/** The spec the service runs (see newestWithSpec, runningSpecOf): what it was last deployed as. */
 export function newestSpecOf(service: ServiceState): ServiceSpec | undefined {
   const c = newestWithSpec(service);
   return c ? runningSpecOf(c) : undefined;

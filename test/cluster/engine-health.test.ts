@@ -132,6 +132,9 @@ describe('health of new containers on the real cluster', { skip }, () => {
     assert.equal(failed?.id, d.result.failure?.container?.id);
     assert.equal(failed?.running, false);
 
+    // The plan's diff starts from what runs (the old container), not from the newer failed one.
+    const next = await engine.deployment(good);
+    assert.deepEqual(next.plan.changes, [], JSON.stringify(next.plan.changes));
     // The good spec again: the old container is up to date, the failed one is stale and removed.
     const again = await engine.deployOk(good);
     assert.deepEqual(again.plan.operations.map((o) => o.kind), ['remove']);

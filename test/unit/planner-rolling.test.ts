@@ -8,6 +8,7 @@ import type { Plan } from '../../src/plan/plan.js';
 import { formatPlan, nameResolver, planToJson, summaryLine } from '../../src/plan/plan.js';
 import { PlanError } from '../../src/plan/plan-error.js';
 import { planRolling } from '../../src/plan/rolling.js';
+import { currentSpecOf } from '../../src/plan/current-spec.js';
 import { SERVICE_ID, cluster, container, machine, webSpec } from '../support/cluster-fixtures.js';
 import type { ClusterState } from '../../src/model/cluster.js';
 
@@ -341,4 +342,25 @@ test('while a machine is down the last deployed replica count stands', async () 
   container(m1, spec); container(m2, spec);
   const state = cluster(m1, m2, machine('m3', { status: 'down', downReason: 'connection refused' }));
   assert.equal(desiredReplicas(findService(state, 'web')!, state), 3);
+});
+
+test('after a deploy that failed, what runs is the base: the kept, stopped new container is newer but neither the current spec nor the diff\'s start', () => {
+  const v2 = webSpec({ replicas: 2, env: { VERSION: 'v2' } });
+  const v3 = webSpec({ replicas: 2, env: { VERSION: 'v3' }, healthcheck: { test: ['CMD-SHELL', 'false'] } });
+  const m1 = machine('m1');
+  const m2 = machine('m2');
+  container(m1, v2);
+  container(m2, v2);
+  // The failed v3 replica, created last, kept stopped for inspection.
+  container(m1, v3, { state: 'exited', exitCode: 137 });
+  const state = cluster(m1, m2);
+  const service = findService(state, 'web')!;
+  assert.equal(currentSpecOf(service, state)?.env?.VERSION, 'v2');
+  assert.equal(currentSpecOf(service, state)?.healthcheck, undefined);
+  const text = formatPlan(plan(state, webSpec({ replicas: 2, env: { VERSION: 'v4' } })), nameResolver(state));
+  assert.match(text, /env\.VERSION: v2 -> v4/);
+  assert.doesNotMatch(text, /v3|healthcheck/, text);
+  // With nothing active, the newest label is still the best word on the service.
+  for (const c of [...m1.containers, ...m2.containers]) c.state = 'exited';
+  assert.equal(currentSpecOf(service, state)?.env?.VERSION, 'v3');
 });

@@ -13,6 +13,7 @@ import type { FailureAction } from '../model/spec.js';
 import { parseDuration } from '../model/units.js';
 import { maskText, useSecretPolicy } from '../plan/secrets.js';
 import { printable } from '../model/printable.js';
+import { closest } from '../model/did-you-mean.js';
 import type { RolloutOverrides } from '../plan/rollout.js';
 import type { FileHistoryStore } from '../store/history-file.js';
 import type { DeployFlags } from './commands/deploy.js';
@@ -174,6 +175,12 @@ export async function runCli(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'plan, deploy, scale, rm, apply, rollback: print only errors (on stderr) and the final one-line result')
     .option('--show-secrets', 'show secret values where they are masked by default: plans (text, JSON), history --json, the view')
     .showHelpAfterError('(run dockplan --help for usage)')
+    // `dockplan help deploy` as `dockplan deploy --help`; the root's own action (the view) would
+    // otherwise take `help` for an argument.
+    .helpCommand('help [command]', 'show the help of a command')
+    // Words the root does not know reach its action, which names them (see below), instead of
+    // commander's "too many arguments".
+    .allowExcessArguments(true)
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -279,6 +286,12 @@ export async function runCli(argv: string[]): Promise<number> {
   });
 
   program.action(async () => {
+    const [word] = program.args;
+    if (word !== undefined) {
+      const commands = program.commands.map((c) => c.name());
+      const near = closest(word, commands);
+      throw new UserError(`unknown command '${word}'${near ? ` (did you mean ${near}?)` : ''}: the commands are ${commands.join(', ')}; dockplan with no command opens the interactive view`);
+    }
     const o = program.opts<{ cluster?: string; readonly?: boolean; compose: string[]; showSecrets?: boolean }>();
     exitCode = await runInteractive(o.cluster, o.readonly === true, o.compose, o.showSecrets === true);
   });

@@ -37,3 +37,36 @@ test('--help names every command and exits 0', async () => {
   }
   assert.match(r.stdout, /-V, --version/);
 });
+
+/** runCli's exit code and what it wrote to stderr. */
+async function stderrOf(args: string[]): Promise<{ code: number; stderr: string }> {
+  let stderr = '';
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return { code: await runCli(args), stderr };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+test('dockplan help deploy shows deploy\'s help, as deploy --help does', async () => {
+  const viaHelp = await stdoutOf(['help', 'deploy']);
+  const viaFlag = await stdoutOf(['deploy', '--help']);
+  assert.equal(viaHelp.code, 0);
+  assert.match(viaHelp.stdout, /^Usage: dockplan deploy/m);
+  assert.equal(viaHelp.stdout, viaFlag.stdout);
+});
+
+test('an unknown command is named, with the closest command and the list, exit 1; no "too many arguments"', async () => {
+  const r = await stderrOf(['deplyo']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /unknown command 'deplyo' \(did you mean deploy\?\): the commands are machines, ls, .*deploy/);
+  assert.doesNotMatch(r.stderr, /too many arguments/);
+  const far = await stderrOf(['nosuch']);
+  assert.equal(far.code, 1);
+  assert.match(far.stderr, /unknown command 'nosuch': the commands are/);
+});

@@ -95,6 +95,11 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
         write(palette.warn(`rolling back: ${e.reason}`));
         break;
       case 'rollback-done':
+        // No unit had finished: each failed one undid itself (its lines above), nothing else to restore.
+        if (e.restored.length === 0) {
+          write('rollback: no change of this run had finished, so nothing more to restore');
+          break;
+        }
         write('rollback, per machine:');
         for (const line of restoreLines(e.restored, names)) write(`  ${line.includes('COULD NOT') ? palette.bad(line) : line}`);
         break;

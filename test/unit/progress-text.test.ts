@@ -45,3 +45,13 @@ test('a removal that went through says removed, a deploy deployed', async () => 
   await applyPlan(plan, { client: cluster }, { names, approval: 'all', pollMs: 1, onEvent: plainProgress(plan, names, (l) => lines.push(l)) }).result;
   assert.match(lines.at(-1)!, /^web: removed: 2 of 2 operations done$/);
 });
+
+test('a rollback with no finished change to restore says so instead of an empty heading', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  await run(cluster, spec());
+  // Both replicas in one batch, both unhealthy: each undoes itself, nothing had finished.
+  cluster.health = (c) => (c.spec.env?.V === '2' ? 'unhealthy' : 'healthy');
+  const lines = await run(cluster, spec({ env: { V: '2' }, update: { parallelism: 2 } }));
+  assert.ok(!lines.includes('rollback, per machine:'), lines.join('\n'));
+  assert.ok(lines.includes('rollback: no change of this run had finished, so nothing more to restore'), lines.join('\n'));
+});

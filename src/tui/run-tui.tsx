@@ -59,14 +59,21 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
     ...(opts.deps ? { deps: opts.deps } : {}),
     ...(opts.projectFiles ? { projectFiles: opts.projectFiles } : {}),
   });
+  // A resized terminal re-wraps or cuts what is on it, and Ink's own redraw on a resize (made with
+  // the old size, before the view has its new one) can be taller than the new height, leaving rows
+  // Ink can no longer reach to erase. This listener runs after Ink's (registered by render) and
+  // before the view's frame at its new size: the screen is wiped and that frame is drawn from the top.
+  const onResize = () => stdout.write(CLEAR);
   stdout.write(ALT_SCREEN_ON);
   try {
     instance = render(<App controller={controller} />, { ...VIEW_RENDER_OPTIONS, exitOnCtrlC: false });
+    stdout.on('resize', onResize);
     controller.start().catch((err: unknown) => {
       store.dispatch({ type: 'cluster-failed', error: err instanceof Error ? err.message : String(err) });
     });
     await instance.waitUntilExit();
   } finally {
+    stdout.off('resize', onResize);
     controller.dispose();
     stdout.write(ALT_SCREEN_OFF);
     restoreCharset();

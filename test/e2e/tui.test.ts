@@ -166,6 +166,24 @@ describe('the interactive view in tmux on the real cluster', { skip: skipReason(
     }
   });
 
+  it('a terminal made smaller is redrawn whole from the top: no row of the wider frame is left', async () => {
+    startView();
+    await openService(name, '1/1');
+    for (const [x, y] of [[120, 35], [80, 24], [50, 15], [100, 30]] as const) {
+      tmux('resize-window', '-t', 'main', '-x', String(x), '-y', String(y));
+      // The frame at the new size: its title line at the top, exactly once, the service under it.
+      const s = await waitScreen((text) => {
+        const lines = text.split('\n');
+        return lines[0]!.startsWith('dockplan ·') && lines[1]!.startsWith(name) && lines.every((l) => l.length <= x);
+      });
+      const lines = s.split('\n');
+      assert.equal(lines.filter((l) => l.startsWith('dockplan ·')).length, 1, `${x}x${y}:\n${s}`);
+      assert.equal(lines.filter((l) => l.startsWith(`${name} · `)).length, 1, `${x}x${y}:\n${s}`);
+    }
+    keys('q');
+    await waitScreen('exit=0');
+  });
+
   it('Ctrl-C on the cluster screen exits with 130', async () => {
     startView();
     await waitScreen('MACHINES (3 of 3 up)', 20_000);

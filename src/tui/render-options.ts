@@ -20,10 +20,12 @@ process.env.NODE_ENV ??= 'production';
  * - `maxFps`: at most this many frames a second; a burst of changes (log lines, engine events)
  *   between two frames is drawn once. 30 keeps the wait of a key pressed right after a frame
  *   under 34 ms (Ink draws the first change at once and the rest at the end of the interval).
- * - `incrementalRendering` stays off: Ink 6.8's line diff leaves stale rows on a real terminal
- *   when a frame's height changes (the loading line stayed above the machine table, a machine row
- *   was drawn twice: seen in tmux, and two tmux tests of the view fail with it), and a view an
- *   on-call engineer reads must never show a row that is not there.
+ * - `incrementalRendering` stays off: Ink 6.8's line diff starts one row low after a frame that
+ *   ends in a newline (Ink ends every frame shorter than the terminal so), rewriting the wrong rows:
+ *   in tmux the loading line stayed above the machine table and a machine row was drawn twice,
+ *   also with every frame of one height; a frame as tall as the terminal avoids the newline but
+ *   Ink then clears the screen and writes it whole. A view an on-call engineer reads must never
+ *   show a row that is not there.
  */
 export const VIEW_RENDER_OPTIONS = {
   incrementalRendering: false,

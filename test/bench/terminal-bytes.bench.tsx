@@ -282,9 +282,14 @@ brackets around them not counted).
 ${table.join('\n')}
 
 Target (issue 9): about 0 bytes a second while idle on the cluster view: **${idle === 0 ? 'met' : idle < 16 ? 'met (under 16 B/s)' : 'not met'}** (${bytes(idle)}/s: nothing
-redraws an idle screen, no clock and no spinner once the cluster is loaded). Incremental rendering
-rewrites only the rows that changed; a scrolling logs pane changes every one of its rows, so there
-the saving is the rows around it (title, list, footer) and the frame rate bound.
+redraws an idle screen, no clock and no spinner once the cluster is loaded). ${v.incrementalRendering
+  ? 'Incremental rendering rewrites only the rows that changed; a scrolling logs pane changes every one of its rows, so there the saving is the rows around it (title, list, footer) and the frame rate bound.'
+  : `A frame that does change is written whole: Ink's incremental rendering, which would rewrite only
+the rows that changed, is off because on a real terminal its line diff starts one row low after a
+frame that ends in a newline (every frame shorter than the terminal), leaving stale rows (seen in
+tmux; see src/tui/render-options.ts). What the view saves is drawing nothing when nothing shown
+changed (idle, engine events, log lines gathered into one frame per 100 ms) and at most ${v.maxFps}
+frames a second.`}
 
 Rounds: median of ${rounds} run${rounds === 1 ? '' : 's'} of each scenario each way.
 ${options.quick ? '\n(--quick: shorter and fewer runs)\n' : ''}

@@ -4,20 +4,30 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { runCli } from '../../src/cli/main.js';
 
-/** runCli's exit code and what it wrote to stdout. */
-async function stdoutOf(args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const write = process.stdout.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+/** runCli's exit code and what it wrote to the given stream. */
+async function outputOf(stream: 'stdout' | 'stderr', args: string[]): Promise<{ code: number; text: string }> {
+  let text = '';
+  const target = process[stream];
+  const write = target.write;
+  target.write = ((chunk: string | Uint8Array) => {
+    text += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
     return true;
-  }) as typeof process.stdout.write;
+  }) as typeof target.write;
   try {
-    return { code: await runCli(args), stdout };
+    return { code: await runCli(args), text };
   } finally {
-    process.stdout.write = write;
+    target.write = write;
   }
 }
+
+const stdoutOf = async (args: string[]) => {
+  const r = await outputOf('stdout', args);
+  return { code: r.code, stdout: r.text };
+};
+const stderrOf = async (args: string[]) => {
+  const r = await outputOf('stderr', args);
+  return { code: r.code, stderr: r.text };
+};
 
 test('--version and -V print package.json\'s version and exit 0', async () => {
   const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -37,21 +47,6 @@ test('--help names every command and exits 0', async () => {
   }
   assert.match(r.stdout, /-V, --version/);
 });
-
-/** runCli's exit code and what it wrote to stderr. */
-async function stderrOf(args: string[]): Promise<{ code: number; stderr: string }> {
-  let stderr = '';
-  const write = process.stderr.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    stderr += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    return { code: await runCli(args), stderr };
-  } finally {
-    process.stderr.write = write;
-  }
-}
 
 test('dockplan help deploy shows deploy\'s help, as deploy --help does', async () => {
   const viaHelp = await stdoutOf(['help', 'deploy']);

@@ -25,7 +25,8 @@ process.env.NODE_ENV ??= 'production';
  *   in tmux the loading line stayed above the machine table and a machine row was drawn twice,
  *   also with every frame of one height; a frame as tall as the terminal avoids the newline but
  *   Ink then clears the screen and writes it whole. A view an on-call engineer reads must never
- *   show a row that is not there.
+ *   show a row that is not there. The view gets the saving another way: runTui hands Ink a stdout
+ *   that turns each whole frame into the rows that changed (row-diff.ts).
  */
 export const VIEW_RENDER_OPTIONS = {
   incrementalRendering: false,

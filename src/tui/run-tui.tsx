@@ -8,6 +8,7 @@ import type { Client } from '../execute/client.js';
 import { applyCharset } from '../terminal/charset.js';
 import { App } from './components/app.js';
 import { Controller } from './controller.js';
+import { rowDiffStdout } from './row-diff.js';
 import { initialState } from './state/app-state.js';
 import { createStore } from './state/store.js';
 
@@ -26,10 +27,12 @@ const ALT_SCREEN_OFF = '\x1b[?1049l';
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
 
 export async function runTui(client: Client, opts: TuiOptions = {}): Promise<number> {
-  const { stdout, stdin, stderr } = process;
+  const { stdin, stderr } = process;
+  // Everything the view writes goes through it: only the rows that changed reach the terminal.
+  const stdout = rowDiffStdout(process.stdout);
   // Ink lays out by display width and then writes: converting what it writes (each glyph to one
   // ASCII character of the same width) keeps its layout true. A no-op when bin/ already did it.
-  const restoreCharset = applyCharset(process.env, stdout, stderr);
+  const restoreCharset = applyCharset(process.env, process.stdout, stderr);
   const store = createStore(initialState({
     readonly: opts.readonly ?? false,
     showSecrets: opts.showSecrets ?? false,
@@ -66,7 +69,7 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
   const onResize = () => stdout.write(CLEAR);
   stdout.write(ALT_SCREEN_ON);
   try {
-    instance = render(<App controller={controller} />, { ...VIEW_RENDER_OPTIONS, exitOnCtrlC: false });
+    instance = render(<App controller={controller} />, { ...VIEW_RENDER_OPTIONS, stdout, exitOnCtrlC: false });
     stdout.on('resize', onResize);
     controller.start().catch((err: unknown) => {
       store.dispatch({ type: 'cluster-failed', error: err instanceof Error ? err.message : String(err) });

@@ -1,0 +1,123 @@
+// What the view writes to the terminal: only the rows of a frame that changed. Ink (incremental
+// rendering off, see render-options.ts) writes each frame whole, after erasing the last one; over
+// SSH from a jump host that is the whole screen for one changed row. A stdout placed between Ink
+// and the terminal recognises those writes and, when it knows what the screen shows, writes
+// instead the moves and rows that turn the last frame into the new one, leaving the cursor where
+// Ink's own write would have (the start of the row below the frame), so Ink's next erase still
+// fits. Anything else Ink writes (a clear, a resize redraw, a frame as tall as the terminal) goes
+// through unchanged, and the next frame is then written whole.
+
+const CSI = '\x1b[';
+/** ansi-escapes' eraseLine + cursorUp(), repeated by its eraseLines(count) (Ink's erase of a frame). */
+const ERASE_UP = `${CSI}2K${CSI}1A`;
+/** What ends ansi-escapes' eraseLines(count): the last eraseLine, then cursorLeft. */
+const ERASE_END = `${CSI}2K${CSI}G`;
+/** Writes that change no cell: cursor hide and show, synchronised-update brackets (Ink's bsu, esu). */
+const NEUTRAL = new Set([`${CSI}?25l`, `${CSI}?25h`, `${CSI}?2026h`, `${CSI}?2026l`]);
+/** SGR (colours, bold) and OSC 8 hyperlinks: the only escapes a row of a frame may hold. */
+const ROW_STYLE = /\x1b\[[0-9;:]*m|\x1b\]8;[^\x07\x1b]*(?:\x07|\x1b\\)/g;
+
+/** One of Ink's frame writes: how many rows it erases first, and the frame's rows. */
+export interface FrameWrite {
+  /** The count given to eraseLines: the previous frame's rows plus the row the cursor was on. */
+  erased: number;
+  rows: string[];
+}
+
+/**
+ * Reads a write as Ink's standard log-update makes it for a frame shorter than the terminal:
+ * eraseLines(n) (none for the first frame), then the frame, ending in a newline. Undefined for
+ * anything else, including a frame holding an escape other than SGR or an OSC 8 link, or a
+ * carriage return: such a write is not a plain grid of rows.
+ */
+export function readFrameWrite(data: string): FrameWrite | undefined {
+  let erased = 0;
+  let at = 0;
+  while (data.startsWith(ERASE_UP, at)) {
+    erased++;
+    at += ERASE_UP.length;
+  }
+  if (data.startsWith(ERASE_END, at)) {
+    erased++;
+    at += ERASE_END.length;
+  } else if (erased > 0) {
+    return undefined;
+  }
+  const body = data.slice(at);
+  if (!body.endsWith('\n')) return undefined;
+  const plain = body.replace(ROW_STYLE, '');
+  if (plain.includes('\x1b') || plain.includes('\r')) return undefined;
+  return { erased, rows: body.slice(0, -1).split('\n') };
+}
+
+/**
+ * The bytes that turn `previous` (on the screen, cursor at the start of the row below it) into
+ * `next`, leaving the cursor at the start of the row below `next`: up to the first row, then each
+ * changed row erased and written, unchanged runs skipped with a cursor move (CUD, which never
+ * scrolls: those rows are on the screen), rows below a shorter frame erased (ED 0). Rows past the
+ * previous frame end in a newline, which scrolls at the bottom as Ink's own write does.
+ */
+export function rowDiff(previous: readonly string[], next: readonly string[]): string {
+  let out = previous.length > 0 ? `${CSI}${previous.length}A\r` : '\r';
+  let skipped = 0;
+  const skip = () => {
+    if (skipped > 0) out += `${CSI}${skipped}B`;
+    skipped = 0;
+  };
+  for (let i = 0; i < next.length; i++) {
+    if (i < previous.length && previous[i] === next[i]) {
+      skipped++;
+      continue;
+    }
+    skip();
+    out += `${CSI}2K${next[i]}\n`;
+  }
+  skip();
+  if (next.length < previous.length) out += `${CSI}J`;
+  return out;
+}
+
+/** A stdout that writes only what changed between frames (see the module), and its reset. */
+export type RowDiffStdout = NodeJS.WriteStream & {
+  /** Forgets the screen: the next frame is written whole. Call after writing to the terminal directly. */
+  forgetScreen(): void;
+};
+
+/**
+ * Wraps `stdout` for Ink's render: every property is the stream's own (size, isTTY, events), except
+ * `write`, which turns Ink's frame writes into row diffs while it knows the screen (see rowDiff),
+ * writing the original when that is no longer. Any write it does not recognise goes through as is
+ * and makes it forget the screen; so does forgetScreen(). Never throws of its own.
+ */
+export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
+  let screen: string[] | undefined;
+  const write = (chunk: unknown, ...rest: unknown[]): boolean => {
+    const pass = () => (stdout.write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    if (typeof chunk !== 'string') {
+      screen = undefined;
+      return pass();
+    }
+    if (NEUTRAL.has(chunk)) return pass();
+    const frame = readFrameWrite(chunk);
+    const before = screen;
+    screen = frame?.rows;
+    if (!frame || !before || frame.erased !== before.length + 1) return pass();
+    // Ink draws a frame as tall as the terminal another way (cleared first); never diffed here.
+    const rows = stdout.rows;
+    if (rows !== undefined && (before.length >= rows || frame.rows.length >= rows)) return pass();
+    const diff = rowDiff(before, frame.rows);
+    if (diff.length >= chunk.length) return pass();
+    return (stdout.write as (...args: unknown[]) => boolean)(diff, ...rest);
+  };
+  const forgetScreen = () => {
+    screen = undefined;
+  };
+  return new Proxy(stdout, {
+    get(target, key) {
+      if (key === 'write') return write;
+      if (key === 'forgetScreen') return forgetScreen;
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  }) as RowDiffStdout;
+}

@@ -22,7 +22,7 @@ import { benchOptions, bytes, machineLine, median, ms, publishSection, ratio } f
 
 terminalEnvironment();
 const session = await import('./view-session.js');
-const { mountView, baselineFrame, FixedStateClient, plannedDraft, VIEW_RENDER_OPTIONS } = session;
+const { mountView, baselineFrame, FixedStateClient, plannedDraft, VIEW_DRAWING } = session;
 type ViewSession = import('./view-session.js').ViewSession;
 
 /** The service the plan changes (generateCluster's planned service). */
@@ -78,7 +78,7 @@ async function measureSize(key: SizeKey, rounds: number, keys: number): Promise<
   const figures: SizeFigures = { firstFrame: [], down: [], open: [], back: [], scroll: [], services: 0 };
   for (let round = 0; round < rounds; round++) {
     const start = performance.now();
-    const view = mountView(client, VIEW_RENDER_OPTIONS);
+    const view = mountView(client, VIEW_DRAWING);
     try {
       const first = await view.stdout.nextWrite('with the services listed', servicesFrame);
       figures.firstFrame.push(first.at - start);
@@ -123,7 +123,7 @@ async function memoryChild(kind: MemoryKind): Promise<void> {
     const size = SIZES[kind];
     const { state } = generateCluster(size.machines, size.containers, SEED);
     const draft = plannedDraft(state, PLANNED, size.operations);
-    const view = mountView(new FixedStateClient(state), VIEW_RENDER_OPTIONS);
+    const view = mountView(new FixedStateClient(state), VIEW_DRAWING);
     await view.stdout.nextWrite('with the services listed', servicesFrame);
     view.store.dispatch({ type: 'navigate', screen: { kind: 'plan', draft, back: { kind: 'cluster' } } });
     await view.stdout.nextWrite('of the plan', (w) => w.text.includes('OPERATIONS'));

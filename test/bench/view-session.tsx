@@ -12,6 +12,7 @@ import type { ServiceSpec } from '../../src/model/spec.js';
 import { nameResolver } from '../../src/plan/plan.js';
 import { planRolling } from '../../src/plan/rolling.js';
 import { App } from '../../src/tui/components/app.js';
+import { rowDiffStdout } from '../../src/tui/row-diff.js';
 import { Controller } from '../../src/tui/controller.js';
 import type { Draft } from '../../src/tui/state/app-state.js';
 import { initialState } from '../../src/tui/state/app-state.js';
@@ -24,8 +25,14 @@ export { VIEW_RENDER_OPTIONS };
 // Outside tsconfig.json's include, tsx compiles JSX to React.createElement: React must be in scope.
 void React;
 
+/** How a view is drawn: Ink's render options, and whether its writes go through rowDiffStdout. */
+export type Drawing = Pick<RenderOptions, 'incrementalRendering' | 'maxFps'> & { rowDiff: boolean };
+
+/** As runTui draws the view: its render options, and only the rows that changed written. */
+export const VIEW_DRAWING = { ...VIEW_RENDER_OPTIONS, rowDiff: true } as const satisfies Drawing;
+
 /** Ink's options before the view chose its own: every frame erased and written whole, 30 a second. */
-export const WHOLE_FRAME_OPTIONS = { incrementalRendering: false, maxFps: 30 } as const satisfies RenderOptions;
+export const WHOLE_FRAME_OPTIONS = { incrementalRendering: false, maxFps: 30, rowDiff: false } as const satisfies Drawing;
 
 /** The view on a fake terminal. */
 export interface ViewSession {
@@ -38,18 +45,20 @@ export interface ViewSession {
 }
 
 /**
- * Mounts the view (App + Controller) on `client`, drawn with `options` into a `columns` x `rows`
+ * Mounts the view (App + Controller) on `client`, drawn as `drawing` says into a `columns` x `rows`
  * FakeTty, and starts the controller (the first load of the cluster), as runTui does.
  */
-export function mountView(client: Client, options: Pick<RenderOptions, 'incrementalRendering' | 'maxFps'>, size = { columns: 120, rows: 40 }): ViewSession {
+export function mountView(client: Client, drawing: Drawing, size = { columns: 120, rows: 40 }): ViewSession {
   const stdout = new FakeTty(size.columns, size.rows);
+  const { rowDiff, ...options } = drawing;
+  const out = (rowDiff ? rowDiffStdout(stdout as unknown as NodeJS.WriteStream) : stdout) as unknown as NodeJS.WriteStream;
   const stdin = new FakeStdin();
   const store = createStore(initialState({ readonly: false, clusterName: client.describe(), columns: size.columns, rows: size.rows }));
   let unmount = () => {};
   const controller = new Controller(client, store, { suspend: (fn) => fn(), exit: () => unmount() });
   const instance = render(<App controller={controller} />, {
     ...options,
-    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdout: out,
     stdin: stdin as unknown as NodeJS.ReadStream,
     stderr: stdout as unknown as NodeJS.WriteStream,
     exitOnCtrlC: false,

@@ -8,7 +8,7 @@ export interface ServiceSummary {
   running: number;
   /** Containers wanted: replicas, or one per machine a global service's placement allows. */
   desired: number;
-  /** `2 healthy, 1 starting`, `1 stopped`, or `no healthcheck`. */
+  /** `2 healthy, 1 starting`, `1 created`, `1 stopped`, or `no healthcheck` (see healthWords). */
   health: string;
   /** The image as the spec names it (its pin is in the spec label). */
   image: string;
@@ -39,16 +39,25 @@ export function replicaText(summary: Pick<ServiceSummary, 'running' | 'desired'>
   return `${summary.running}/${summary.desired}`;
 }
 
+/**
+ * Health of the running containers, then the others by Docker's state: `created` (made, never
+ * started: the next replicas of a rollout, made while a batch waits), `restarting`, `paused`,
+ * `removing`, and `stopped` (exited or dead).
+ */
 function healthWords(service: ServiceState): string {
   const count = (pred: (h: string, s: string) => boolean) => service.containers.filter((c) => pred(c.health, c.state)).length;
   const parts: string[] = [];
   const unhealthy = count((h, s) => s === 'running' && h === 'unhealthy');
   const starting = count((h, s) => s === 'running' && h === 'starting');
   const healthy = count((h, s) => s === 'running' && h === 'healthy');
-  const stopped = count((_h, s) => s !== 'running');
   if (unhealthy) parts.push(`${unhealthy} unhealthy`);
   if (starting) parts.push(`${starting} starting`);
   if (healthy) parts.push(`${healthy} healthy`);
+  for (const state of ['created', 'restarting', 'paused', 'removing'] as const) {
+    const n = count((_h, s) => s === state);
+    if (n) parts.push(`${n} ${state}`);
+  }
+  const stopped = count((_h, s) => !['running', 'created', 'restarting', 'paused', 'removing'].includes(s));
   if (stopped) parts.push(`${stopped} stopped`);
   return parts.join(', ') || 'no healthcheck';
 }

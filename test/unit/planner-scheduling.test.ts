@@ -185,6 +185,19 @@ test('desired replicas: stopped containers kept after a failed deploy do not cou
   assert.deepEqual(pick(summarizeService(findService(state, 'web')!, state)), { running: 2, desired: 1 }, 'a duplicate is surplus');
 });
 
+test('health words name containers made ahead of their start as created, not stopped', () => {
+  const spec = webSpec({ replicas: 3, healthcheck: { test: ['CMD', 'true'], interval: 500 } });
+  const m1 = machine('m1');
+  container(m1, spec, { health: 'healthy' });
+  container(m1, spec, { health: 'starting' });
+  container(m1, { ...spec, env: { V: '2' } }, { state: 'created' });
+  container(m1, spec, { state: 'exited', exitCode: 143 });
+  container(m1, spec, { state: 'dead' });
+  container(m1, spec, { state: 'restarting', exitCode: 1 });
+  const state = cluster(m1);
+  assert.equal(summarizeService(findService(state, 'web')!, state).health, '1 starting, 1 healthy, 1 created, 1 restarting, 2 stopped');
+});
+
 test('desired replicas: after a scale-down the survivors\' old label does not inflate the count; a crash loop still counts', () => {
   const three = webSpec({ replicas: 3 });
   const m1 = machine('m1');

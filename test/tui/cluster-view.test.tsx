@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DockerClient } from '../../src/cluster/docker-client.js';
 import { Controller } from '../../src/tui/controller.js';
+import { BINDINGS } from '../../src/tui/keys.js';
 import { initialState } from '../../src/tui/state/app-state.js';
 import { createStore } from '../../src/tui/state/store.js';
 import { clusterFile, machine, skipReason } from '../cluster/harness.js';
@@ -230,8 +231,12 @@ describe('the cluster and service screens on the real cluster', { skip }, () => 
     await tui.press('x');
     await tui.selectService(main);
     await tui.press('?');
-    await tui.waitFor('Keys on this screen');
+    const frame = await tui.waitFor('Keys on this screen');
     assertFits(tui, 80, 24, 'service help');
+    // More keys than rows: two columns, none left out (each entry's start shows).
+    assert.ok(BINDINGS.service.length > 24 - 6, `the service screen has ${BINDINGS.service.length} keys: this checks nothing`);
+    for (const b of BINDINGS.service) assert.ok(frame.includes(b.help.slice(0, 9)), `"${b.help}" is not in the help:\n${frame}`);
+    assert.doesNotMatch(frame, /more keys/);
   });
 
   it('at 60 columns the column headings stay on one line', async () => {

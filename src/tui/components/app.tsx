@@ -88,7 +88,7 @@ export function App({ controller }: { controller: Controller }) {
       <Text wrap="truncate" color={theme.accent}>
         dockplan <Text color={theme.dim}>· {state.clusterName}{state.readonly ? ' · read-only' : ''}</Text>
       </Text>
-      {state.modal?.kind === 'help' ? <HelpOverlay context={context} readonly={state.readonly} rows={state.size.rows - 2} /> : (
+      {state.modal?.kind === 'help' ? <HelpOverlay context={context} readonly={state.readonly} rows={state.size.rows - 2} columns={state.size.columns} /> : (
         <>
           {state.screen.kind === 'cluster' ? <ClusterScreen state={state} rows={body} /> : null}
           {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} columns={state.size.columns} /> : null}

@@ -14,7 +14,7 @@ const PROMPTS = {
 export function ModalView({ modal, context, readonly }: { modal: Modal; context: KeyContext; readonly: boolean }) {
   switch (modal.kind) {
     case 'help':
-      return <HelpOverlay context={context} readonly={readonly} rows={20} />;
+      return <HelpOverlay context={context} readonly={readonly} rows={20} columns={80} />;
     case 'filter':
       return <Text>/ {modal.value}<Text inverse> </Text> <Text color={theme.dim}>enter keeps · esc clears</Text></Text>;
     case 'prompt':

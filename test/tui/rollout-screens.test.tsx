@@ -54,6 +54,20 @@ describe('rollout states on the execute screen (in-memory cluster)', () => {
     }
   });
 
+  it('a failed container that wrote nothing says (no output) under its log heading', async () => {
+    const c = await cluster();
+    c.health = (x) => (x.spec.env?.VERSION === '2' ? 'unhealthy' : 'healthy');
+    c.containerLogs = async () => '';
+    const tui = await renderTui({ client: c, columns: 100, rows: 40 });
+    try {
+      await rollVersion2(tui);
+      const frame = await tui.waitFor('✗ rolled back');
+      assert.match(frame, /last log lines of web-\w+:.*\n.*\| \(no output\)/);
+    } finally {
+      await tui.cleanup();
+    }
+  });
+
   it('failure_action pause asks resume / roll back / abort with keys; b rolls everything back', async () => {
     const c = new MemoryCluster(['m1', 'm2', 'm3']);
     assert.equal((await (await new Deployment(c, spec({ update: { monitor: 10, failure_action: 'pause' } })).run()).result).outcome, 'done');

@@ -63,7 +63,9 @@ export function ExecuteScreen({ draft, view, rows, columns }: { draft: Draft; vi
   const failure = view.outcome?.failure;
   const restored = view.outcome?.restored ?? view.rollback?.restored;
   // The container's own output: one row per record inside the box (its border and padding take 4 columns).
-  const logLines = failure?.logs ? displayLines(failure.logs, Math.max(3, Math.floor(rows / 4))).map((l) => fitWidth(`  | ${l}`, columns - 4)) : [];
+  const logLines = failure?.logs !== undefined ? displayLines(failure.logs, Math.max(3, Math.floor(rows / 4))).map((l) => fitWidth(`  | ${l}`, columns - 4)) : [];
+  // A container that wrote nothing says so, as the CLI does, rather than an empty heading.
+  if (failure?.container && logLines.length === 0) logLines.push('  | (no output)');
   // Room for the operations: what is left after the title, the question or outcome, rollback lines and the failure box.
   const room = Math.max(3, rows - 5 - (restored ? restored.length + 1 : 0) - (failure ? logLines.length + 6 : 0));
   const window = operationWindow(view, room, focusOps);

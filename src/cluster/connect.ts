@@ -1,5 +1,6 @@
 // One dockerode handle per machine, built from the machine's host string.
-import Docker from 'dockerode';
+import type { DockerOptions } from 'dockerode';
+import { Docker } from './dockerode.js';
 import { parseDestination } from './ssh/ssh-config.js';
 import { SshTransport } from './ssh/ssh-transport.js';
 import { TlsSettingsError, environmentWantsTls, loadTlsMaterial, machineTlsAgent, resolveMachineTls, type MachineTlsSetting } from './tls.js';
@@ -90,7 +91,7 @@ export function connectEngine(host: string, env: NodeJS.ProcessEnv = process.env
         throw err;
       }
       const agent = machineTlsAgent(tlsSettings, material);
-      return new Docker({ ...base, host: address.host, port: address.port, protocol: 'https', ...material, agent } as Docker.DockerOptions);
+      return new Docker({ ...base, host: address.host, port: address.port, protocol: 'https', ...material, agent } as DockerOptions);
     }
     case 'ssh': {
       // One held ssh connection per machine, each request an exec channel of `docker system
@@ -98,7 +99,7 @@ export function connectEngine(host: string, env: NodeJS.ProcessEnv = process.env
       // again for every request. The http host and port below only fill the Host header.
       // User and port only when the host string gives them: ~/.ssh/config fills in the rest.
       const transport = new SshTransport(parseDestination(host.trim(), 'host'), host, { env });
-      const docker = new Docker({ ...base, host: address.host, port: address.port, protocol: 'http', agent: transport.agent } as Docker.DockerOptions);
+      const docker = new Docker({ ...base, host: address.host, port: address.port, protocol: 'http', agent: transport.agent } as DockerOptions);
       heldTransports.set(docker, transport);
       return docker;
     }

@@ -81,6 +81,14 @@ export function rowDiff(previous: readonly string[], next: readonly string[]): s
 export type RowDiffStdout = NodeJS.WriteStream & {
   /** Forgets the screen: the next frame is written whole. Call after writing to the terminal directly. */
   forgetScreen(): void;
+  /**
+   * Writes `wipe` (a clear that homes the cursor) and then the last frame whole from the top, so
+   * the screen shows the frame Ink believes it shows, with the cursor where Ink expects it; for a
+   * resize, after which Ink writes nothing when its output did not change. When the frame on the
+   * screen is not known (Ink's last write was not a plain frame), writes nothing: Ink's own next
+   * write redraws. Returns whether it wrote.
+   */
+  repaint(wipe: string): boolean;
 };
 
 /**
@@ -112,10 +120,16 @@ export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
   const forgetScreen = () => {
     screen = undefined;
   };
+  const repaint = (wipe: string): boolean => {
+    if (!screen) return false;
+    stdout.write(`${wipe}${screen.join('\n')}\n`);
+    return true;
+  };
   return new Proxy(stdout, {
     get(target, key) {
       if (key === 'write') return write;
       if (key === 'forgetScreen') return forgetScreen;
+      if (key === 'repaint') return repaint;
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

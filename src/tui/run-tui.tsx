@@ -64,9 +64,11 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
   });
   // A resized terminal re-wraps or cuts what is on it, and Ink's own redraw on a resize (made with
   // the old size, before the view has its new one) can be taller than the new height, leaving rows
-  // Ink can no longer reach to erase. This listener runs after Ink's (registered by render) and
-  // before the view's frame at its new size: the screen is wiped and that frame is drawn from the top.
-  const onResize = () => stdout.write(CLEAR);
+  // Ink can no longer reach to erase. This listener runs after Ink's (registered by render): the
+  // screen is wiped and the frame Ink last wrote is drawn again from the top (Ink writes nothing
+  // more when the frame at the new size is the same, so a wipe alone would leave the screen blank);
+  // a frame that the new size changes follows as a diff against it.
+  const onResize = () => stdout.repaint(CLEAR);
   stdout.write(ALT_SCREEN_ON);
   try {
     instance = render(<App controller={controller} />, { ...VIEW_RENDER_OPTIONS, stdout, exitOnCtrlC: false });

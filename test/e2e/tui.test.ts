@@ -185,6 +185,19 @@ describe('the interactive view in tmux on the real cluster', { skip: skipReason(
     await waitScreen('exit=0');
   });
 
+  it('the cluster screen, which nothing redraws on its own, shows its frame at once after a resize', async () => {
+    startView();
+    await waitScreen('MACHINES (3 of 3 up)', 20_000);
+    for (const [x, y] of [[80, 24], [110, 30]] as const) {
+      tmux('resize-window', '-t', 'main', '-x', String(x), '-y', String(y));
+      // Within 3 s: no Docker event or relist (every 10 s) is needed for it to come back.
+      const s = await waitScreen((text) => text.split('\n')[0]!.startsWith('dockplan ·') && text.includes('SERVICES'), 3_000);
+      assert.equal(s.split('\n').filter((l) => l.startsWith('dockplan ·')).length, 1, `${x}x${y}:\n${s}`);
+    }
+    keys('q');
+    await waitScreen('exit=0');
+  });
+
   it('Ctrl-C on the cluster screen exits with 130', async () => {
     startView();
     await waitScreen('MACHINES (3 of 3 up)', 20_000);

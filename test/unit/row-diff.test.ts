@@ -162,6 +162,25 @@ describe('rowDiffStdout', () => {
     assert.deepEqual(screen.text().slice(0, 5), [...frames[1]!, '']);
   });
 
+  it('repaint wipes the screen and draws the last frame from the top, the cursor below it; nothing when the frame is unknown', () => {
+    const screen = new Screen(20, 10);
+    const tty = new ScreenStream(screen);
+    const out = rowDiffStdout(tty as unknown as NodeJS.WriteStream);
+    const wipe = '\x1b[2J\x1b[3J\x1b[H';
+    assert.equal(out.repaint(wipe), false, 'no frame yet');
+    assert.equal(tty.bytes, 0);
+    screen.write('stale row\n');
+    out.write(inkFrameWrite(undefined, ['title', 'row']));
+    assert.equal(out.repaint(wipe), true);
+    assert.deepEqual(screen.text().slice(0, 3), ['title', 'row', '']);
+    assert.deepEqual([screen.row, screen.col], [2, 0]);
+    // Ink's next frame (erasing the 2 rows it believes it drew) lands right on the repainted one.
+    out.write(inkFrameWrite(2, ['title', 'row 2']));
+    assert.deepEqual(screen.text().slice(0, 3), ['title', 'row 2', '']);
+    out.write('\x1b[2J');
+    assert.equal(out.repaint(wipe), false, 'after a write it does not know, the screen is Ink\'s to redraw');
+  });
+
   it('writes the original when the erase does not match the frame it knows', () => {
     const screen = new Screen(20, 10);
     const tty = new ScreenStream(screen);

@@ -3,11 +3,12 @@
 // its own host key check and identities. What fails becomes one SshError in words.
 import { connect as connectTcp, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import ssh2, { type Client, type ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from 'ssh2';
 import { checkPresentedKey, preferredHostKeyAlgorithms, readKnownHosts } from './host-key-policy.js';
 import type { SshEndpoint, SshRoute } from './ssh-config.js';
 import { describeOffered, identityOffer, type OfferedIdentities } from './ssh-identities.js';
 import { SshError } from './ssh-errors.js';
+import { ssh2 } from './ssh2-module.js';
 
 /** How long one hop may take from TCP connect to logged in, when ConnectTimeout does not say, in ms. */
 export const DEFAULT_HOP_TIMEOUT_MS = 4_000;
@@ -80,7 +81,7 @@ function logInHop(endpoint: SshEndpoint, sock: Duplex, role: string): Promise<Cl
   const { authHandler, offered } = identityOffer(endpoint);
   const timeoutMs = endpoint.connectTimeoutMs ?? DEFAULT_HOP_TIMEOUT_MS;
   let keyProblem: SshError | undefined;
-  const client = new ssh2.Client();
+  const client = new (ssh2().Client)();
   return new Promise<Client>((resolve, reject) => {
     let settled = false;
     const settle = (err?: SshError): void => {

@@ -2,11 +2,9 @@
 // them (ssh(1): "keys in the agent are tried first"), with a record of what was offered so that a
 // refusal can say which identities were tried.
 import { readFileSync } from 'node:fs';
-import ssh2, { type AnyAuthMethod, type AuthHandlerMiddleware, type IdentityCallback, type ParsedKey } from 'ssh2';
+import type { AnyAuthMethod, AuthHandlerMiddleware, IdentityCallback, OpenSSHAgent, ParsedKey } from 'ssh2';
 import type { SshEndpoint } from './ssh-config.js';
-
-// ssh2 is CommonJS: its classes come off the default export.
-const { OpenSSHAgent, utils } = ssh2;
+import { ssh2 } from './ssh2-module.js';
 
 /** What was offered to one server, in words: for the "authentication failed" message. */
 export interface OfferedIdentities {
@@ -19,21 +17,28 @@ export interface OfferedIdentities {
 }
 
 /** ssh-agent over its socket, offering only `only` (IdentitiesOnly) and counting what it offered. */
-class OfferingAgent extends OpenSSHAgent {
-  offered = 0;
-  constructor(socketPath: string, private readonly only: Buffer[] | undefined) {
-    super(socketPath);
-  }
+type OfferingAgent = OpenSSHAgent & { offered: number };
+let offeringAgentClass: (new (socketPath: string, only: Buffer[] | undefined) => OfferingAgent) | undefined;
 
-  override getIdentities(callback: IdentityCallback<ParsedKey>): void {
-    super.getIdentities((err, keys) => {
-      if (err || !keys) return callback(err, keys);
-      // OpenSSHAgent hands back parsed keys.
-      const chosen = this.only ? keys.filter((k) => this.only!.some((blob) => blob.equals((k as ParsedKey).getPublicSSH()))) : keys;
-      this.offered = chosen.length;
-      callback(undefined, chosen);
-    });
-  }
+/** An OfferingAgent; its class extends ssh2's OpenSSHAgent, so it is made once ssh2 is loaded. */
+function offeringAgent(socketPath: string, only: Buffer[] | undefined): OfferingAgent {
+  offeringAgentClass ??= class extends ssh2().OpenSSHAgent {
+    offered = 0;
+    constructor(socketPath: string, private readonly only: Buffer[] | undefined) {
+      super(socketPath);
+    }
+
+    override getIdentities(callback: IdentityCallback<ParsedKey>): void {
+      super.getIdentities((err, keys) => {
+        if (err || !keys) return callback(err, keys);
+        // OpenSSHAgent hands back parsed keys.
+        const chosen = this.only ? keys.filter((k) => this.only!.some((blob) => blob.equals((k as ParsedKey).getPublicSSH()))) : keys;
+        this.offered = chosen.length;
+        callback(undefined, chosen);
+      });
+    }
+  };
+  return new offeringAgentClass(socketPath, only);
 }
 
 interface IdentityFileKey {
@@ -54,7 +59,7 @@ function loadIdentityFile(file: string): IdentityFileKey | undefined {
     if (code === 'ENOENT') return undefined;
     return { file, unusable: `cannot read it (${code ?? String(err)})` };
   }
-  const parsed = utils.parseKey(data);
+  const parsed = ssh2().utils.parseKey(data);
   const publicBlob = publicBlobOf(`${file}.pub`);
   if (parsed instanceof Error) {
     const encrypted = /passphrase|encrypted/i.test(parsed.message);
@@ -93,7 +98,7 @@ export function identityOffer(endpoint: SshEndpoint): { authHandler: AuthHandler
   const queue: Array<{ label: () => string; method: AnyAuthMethod }> = [];
   if (endpoint.agentSocket) {
     const only = endpoint.identitiesOnly ? files.flatMap((f) => (f.publicBlob ? [f.publicBlob] : [])) : undefined;
-    const agent = new OfferingAgent(endpoint.agentSocket, only);
+    const agent = offeringAgent(endpoint.agentSocket, only);
     queue.push({
       label: () => `ssh-agent ${endpoint.agentSocket} (${agent.offered} key${agent.offered === 1 ? '' : 's'}${only ? ' matching IdentityFile' : ''})`,
       method: { type: 'agent', username: endpoint.user, agent },

@@ -59,6 +59,9 @@ export function applyExecutionEvent(view: ExecutionView, event: DeployEvent, now
     case 'operation-started':
       return row(event.opId, (r) => ({ ...r, status: 'pending', startedAt: now }));
     case 'phase':
+      // The cleanup after a successful run removes the old containers of operations already done:
+      // their rows stay done.
+      if (event.phase === 'removing' && view.rows.some((r) => r.opId === event.opId && r.status === 'done')) return view;
       return row(event.opId, (r) => ({ ...r, status: event.phase, container: event.container?.name || r.container }));
     case 'operation-done':
       return row(event.opId, (r) => ({ ...r, status: 'done', elapsedMs: event.elapsedMs }));

@@ -90,7 +90,10 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'execution-stopping':
       return state.execution ? { ...state, execution: { ...state.execution, stopping: true } } : state;
     case 'execution-finished':
-      return state.execution ? { ...state, execution: finishExecution(state.execution, action.result) } : state;
+      // The quit question is about a running deploy: once it has ended, there is nothing to ask.
+      return state.execution
+        ? { ...state, execution: finishExecution(state.execution, action.result), ...(state.modal?.kind === 'confirm-quit' ? { modal: undefined } : {}) }
+        : state;
     case 'logs':
       return { ...state, logs: action.logs, inspect: action.logs ? undefined : state.inspect };
     case 'logs-lines':

@@ -4,6 +4,12 @@ import type { Modal } from '../state/app-state.js';
 import { theme } from '../theme.js';
 import { HelpOverlay } from './help-overlay.js';
 
+/** The last line of a quick-edit prompt. */
+const PROMPT_HINT = 'enter plans the change (nothing happens before you approve) · esc cancels';
+
+const PLACEMENT_TITLE = 'Machines it may run on (none chosen = any machine)';
+const PLACEMENT_HINT = 'space toggles · enter plans the change · esc cancels';
+
 const PROMPTS = {
   image: 'New image (registry/name:tag)',
   replicas: 'Replicas',
@@ -23,17 +29,17 @@ export function ModalView({ modal, context, readonly }: { modal: Modal; context:
           <Text bold>{PROMPTS[modal.field]}</Text>
           <Text>&gt; {modal.value}<Text inverse> </Text></Text>
           {modal.error ? <Text color={theme.bad} wrap="wrap">{modal.error}</Text> : null}
-          <Text color={theme.dim}>enter plans the change (nothing happens before you approve) · esc cancels</Text>
+          <Text color={theme.dim}>{PROMPT_HINT}</Text>
         </Box>
       );
     case 'placement':
       return (
         <Box flexDirection="column" borderStyle="round" borderColor={theme.accent} paddingX={1}>
-          <Text bold>Machines it may run on (none chosen = any machine)</Text>
+          <Text bold>{PLACEMENT_TITLE}</Text>
           {modal.machines.map((m, i) => (
             <Text key={m.id} inverse={i === modal.cursor}>{m.selected ? '[x]' : '[ ]'} {m.name}</Text>
           ))}
-          <Text color={theme.dim}>space toggles · enter plans the change · esc cancels</Text>
+          <Text color={theme.dim}>{PLACEMENT_HINT}</Text>
         </Box>
       );
     case 'open-spec':
@@ -83,9 +89,10 @@ export function modalHeight(modal: Modal, columns: number): number {
     case 'filter':
       return 1;
     case 'prompt':
-      return 5 + wrapped(modal.error);
+      // Its border, the question, the input line, then the hint (wrapped on a narrow terminal).
+      return 4 + wrapped(PROMPT_HINT) + wrapped(modal.error);
     case 'placement':
-      return modal.machines.length + 4;
+      return 2 + wrapped(PLACEMENT_TITLE) + modal.machines.length + wrapped(PLACEMENT_HINT);
     case 'open-spec':
       return (modal.value ? 0 : modal.choices.length) + 5 + wrapped(modal.error);
     case 'spec-errors':

@@ -52,11 +52,16 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
   const spec = state.runningSpecs[serviceId] ?? (state.cluster.state ? labelSpecOf(service, state.cluster.state) : undefined);
   const summary = summarizeService(service, state.cluster.state!);
   const pane = state.logs || state.inspect;
-  const listHeight = Math.max(1, Math.min(containers.length, pane ? Math.floor(rows / 3) : rows - 6));
+  // Rows: the service's line, a down-machines line, the heading, the list and its "1-2 of 6" line,
+  // then a blank row, the pane's heading and the pane. On a terminal too short for a pane row the
+  // pane is left out rather than pushing the title off the top.
+  const fixed = 2 + (down.length ? 1 : 0);
+  const listHeight = Math.max(1, Math.min(containers.length, pane ? Math.floor(rows / 3) : rows - 6, rows - fixed - 1));
   const { start, end } = listWindow(containers.length, state.cursor.containers, listHeight);
   // The container name is what plans and Docker commands use: never cut it while there is room.
   const nameWidth = Math.min(32, Math.max(9, ...containers.map((c) => c.name.length)));
-  const paneHeight = Math.max(1, rows - listHeight - 5 - (down.length ? 1 : 0) - (containers.length > listHeight ? 1 : 0));
+  const paneHeight = rows - fixed - listHeight - (containers.length > listHeight ? 1 : 0) - 2;
+  const showPane = paneHeight >= 1;
   return (
     <Box flexDirection="column">
       <Text bold wrap="truncate">
@@ -77,8 +82,8 @@ export function ServiceScreen({ state, serviceId, rows, columns }: { state: AppS
         );
       })}
       {containers.length > end - start ? <Text color={theme.dim}>  {start + 1}-{end} of {containers.length}</Text> : null}
-      <Text> </Text>
-      {state.logs ? (
+      {showPane ? <Text> </Text> : null}
+      {!showPane ? null : state.logs ? (
         <LogsPane view={state.logs} rows={paneHeight} columns={columns} />
       ) : state.inspect ? (
         <Box flexDirection="column">

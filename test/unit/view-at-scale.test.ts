@@ -72,3 +72,34 @@ it('a draft\'s plan lines are formatted once per draft, masked and shown apart',
   assert.notEqual(planLines(draft, true), lines);
   assert.notEqual(planLines({ ...draft, desired: { name: 'web', image: 'img:3' } }), lines);
 });
+
+it('a reload keeps the selection on the same service and container when others come and go', () => {
+  const three = (): ClusterState => {
+    const [a, b] = [machine(1), machine(2)];
+    a.containers.push(container(a.id, 'api-1', 'api', '2026-01-01T00:00:01Z'), container(a.id, 'db-1', 'db', '2026-01-01T00:00:01Z'));
+    b.containers.push(container(b.id, 'web-1', 'web', '2026-01-01T00:00:01Z'), container(b.id, 'web-2', 'web', '2026-01-01T00:00:02Z'));
+    return { machines: [a, b] };
+  };
+  let state = reducer(initialState({ readonly: false, clusterName: 'test', columns: 120, rows: 40 }), { type: 'cluster-loaded', state: three() });
+  assert.deepEqual(visibleServices(state).map((s) => s.name), ['api', 'db', 'web']);
+  state = reducer(state, { type: 'cursor', list: 'services', delta: 1 });
+  assert.equal(visibleServices(state)[state.cursor.services]!.name, 'db');
+  // api removed: db moves up a row, and the selection with it.
+  const withoutApi = three();
+  withoutApi.machines[0]!.containers.splice(0, 1);
+  state = reducer(state, { type: 'cluster-loaded', state: withoutApi });
+  assert.equal(visibleServices(state)[state.cursor.services]!.name, 'db');
+  // The selected service itself removed: the position holds, within the list.
+  state = reducer(state, { type: 'cluster-loaded', state: { machines: [machine(1), machine(2)].map((m, i) => (i === 1 ? { ...m, containers: [container(m.id, 'web-1', 'web', '2026-01-01T00:00:01Z')] } : m)) } });
+  assert.equal(visibleServices(state)[state.cursor.services]!.name, 'web');
+
+  // On the service screen, the selected container stays selected when one before it goes.
+  let onWeb = reducer(reducer(initialState({ readonly: false, clusterName: 'test', columns: 120, rows: 40 }), { type: 'cluster-loaded', state: three() }), { type: 'navigate', screen: { kind: 'service', serviceId: 'web-id' } });
+  assert.equal(containersInOrder(onWeb, serviceById(onWeb, 'web-id')!)[onWeb.cursor.containers]!.name, 'web-1');
+  // A new container listed before it: the selection stays on web-1.
+  const webZero = three();
+  webZero.machines[1]!.containers.push(container(webZero.machines[1]!.id, 'web-0', 'web', '2026-01-01T00:00:03Z'));
+  onWeb = reducer(onWeb, { type: 'cluster-loaded', state: webZero });
+  assert.deepEqual(containersInOrder(onWeb, serviceById(onWeb, 'web-id')!).map((c) => c.name), ['web-0', 'web-1', 'web-2']);
+  assert.equal(containersInOrder(onWeb, serviceById(onWeb, 'web-id')!)[onWeb.cursor.containers]!.name, 'web-1');
+});

@@ -46,7 +46,7 @@ export function reducer(state: AppState, action: Action): AppState {
     case 'cluster-loading':
       return { ...state, cluster: { ...state.cluster, refreshing: true } };
     case 'cluster-loaded':
-      return clampCursors({ ...state, cluster: { status: 'ready', state: action.state, refreshing: false } });
+      return followSelection(state, clampCursors({ ...state, cluster: { status: 'ready', state: action.state, refreshing: false } }));
     case 'cluster-failed':
       return { ...state, cluster: { ...state.cluster, status: state.cluster.state ? 'ready' : 'error', error: action.error, refreshing: false } };
     case 'locks-loaded':
@@ -181,6 +181,27 @@ function listLength(state: AppState, list: keyof AppState['cursor']): number {
   if (list === 'history') return historyOnScreen(state).length;
   if (state.screen.kind !== 'service') return 0;
   return serviceById(state, state.screen.serviceId)?.containers.length ?? 0;
+}
+
+/**
+ * After a reload, the selection stays on the service (and, on the service screen, the container)
+ * it was on, wherever that now is in the list; the position only holds when it is gone.
+ */
+function followSelection(before: AppState, after: AppState): AppState {
+  const service = visibleServices(before)[before.cursor.services];
+  const services = service ? visibleServices(after).findIndex((s) => s.id === service.id) : -1;
+  let containers = -1;
+  if (before.screen.kind === 'service' && after.screen.kind === 'service') {
+    const was = serviceById(before, before.screen.serviceId);
+    const now = serviceById(after, after.screen.serviceId);
+    const container = was ? containersInOrder(before, was)[before.cursor.containers] : undefined;
+    containers = container && now ? containersInOrder(after, now).findIndex((c) => c.id === container.id) : -1;
+  }
+  if ((services < 0 || services === after.cursor.services) && (containers < 0 || containers === after.cursor.containers)) return after;
+  return {
+    ...after,
+    cursor: { ...after.cursor, ...(services >= 0 ? { services } : {}), ...(containers >= 0 ? { containers } : {}) },
+  };
 }
 
 function clampCursors(state: AppState): AppState {

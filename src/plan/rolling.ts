@@ -4,7 +4,7 @@ import { unseenMachines } from '../model/cluster.js';
 import type { ClusterState, ContainerState, MachineState, ServiceState } from '../model/cluster.js';
 import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
-import { lastDeployedReplicas, newestSpecOf, runningSpecOf } from './current-spec.js';
+import { currentSpecOf, lastDeployedReplicas, runningSpecOf } from './current-spec.js';
 import { eligibleMachines, mountedNamedVolumes, type Exclusion } from './eligibility.js';
 import type { Planned, PlannedOperation, RemoveOperation, StopOperation, UpdateOrderResolved } from './operations.js';
 import type { Plan } from './plan.js';
@@ -204,7 +204,9 @@ export function planRolling(
   if (service && service.ids.length > 1) {
     warnings.push(`service ${name} exists under ${service.ids.length} service ids (${service.ids.map((i) => i.slice(0, 12)).join(', ')}), from deploys that could not see each other: here they are one service, and new containers carry ${service.id.slice(0, 12)}`);
   }
-  const current = service ? newestSpecOf(service) : undefined;
+  // The diff starts from what runs, its replica count being the containers (as an edit starts):
+  // after a scale-down the survivors' labels still carry the count they were created with.
+  const current = service ? currentSpecOf(service, state) : undefined;
   return assemblePlan({
     serviceId,
     serviceName: name,

@@ -208,6 +208,17 @@ test('desired replicas: after a scale-down the survivors\' old label does not in
   assert.deepEqual(pick(summarizeService(findService(state, 'web')!, state)), { running: 1, desired: 2 });
 });
 
+test('after a scale-down, a plan\'s diff starts from the containers\' count, not the survivors\' labels', () => {
+  const five = webSpec({ replicas: 5 });
+  const m1 = machine('m1');
+  for (let i = 0; i < 3; i++) container(m1, five);
+  const state = cluster(m1);
+  const p = plan(state, { ...five, replicas: 3, env: { V: '3' } });
+  assert.deepEqual(p.changes.map((c) => c.field), ['env.V'], JSON.stringify(p.changes));
+  // The count itself changed: 3 -> 4.
+  assert.deepEqual(plan(state, { ...five, replicas: 4 }).changes.map((c) => [c.field, c.old, c.new]), [['replicas', '3', '4']]);
+});
+
 test('desired replicas: a new service whose only container failed still wants its replicas', () => {
   const spec = webSpec({ replicas: 2 });
   const m1 = machine('m1');

@@ -50,22 +50,70 @@ export function readFrameWrite(data: string): FrameWrite | undefined {
   return { erased, rows: body.slice(0, -1).split('\n') };
 }
 
+/** A block of rows that moved up by `by` rows: rows `from`..`to` of the next frame were `by` rows lower. */
+interface Scroll {
+  from: number;
+  to: number;
+  by: number;
+}
+
+/** The shortest scroll worth doing: fewer moved rows cost more in escapes than they save. */
+const MIN_SCROLLED_ROWS = 3;
+/** The furthest shift looked for (a logs pane gains a few lines a frame). */
+const MAX_SCROLL = 12;
+
+/**
+ * The longest run of rows of `next` that are rows of `previous` moved up by the same count (a
+ * scrolling logs pane), when it is at least MIN_SCROLLED_ROWS rows that changed; else undefined.
+ */
+export function findScroll(previous: readonly string[], next: readonly string[]): Scroll | undefined {
+  let best: Scroll | undefined;
+  for (let by = 1; by <= Math.min(MAX_SCROLL, previous.length - 1); by++) {
+    let start = -1;
+    for (let i = 0; i <= next.length; i++) {
+      const moved = i < next.length && i + by < previous.length && next[i] === previous[i + by] && next[i] !== previous[i];
+      if (moved && start < 0) start = i;
+      if (!moved && start >= 0) {
+        if (i - start >= MIN_SCROLLED_ROWS && (!best || i - start > best.to - best.from + 1)) best = { from: start, to: i - 1, by };
+        start = -1;
+      }
+    }
+  }
+  return best;
+}
+
 /**
  * The bytes that turn `previous` (on the screen, cursor at the start of the row below it) into
- * `next`, leaving the cursor at the start of the row below `next`: up to the first row, then each
+ * `next`, leaving the cursor at the start of the row below `next`. A block of rows that moved up
+ * (a scrolling logs pane, see findScroll) is moved on the terminal: DL (delete lines) at its top
+ * pulls everything below up, IL (insert lines) under it pushes the rows below it back down, both
+ * VT102 and relative to the cursor; what is left is written. Then up to the first row, each
  * changed row erased and written, unchanged runs skipped with a cursor move (CUD, which never
  * scrolls: those rows are on the screen), rows below a shorter frame erased (ED 0). Rows past the
- * previous frame end in a newline, which scrolls at the bottom as Ink's own write does.
+ * previous frame end in a newline, which scrolls at the bottom as Ink's own write does. Expects
+ * both frames shorter than the terminal (with the cursor's row below them).
  */
 export function rowDiff(previous: readonly string[], next: readonly string[]): string {
-  let out = previous.length > 0 ? `${CSI}${previous.length}A\r` : '\r';
+  let out = '';
+  let rows = previous;
+  let cursor = previous.length;
+  const scroll = findScroll(previous, next);
+  if (scroll) {
+    const { from, to, by } = scroll;
+    // DL at the block's top: previous rows from+by.. come up to from..; IL at to+1: the rows after
+    // the block go back down, leaving `by` blank rows under it for what is new.
+    out += `${CSI}${cursor - from}A\r${CSI}${by}M${CSI}${to + 1 - from}B${CSI}${by}L\r`;
+    cursor = to + 1;
+    rows = [...previous.slice(0, from), ...previous.slice(from + by, to + 1 + by), ...Array.from({ length: by }, () => ''), ...previous.slice(to + 1 + by)];
+  }
+  out += cursor > 0 ? `${CSI}${cursor}A\r` : '\r';
   let skipped = 0;
   const skip = () => {
     if (skipped > 0) out += `${CSI}${skipped}B`;
     skipped = 0;
   };
   for (let i = 0; i < next.length; i++) {
-    if (i < previous.length && previous[i] === next[i]) {
+    if (i < rows.length && rows[i] === next[i]) {
       skipped++;
       continue;
     }
@@ -73,7 +121,7 @@ export function rowDiff(previous: readonly string[], next: readonly string[]): s
     out += `${CSI}2K${next[i]}\n`;
   }
   skip();
-  if (next.length < previous.length) out += `${CSI}J`;
+  if (next.length < rows.length) out += `${CSI}J`;
   return out;
 }
 

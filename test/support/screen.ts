@@ -98,6 +98,23 @@ export class Screen {
         } else if (mode !== 3) throw new Error(`screen: unknown ED mode ${params}`);
         break;
       }
+      case 'L': {
+        // IL: blank rows inserted at the cursor's row, the rows below pushed down (the last ones
+        // off the screen); the cursor to the first column (VT510 manual).
+        const count = Math.min(n(1), this.rows - this.row);
+        this.cells.splice(this.row, 0, ...Array.from({ length: count }, () => this.blankRow()));
+        this.cells.length = this.rows;
+        this.col = 0;
+        break;
+      }
+      case 'M': {
+        // DL: rows deleted at the cursor's row, the rows below pulled up, blank rows at the bottom.
+        const count = Math.min(n(1), this.rows - this.row);
+        this.cells.splice(this.row, count);
+        this.cells.push(...Array.from({ length: count }, () => this.blankRow()));
+        this.col = 0;
+        break;
+      }
       default:
         throw new Error(`screen: unknown sequence ${params}${final}`);
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Writable } from 'node:stream';
 import ansiEscapes from 'ansi-escapes';
-import { readFrameWrite, rowDiff, rowDiffStdout } from '../../src/tui/row-diff.js';
+import { findScroll, readFrameWrite, rowDiff, rowDiffStdout } from '../../src/tui/row-diff.js';
 import { Screen } from '../support/screen.js';
 
 /** What Ink 6.8's standard log-update writes for `rows` after a frame of `previousRows` rows. */
@@ -111,6 +111,37 @@ describe('rowDiff', () => {
     // Two lines above the frame on a 5-row terminal: a frame of 4 rows (and the cursor's row below
     // it) scrolls them off. Ink draws a frame as tall as the terminal another way (cleared first).
     compare(5, [['1', '2'], ['1', '2', '3', '4'], ['1', 'b', '3', '4'], ['a'], ['a', 'b', 'c']], 12, 'above 1\nabove 2\n');
+  });
+
+  it('moves a scrolling pane on the terminal (delete and insert lines) and writes only the new lines', () => {
+    const log = (from: number, n: number) => Array.from({ length: n }, (_, i) => `log line ${from + i}`);
+    const before = ['title', 'LOGS', ...log(1, 8), 'footer'];
+    const after = ['title', 'LOGS', ...log(3, 8), 'footer'];
+    assert.deepEqual(findScroll(before, after), { from: 2, to: 7, by: 2 });
+    const diff = rowDiff(before, after);
+    assert.ok(diff.includes('log line 9') && diff.includes('log line 10'));
+    for (const old of ['log line 3', 'log line 8', 'footer', 'title']) assert.ok(!diff.includes(old), `${old} was written again: ${JSON.stringify(diff)}`);
+    compare(16, [before, after, ['title', 'LOGS', ...log(6, 8), 'footer'], ['title', 'LOGS', ...log(6, 8), 'footer', 'notice']]);
+    // Near the bottom of the terminal (the frame and its cursor row fill it) it still holds.
+    compare(12, [before, after], 20, '');
+    compare(14, [before, after, ['title', 'LOGS', ...log(4, 8), 'footer']], 20, 'above\n');
+  });
+
+  it('draws the same screen as whole frames for random scrolling panes', () => {
+    for (const seed of [4, 5, 6]) {
+      const next = random(seed);
+      let line = 0;
+      const pane = (n: number) => Array.from({ length: n }, () => `line ${line++}`);
+      let logs = pane(8);
+      const frames: string[][] = [];
+      for (let i = 0; i < 60; i++) {
+        logs = [...logs.slice(Math.floor(next() * 4)), ...pane(Math.floor(next() * 4))].slice(-8);
+        const header = next() < 0.2 ? ['title*', 'LOGS'] : ['title', 'LOGS'];
+        frames.push([...header, ...logs, ...(next() < 0.3 ? ['notice', 'footer'] : ['footer'])]);
+      }
+      const { wholeBytes, diffBytes } = compare(14, frames, 20);
+      assert.ok(diffBytes < wholeBytes / 2, `seed ${seed}: ${diffBytes} bytes against ${wholeBytes}`);
+    }
   });
 
   it('draws the same screen as whole frames for 300 random frame changes, in fewer bytes', () => {

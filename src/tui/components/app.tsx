@@ -81,14 +81,17 @@ export function App({ controller }: { controller: Controller }) {
   );
 
   const context = keyContext(state);
-  // Rows left for the screen: the title line, the footer (and its notice), and the modal.
-  const body = Math.max(4, state.size.rows - 2 - (state.notice ? 1 : 0) - (state.modal ? modalHeight(state.modal, state.size.columns) : 0));
+  // Rows left for the screen: the title line, the footer (and its notice), the modal, and one row
+  // kept free below the frame. Ink draws a frame as tall as the terminal by clearing the screen and
+  // writing it whole, every frame; a shorter one is written as the rows that changed (row-diff.ts).
+  const frameRows = state.size.rows - 1;
+  const body = Math.max(4, frameRows - 2 - (state.notice ? 1 : 0) - (state.modal ? modalHeight(state.modal, state.size.columns) : 0));
   return (
     <Box flexDirection="column" width={state.size.columns}>
       <Text wrap="truncate" color={theme.accent}>
         dockplan <Text color={theme.dim}>· {state.clusterName}{state.readonly ? ' · read-only' : ''}</Text>
       </Text>
-      {state.modal?.kind === 'help' ? <HelpOverlay context={context} readonly={state.readonly} rows={state.size.rows - 2} columns={state.size.columns} /> : (
+      {state.modal?.kind === 'help' ? <HelpOverlay context={context} readonly={state.readonly} rows={frameRows - 2} columns={state.size.columns} /> : (
         <>
           {state.screen.kind === 'cluster' ? <ClusterScreen state={state} rows={body} /> : null}
           {state.screen.kind === 'service' ? <ServiceScreen state={state} serviceId={state.screen.serviceId} rows={body} columns={state.size.columns} /> : null}

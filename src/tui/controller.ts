@@ -138,6 +138,11 @@ export class Controller {
 
   back(): void {
     const s = this.state.screen;
+    // A service that is gone has nothing to show, a logs pane of it included: one esc leaves it.
+    if (s.kind === 'service' && !serviceById(this.state, s.serviceId)) {
+      this.navigate({ kind: 'cluster' });
+      return;
+    }
     if (this.state.logs || this.state.inspect) {
       this.closeLogs();
       this.dispatch({ type: 'inspect' });

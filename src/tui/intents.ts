@@ -1,7 +1,7 @@
 // What each key intent does: the bridge from the key table to the controller. No I/O here.
 import type { Controller } from './controller.js';
 import type { Intent } from './keys.js';
-import { visibleServices } from './state/reducer.js';
+import { selectedContainer, visibleServices } from './state/reducer.js';
 
 export function runIntent(intent: Intent, controller: Controller): void {
   const { store } = controller;
@@ -16,8 +16,10 @@ export function runIntent(intent: Intent, controller: Controller): void {
     case 'page-down': {
       const delta = intent === 'up' ? -1 : intent === 'down' ? 1 : intent === 'page-up' ? -page : page;
       store.dispatch({ type: 'cursor', list, delta });
-      // One container's logs follow the cursor; the whole service's stay.
-      if (state.logs?.scope.kind === 'container') controller.openLogs(state.logs.follow);
+      // One container's logs follow the cursor to another container; the whole service's stay, and
+      // so does a pane whose container is still the selected one (a paused pane stays as it is).
+      const selected = selectedContainer(store.getState());
+      if (state.logs?.scope.kind === 'container' && selected && selected.id !== state.logs.scope.containerId) controller.openLogs(state.logs.follow);
       return;
     }
     case 'open': {

@@ -7,6 +7,8 @@
 // fits. Anything else Ink writes (a clear, a resize redraw, a frame as tall as the terminal) goes
 // through unchanged, and the next frame is then written whole.
 
+import stringWidth from 'string-width';
+
 const CSI = '\x1b[';
 /** ansi-escapes' eraseLine + cursorUp(), repeated by its eraseLines(count) (Ink's erase of a frame). */
 const ERASE_UP = `${CSI}2K${CSI}1A`;
@@ -130,13 +132,14 @@ export type RowDiffStdout = NodeJS.WriteStream & {
   /** Forgets the screen: the next frame is written whole. Call after writing to the terminal directly. */
   forgetScreen(): void;
   /**
-   * Writes `wipe` (a clear that homes the cursor) and then the last frame whole from the top, so
-   * the screen shows the frame Ink believes it shows, with the cursor where Ink expects it; for a
-   * resize, after which Ink writes nothing when its output did not change. When the frame on the
-   * screen is not known (Ink's last write was not a plain frame), writes nothing: Ink's own next
-   * write redraws. Returns whether it wrote.
+   * For a resize, called before Ink's own resize handler: the terminal has cut or re-wrapped what
+   * it showed, so the screen is forgotten, and the next frame that fits the terminal (no row wider
+   * than it, fewer rows than it has) is written after `wipe` (a clear that homes the cursor), whole
+   * from the top, where Ink's next write expects it. Frames that do not fit yet (laid out for the
+   * old size) go through as Ink wrote them. Nothing is wiped until such a frame comes: a screen
+   * whose frame the new size does not change stays as it is, never blank.
    */
-  repaint(wipe: string): boolean;
+  afterResize(wipe: string): void;
 };
 
 /**
@@ -147,6 +150,10 @@ export type RowDiffStdout = NodeJS.WriteStream & {
  */
 export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
   let screen: string[] | undefined;
+  /** The clear that goes before the next frame that fits, after a resize (afterResize). */
+  let wipe: string | undefined;
+  const fits = (rows: readonly string[]) =>
+    (stdout.rows === undefined || rows.length < stdout.rows) && (stdout.columns === undefined || rows.every((r) => stringWidth(r) <= stdout.columns));
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
     const pass = () => (stdout.write as (...args: unknown[]) => boolean)(chunk, ...rest);
     if (typeof chunk !== 'string') {
@@ -155,6 +162,13 @@ export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
     }
     if (NEUTRAL.has(chunk)) return pass();
     const frame = readFrameWrite(chunk);
+    if (frame && wipe !== undefined) {
+      if (!fits(frame.rows)) return pass();
+      const clear = wipe;
+      wipe = undefined;
+      screen = frame.rows;
+      return (stdout.write as (...args: unknown[]) => boolean)(`${clear}${frame.rows.join('\n')}\n`, ...rest);
+    }
     const before = screen;
     screen = frame?.rows;
     if (!frame || !before || frame.erased !== before.length + 1) return pass();
@@ -168,16 +182,15 @@ export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
   const forgetScreen = () => {
     screen = undefined;
   };
-  const repaint = (wipe: string): boolean => {
-    if (!screen) return false;
-    stdout.write(`${wipe}${screen.join('\n')}\n`);
-    return true;
+  const afterResize = (clear: string) => {
+    screen = undefined;
+    wipe = clear;
   };
   return new Proxy(stdout, {
     get(target, key) {
       if (key === 'write') return write;
       if (key === 'forgetScreen') return forgetScreen;
-      if (key === 'repaint') return repaint;
+      if (key === 'afterResize') return afterResize;
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },

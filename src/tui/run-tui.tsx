@@ -63,16 +63,15 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
     ...(opts.projectFiles ? { projectFiles: opts.projectFiles } : {}),
   });
   // A resized terminal re-wraps or cuts what is on it, and Ink's own redraw on a resize (made with
-  // the old size, before the view has its new one) can be taller than the new height, leaving rows
-  // Ink can no longer reach to erase. This listener runs after Ink's (registered by render): the
-  // screen is wiped and the frame Ink last wrote is drawn again from the top (Ink writes nothing
-  // more when the frame at the new size is the same, so a wipe alone would leave the screen blank);
-  // a frame that the new size changes follows as a diff against it.
-  const onResize = () => stdout.repaint(CLEAR);
+  // the view's old size, before the view has its new one) can be wider or taller than the terminal.
+  // This listener runs before Ink's (registered by render): the row diff forgets the screen, and the
+  // first frame that fits the new size is drawn whole on a wiped screen (nothing is wiped while no
+  // such frame comes, so a frame the new size does not change stays on screen).
+  const onResize = () => stdout.afterResize(CLEAR);
+  stdout.on('resize', onResize);
   stdout.write(ALT_SCREEN_ON);
   try {
     instance = render(<App controller={controller} />, { ...VIEW_RENDER_OPTIONS, stdout, exitOnCtrlC: false });
-    stdout.on('resize', onResize);
     controller.start().catch((err: unknown) => {
       store.dispatch({ type: 'cluster-failed', error: err instanceof Error ? err.message : String(err) });
     });

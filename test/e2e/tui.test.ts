@@ -185,14 +185,24 @@ describe('the interactive view in tmux on the real cluster', { skip: skipReason(
     await waitScreen('exit=0');
   });
 
-  it('the cluster screen, which nothing redraws on its own, shows its frame at once after a resize', async () => {
+  it('the cluster screen, which nothing redraws on its own, shows its frame at once after a resize, narrower or wider', async () => {
     startView();
     await waitScreen('MACHINES (3 of 3 up)', 20_000);
-    for (const [x, y] of [[80, 24], [110, 30]] as const) {
+    for (const [x, y] of [[80, 24], [60, 24], [110, 30]] as const) {
       tmux('resize-window', '-t', 'main', '-x', String(x), '-y', String(y));
       // Within 3 s: no Docker event or relist (every 10 s) is needed for it to come back.
-      const s = await waitScreen((text) => text.split('\n')[0]!.startsWith('dockplan ·') && text.includes('SERVICES'), 3_000);
-      assert.equal(s.split('\n').filter((l) => l.startsWith('dockplan ·')).length, 1, `${x}x${y}:\n${s}`);
+      // The frame at the new size, whole: the title on top and once, the footer last, nothing wider.
+      const whole = (text: string) => {
+        const rows = text.split('\n').filter((l) => l.trim() !== '');
+        return rows[0]!.startsWith('dockplan ·') && rows.filter((l) => l.startsWith('dockplan ·')).length === 1
+          && rows.at(-1)!.startsWith('enter open') && rows.every((l) => l.length <= x) && text.includes('SERVICES');
+      };
+      const s = await waitScreen(whole, 3_000);
+      const lines = s.split('\n');
+      assert.equal(lines.filter((l) => l.startsWith('dockplan ·')).length, 1, `${x}x${y}:\n${s}`);
+      // Nothing of the wider frame is left: each heading once, the machine rows whole.
+      assert.equal(lines.filter((l) => /^MACHINES \(/.test(l)).length, 1, `${x}x${y}:\n${s}`);
+      assert.deepEqual(lines.filter((l) => /^\s+m[123]\s/.test(l)).length, 3, `${x}x${y}:\n${s}`);
     }
     keys('q');
     await waitScreen('exit=0');

@@ -193,23 +193,29 @@ describe('rowDiffStdout', () => {
     assert.deepEqual(screen.text().slice(0, 5), [...frames[1]!, '']);
   });
 
-  it('repaint wipes the screen and draws the last frame from the top, the cursor below it; nothing when the frame is unknown', () => {
+  it('after a resize: frames laid out for the old size go through; the first that fits is drawn whole on a wiped screen; diffs follow', () => {
     const screen = new Screen(20, 10);
     const tty = new ScreenStream(screen);
     const out = rowDiffStdout(tty as unknown as NodeJS.WriteStream);
     const wipe = '\x1b[2J\x1b[3J\x1b[H';
-    assert.equal(out.repaint(wipe), false, 'no frame yet');
-    assert.equal(tty.bytes, 0);
-    screen.write('stale row\n');
     out.write(inkFrameWrite(undefined, ['title', 'row']));
-    assert.equal(out.repaint(wipe), true);
-    assert.deepEqual(screen.text().slice(0, 3), ['title', 'row', '']);
-    assert.deepEqual([screen.row, screen.col], [2, 0]);
-    // Ink's next frame (erasing the 2 rows it believes it drew) lands right on the repainted one.
-    out.write(inkFrameWrite(2, ['title', 'row 2']));
-    assert.deepEqual(screen.text().slice(0, 3), ['title', 'row 2', '']);
-    out.write('\x1b[2J');
-    assert.equal(out.repaint(wipe), false, 'after a write it does not know, the screen is Ink\'s to redraw');
+    out.afterResize(wipe);
+    assert.equal(tty.bytes, inkFrameWrite(undefined, ['title', 'row']).length, 'nothing is written for the resize itself');
+    // Ink's redraw at the old width (a row wider than the 20 columns): as Ink wrote it.
+    const wide = inkFrameWrite(2, ['title', 'a row wider than twenty columns']);
+    let start = tty.bytes;
+    out.write(wide);
+    assert.equal(tty.bytes - start, wide.length);
+    // The view's frame at the new size: wiped and written whole from the top.
+    start = tty.bytes;
+    out.write(inkFrameWrite(2, ['title', 'row', 'more']));
+    assert.ok(tty.bytes - start > wipe.length && String(screen.text()) === String(['title', 'row', 'more', '', '', '', '', '', '', '']), screen.text().join('|'));
+    assert.deepEqual([screen.row, screen.col], [3, 0]);
+    // Then a diff again: one changed row.
+    start = tty.bytes;
+    out.write(inkFrameWrite(3, ['title', 'row', 'less']));
+    assert.ok(tty.bytes - start < inkFrameWrite(3, ['title', 'row', 'less']).length);
+    assert.deepEqual(screen.text().slice(0, 4), ['title', 'row', 'less', '']);
   });
 
   it('writes the original when the erase does not match the frame it knows', () => {

@@ -127,10 +127,8 @@ export function rowDiff(previous: readonly string[], next: readonly string[]): s
   return out;
 }
 
-/** A stdout that writes only what changed between frames (see the module), and its reset. */
+/** A stdout that writes only what changed between frames (see the module), and what a resize tells it. */
 export type RowDiffStdout = NodeJS.WriteStream & {
-  /** Forgets the screen: the next frame is written whole. Call after writing to the terminal directly. */
-  forgetScreen(): void;
   /**
    * For a resize, called before Ink's own resize handler: the terminal has cut or re-wrapped what
    * it showed, so the screen is forgotten, and the next frame that fits the terminal (no row wider
@@ -146,7 +144,7 @@ export type RowDiffStdout = NodeJS.WriteStream & {
  * Wraps `stdout` for Ink's render: every property is the stream's own (size, isTTY, events), except
  * `write`, which turns Ink's frame writes into row diffs while it knows the screen (see rowDiff),
  * writing the original when that is no longer. Any write it does not recognise goes through as is
- * and makes it forget the screen; so does forgetScreen(). Never throws of its own.
+ * and makes it forget the screen. Never throws of its own.
  */
 export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
   let screen: string[] | undefined;
@@ -155,7 +153,8 @@ export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
   const fits = (rows: readonly string[]) =>
     (stdout.rows === undefined || rows.length < stdout.rows) && (stdout.columns === undefined || rows.every((r) => stringWidth(r) <= stdout.columns));
   const write = (chunk: unknown, ...rest: unknown[]): boolean => {
-    const pass = () => (stdout.write as (...args: unknown[]) => boolean)(chunk, ...rest);
+    const send = (data: unknown) => (stdout.write as (...args: unknown[]) => boolean)(data, ...rest);
+    const pass = () => send(chunk);
     if (typeof chunk !== 'string') {
       screen = undefined;
       return pass();
@@ -167,7 +166,7 @@ export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
       const clear = wipe;
       wipe = undefined;
       screen = frame.rows;
-      return (stdout.write as (...args: unknown[]) => boolean)(`${clear}${frame.rows.join('\n')}\n`, ...rest);
+      return send(`${clear}${frame.rows.join('\n')}\n`);
     }
     const before = screen;
     screen = frame?.rows;
@@ -177,10 +176,7 @@ export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
     if (rows !== undefined && (before.length >= rows || frame.rows.length >= rows)) return pass();
     const diff = rowDiff(before, frame.rows);
     if (diff.length >= chunk.length) return pass();
-    return (stdout.write as (...args: unknown[]) => boolean)(diff, ...rest);
-  };
-  const forgetScreen = () => {
-    screen = undefined;
+    return send(diff);
   };
   const afterResize = (clear: string) => {
     screen = undefined;
@@ -189,7 +185,6 @@ export function rowDiffStdout(stdout: NodeJS.WriteStream): RowDiffStdout {
   return new Proxy(stdout, {
     get(target, key) {
       if (key === 'write') return write;
-      if (key === 'forgetScreen') return forgetScreen;
       if (key === 'afterResize') return afterResize;
       const value: unknown = Reflect.get(target, key, target);
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;

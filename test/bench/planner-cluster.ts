@@ -2,18 +2,7 @@
 // with env, ports, mounts, healthchecks, limits; unmanaged and exited containers), of any size.
 import type { ClusterState, ContainerState, MachineState } from '../../src/model/cluster.js';
 import type { MountSpec, PortSpec, ServiceMode, ServiceSpec, VolumeSpec } from '../../src/model/spec.js';
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../support/seeded-random.js';
 
 type Rng = () => number;
 const int = (rng: Rng, lo: number, hi: number) => lo + Math.floor(rng() * (hi - lo + 1));
@@ -165,7 +154,7 @@ function split(rng: Rng, total: number, parts: number): number[] {
  */
 export function generateClusterWith(shape: ClusterShape): GeneratedCluster {
   const { machines: machineCount, containers: containerCount } = shape;
-  const rng = prng(shape.seed);
+  const rng = seededRandom(shape.seed);
   const machines: MachineState[] = Array.from({ length: machineCount }, (_, i) => ({
     id: hex(rng, 64),
     name: `node-${pad(i + 1)}`,

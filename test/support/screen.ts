@@ -4,6 +4,8 @@
 // ignoring a sequence this model does not know. The line discipline's ONLCR is assumed: a newline
 // goes to the start of the next row, scrolling at the bottom.
 
+import { Writable } from 'node:stream';
+
 const CSI_RE = /^\x1b\[([?]?)([0-9;:]*)([A-Za-z])/;
 const OSC_RE = /^\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/;
 
@@ -143,5 +145,42 @@ export class Screen {
 
   private blankRow(): string[] {
     return Array.from({ length: this.columns }, () => ' ');
+  }
+}
+
+/**
+ * A TTY-like stdout of `columns` x `rows` whose writes go to a Screen: what a view or Ink draws on
+ * it can be read back as the terminal would show it. Counts the bytes written (UTF-8).
+ */
+export class ScreenTty extends Writable {
+  readonly isTTY = true;
+  readonly screen: Screen;
+  bytes = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(readonly columns: number, readonly rows: number) {
+    super({ decodeStrings: false });
+    this.screen = new Screen(columns, rows);
+  }
+
+  override _write(chunk: unknown, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const text = String(chunk);
+    this.bytes += Buffer.byteLength(text);
+    this.screen.write(text);
+    for (const wake of this.waiters.splice(0)) wake();
+    callback();
+  }
+
+  /** Resolves once a row of the screen shows `text`; rejects after `timeoutMs` with the screen. */
+  async shows(text: string, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.screen.text().some((r) => r.includes(text))) {
+      if (Date.now() >= deadline) throw new Error(`the screen never showed ${JSON.stringify(text)}:\n${this.screen.text().join('\n')}`);
+      // The next write, or a look again after 100 ms at the latest.
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100);
+      });
+    }
   }
 }

@@ -3,9 +3,8 @@
 // shape of its frame writes, the diff would stop applying: the byte assertion says so.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Writable } from 'node:stream';
 import React, { useEffect, useState } from 'react';
-import { Screen } from '../support/screen.js';
+import { ScreenTty } from '../support/screen.js';
 
 // Ink decides once, when imported, whether it draws frames (it does not in CI): look interactive.
 delete process.env.CI;
@@ -15,37 +14,6 @@ const { VIEW_RENDER_OPTIONS } = await import('../../src/tui/render-options.js');
 const { rowDiffStdout } = await import('../../src/tui/row-diff.js');
 
 void React;
-
-/** A 60x20 TTY that feeds a Screen, counts bytes and wakes waiters on each write. */
-class ScreenTty extends Writable {
-  readonly isTTY = true;
-  readonly columns = 60;
-  readonly rows = 20;
-  readonly screen = new Screen(60, 20);
-  bytes = 0;
-  private waiters: (() => void)[] = [];
-  constructor() {
-    super({ decodeStrings: false });
-  }
-  override _write(chunk: unknown, _e: BufferEncoding, cb: (err?: Error | null) => void) {
-    const text = String(chunk);
-    this.bytes += Buffer.byteLength(text);
-    this.screen.write(text);
-    for (const w of this.waiters.splice(0)) w();
-    cb();
-  }
-  /** Resolves once the screen shows `text` on some row (fails the test after 5 s). */
-  async shows(text: string): Promise<void> {
-    const deadline = Date.now() + 5_000;
-    while (!this.screen.text().some((r) => r.includes(text))) {
-      assert.ok(Date.now() < deadline, `the screen never showed ${JSON.stringify(text)}:\n${this.screen.text().join('\n')}`);
-      await new Promise<void>((resolve) => {
-        this.waiters.push(resolve);
-        setTimeout(resolve, 100);
-      });
-    }
-  }
-}
 
 interface Step {
   rows: string[];
@@ -81,8 +49,8 @@ describe('rowDiffStdout under Ink', () => {
       { rows: Array.from({ length: 12 }, (_, n) => `service-${n} ${n === 4 ? 'x' : n}/${n}`), selected: 7 },
       { rows: ['web 3/3', 'db 1/1'], selected: 1 },
     ];
-    const whole = new ScreenTty();
-    const diffed = new ScreenTty();
+    const whole = new ScreenTty(60, 20);
+    const diffed = new ScreenTty(60, 20);
     const advances: (() => void)[] = [];
     const mount = (out: NodeJS.WriteStream) => render(<List steps={steps} onStep={(a) => advances.push(a)} />, {
       ...VIEW_RENDER_OPTIONS, stdout: out, exitOnCtrlC: false, patchConsole: false,

@@ -10,6 +10,7 @@ import type { DeployEvent } from '../../src/execute/events.js';
 import { ClusterDeployLock, LOCK_LABEL, lockLabels, lockVolumeName, type HeldLock, type LockClient, type LockHolder } from '../../src/execute/lock.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { MemoryCluster } from '../support/memory-client.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const holder = (runId: string, extra: Partial<LockHolder> = {}): LockHolder => ({
   owner: `op-${runId}@jump1`, since: `2026-01-01T00:00:0${runId.length % 10}Z`, runId, ...extra,
@@ -66,17 +67,6 @@ function contenderView(cluster: MemoryCluster, random: () => number, hidden: str
   };
 }
 
-/** A small seeded random source (mulberry32), so a failing round can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('with every machine up, a run takes the lock on all of them, labelled with owner, message, start time, run id and service', async () => {
   const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
   const lock = new ClusterDeployLock(cluster);
@@ -117,7 +107,7 @@ test('a holder met on a later machine: what the run took on earlier machines is 
 
 test('concurrent acquisitions: in every interleaving at most one run holds the lock with a majority, and with all machines visible exactly one does', async () => {
   for (let round = 0; round < 300; round++) {
-    const random = seeded(round + 1);
+    const random = seededRandom(round + 1);
     const cluster = new MemoryCluster(['m1', 'm2', 'm3', 'm4', 'm5']);
     const contenders = 2 + Math.floor(random() * 4);
     // From round 150 on, each contender may see some machines as down.

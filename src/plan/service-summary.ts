@@ -39,6 +39,9 @@ export function replicaText(summary: Pick<ServiceSummary, 'running' | 'desired'>
   return `${summary.running}/${summary.desired}`;
 }
 
+/** Docker's container states other than running that the health words name as they are. */
+const NAMED_STATES = ['created', 'restarting', 'paused', 'removing'] as const;
+
 /**
  * Health of the running containers, then the others by Docker's state: `created` (made, never
  * started: the next replicas of a rollout, made while a batch waits), `restarting`, `paused`,
@@ -53,11 +56,11 @@ function healthWords(service: ServiceState): string {
   if (unhealthy) parts.push(`${unhealthy} unhealthy`);
   if (starting) parts.push(`${starting} starting`);
   if (healthy) parts.push(`${healthy} healthy`);
-  for (const state of ['created', 'restarting', 'paused', 'removing'] as const) {
+  for (const state of NAMED_STATES) {
     const n = count((_h, s) => s === state);
     if (n) parts.push(`${n} ${state}`);
   }
-  const stopped = count((_h, s) => !['running', 'created', 'restarting', 'paused', 'removing'].includes(s));
+  const stopped = count((_h, s) => s !== 'running' && !(NAMED_STATES as readonly string[]).includes(s));
   if (stopped) parts.push(`${stopped} stopped`);
   return parts.join(', ') || 'no healthcheck';
 }

@@ -99,7 +99,7 @@ export function App({ controller }: { controller: Controller }) {
           {state.screen.kind === 'project-plan' ? <ProjectPlanScreen screen={state.screen} rows={body} columns={state.size.columns} offset={state.cursor.plan} /> : null}
           {state.screen.kind === 'plan' ? <PlanScreen draft={state.screen.draft} rows={body} columns={state.size.columns} offset={state.cursor.plan} showSecrets={state.showSecrets} /> : null}
           {state.screen.kind === 'execute' && state.execution ? <ExecuteScreen draft={state.screen.draft} view={state.execution} rows={body} columns={state.size.columns} /> : null}
-          {state.modal ? <ModalView modal={state.modal} context={context} readonly={state.readonly} /> : null}
+          {state.modal ? <ModalView modal={state.modal} /> : null}
         </>
       )}
       <Footer context={context} readonly={state.readonly} notice={state.notice} />

@@ -1,8 +1,6 @@
 import { Box, Text } from 'ink';
-import type { KeyContext } from '../keys.js';
 import type { Modal } from '../state/app-state.js';
 import { theme } from '../theme.js';
-import { HelpOverlay } from './help-overlay.js';
 
 /** The last line of a quick-edit prompt. */
 const PROMPT_HINT = 'enter plans the change (nothing happens before you approve) · esc cancels';
@@ -17,10 +15,11 @@ const PROMPTS = {
 } as const;
 
 /** The open modal, drawn under the screen it belongs to. */
-export function ModalView({ modal, context, readonly }: { modal: Modal; context: KeyContext; readonly: boolean }) {
+export function ModalView({ modal }: { modal: Modal }) {
   switch (modal.kind) {
     case 'help':
-      return <HelpOverlay context={context} readonly={readonly} rows={20} columns={80} />;
+      // Drawn by App in place of the screen, at the terminal's size.
+      return null;
     case 'filter':
       return <Text>/ {modal.value}<Text inverse> </Text> <Text color={theme.dim}>enter keeps · esc clears</Text></Text>;
     case 'prompt':

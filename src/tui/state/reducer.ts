@@ -190,13 +190,9 @@ function listLength(state: AppState, list: keyof AppState['cursor']): number {
 function followSelection(before: AppState, after: AppState): AppState {
   const service = visibleServices(before)[before.cursor.services];
   const services = service ? visibleServices(after).findIndex((s) => s.id === service.id) : -1;
-  let containers = -1;
-  if (before.screen.kind === 'service' && after.screen.kind === 'service') {
-    const was = serviceById(before, before.screen.serviceId);
-    const now = serviceById(after, after.screen.serviceId);
-    const container = was ? containersInOrder(before, was)[before.cursor.containers] : undefined;
-    containers = container && now ? containersInOrder(after, now).findIndex((c) => c.id === container.id) : -1;
-  }
+  const container = selectedContainer(before);
+  const now = after.screen.kind === 'service' ? serviceById(after, after.screen.serviceId) : undefined;
+  const containers = container && now ? containersInOrder(after, now).findIndex((c) => c.id === container.id) : -1;
   if ((services < 0 || services === after.cursor.services) && (containers < 0 || containers === after.cursor.containers)) return after;
   return {
     ...after,

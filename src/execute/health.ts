@@ -81,10 +81,13 @@ export async function waitUntilUp(
   const fail = (what: string, exitCode?: number) =>
     new ContainerFailedError(`container ${container.name} on ${machineName} ${what}`, machineId, container, exitCode);
 
-  // Every Docker event of the container (start, die, health_status, restart) wakes the wait.
+  // Every Docker event of the container (start, die, health_status, restart) wakes the wait, except
+  // an exec's (exec_create, exec_start, exec_die): each healthcheck probe is an exec, and its result
+  // arrives as the health_status event that follows, so waking on them would only inspect again.
   let wake: () => void = () => undefined;
   let woken = new Promise<void>((resolve) => (wake = resolve));
-  const onEvent = () => {
+  const onEvent = (action: string) => {
+    if (action.startsWith('exec_')) return;
     wake();
     woken = new Promise<void>((resolve) => (wake = resolve));
   };

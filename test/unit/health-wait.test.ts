@@ -73,3 +73,33 @@ test('a healthcheck that stays starting past its own deadline fails saying so', 
   const s = scripted([{ health: 'starting' }]);
   await assert.rejects(waitUntilUp(s.client, 'm1', 'm1', REF, spec({ healthcheck: hc }), s.opts), /is still starting: not healthy after 4s/);
 });
+
+test('a healthcheck probe\'s exec events do not wake the wait; its health_status event does', async () => {
+  let healthy = false;
+  let inspections = 0;
+  let emit: (action: string) => void = () => undefined;
+  const client = {
+    inspectContainer: async (): Promise<ContainerState> => {
+      inspections++;
+      return { id: 'c1', name: 'web-ab12', machineId: 'm1', image: 'i', state: 'running', health: healthy ? 'healthy' : 'starting', created: '', hostPorts: [] };
+    },
+    watchContainer: (_m: string, _c: string, onEvent: (action: string) => void) => {
+      emit = onEvent;
+      return () => undefined;
+    },
+  };
+  const tick = () => new Promise((resolve) => setImmediate(resolve));
+  // No poll comes within the test: only events wake the wait.
+  const waiting = waitUntilUp(client, 'm1', 'm1', REF, spec(), { fallbackPollMs: 60_000 });
+  await tick();
+  assert.equal(inspections, 1);
+  for (const action of ['exec_create', 'exec_start', 'exec_die']) {
+    emit(action);
+    await tick();
+  }
+  assert.equal(inspections, 1, 'an exec event made the wait inspect the container again');
+  healthy = true;
+  emit('health_status');
+  await waiting;
+  assert.equal(inspections, 2);
+});

@@ -63,6 +63,30 @@ export function bytes(value: number): string {
   return `${(value / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/** The machine's CPU time so far, summed over its cores (ms): busy (user, nice, system, irq) and in all. */
+export interface CpuTimes {
+  busyMs: number;
+  totalMs: number;
+}
+
+/** Reads the machine's CPU times now (os.cpus(), which reads /proc/stat on Linux). */
+export function cpuTimes(): CpuTimes {
+  let busyMs = 0;
+  let totalMs = 0;
+  for (const { times } of cpus()) {
+    const total = times.user + times.nice + times.sys + times.irq + times.idle;
+    totalMs += total;
+    busyMs += total - times.idle;
+  }
+  return { busyMs, totalMs };
+}
+
+/** The share (0 to 1) of every core's time that was busy between two readings; 0 when no time passed. */
+export function busyShare(from: CpuTimes, to: CpuTimes): number {
+  const total = to.totalMs - from.totalMs;
+  return total > 0 ? (to.busyMs - from.busyMs) / total : 0;
+}
+
 /**
  * One line naming where and when a figure was measured: Node version, OS and architecture, CPU
  * model and core count, the load average (1, 5, 15 min) at the call, and the ISO date.

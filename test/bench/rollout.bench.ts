@@ -14,11 +14,13 @@
 // - the docker-op bound: create + start + first healthy + stop + remove of one replica, done
 //   directly with dockerode, P at a time spread over the machines; its median times the replica
 //   count divided by P.
+// Beside each timed rollout, the share of the machine's cores busy over it (every process), and
+// once per round the share with the tool's service up and idle: its replicas' healthchecks alone.
 // Rounds take turns (Swarm first, then dockplan first); each tool rolls out on a quiet cluster
 // (the other's service removed). Figures are medians over the rounds. Needs root and the test
 // cluster; takes the cluster tests' lock itself unless it already runs under it.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
 import { readSpecFile } from '../../src/cli/spec-file.js';
@@ -30,7 +32,7 @@ import { FileHistoryStore } from '../../src/store/history-file.js';
 import { clusterFile, machines, registry, skipReason, SERVICE_NAME_LABEL, type Machine } from '../cluster/harness.js';
 import { EngineEvents, watchRollout, type RolloutSeen } from '../support/rollout-events.js';
 import { SWARM_SERVICE_LABEL, TestSwarm, type SwarmServiceShape } from '../support/swarm.js';
-import { benchOptions, holdClusterLock, machineLine, median, ms, publishSection, ratio } from './report.js';
+import { benchOptions, busyShare, cpuTimes, holdClusterLock, machineLine, median, ms, publishSection, ratio } from './report.js';
 
 const options = benchOptions();
 const REPLICAS = options.quick ? 6 : 12;
@@ -52,6 +54,8 @@ const BENCH_LABEL = 'dockplan.bench';
 /** A rollout that takes longer than this is broken, not slow. */
 const ROLLOUT_TIMEOUT_MS = 120_000;
 const TARGET_SWARM = 0.8;
+/** How long the machine's CPU is read with a tool's service up and idle, before its timed updates (ms). */
+const IDLE_SAMPLE_MS = options.quick ? 500 : 2_000;
 const TARGET_BOUND = 1.3;
 
 type Tool = 'dockplan' | 'swarm';
@@ -71,6 +75,8 @@ interface Sample {
   cleanupMs?: number;
   /** Swarm: the update call until UpdateStatus `completed`. */
   completedMs?: number;
+  /** The share (0 to 1) of the machine's cores busy over the timed span (every process: engines, healthchecks, this one). */
+  cpuBusy: number;
 }
 
 // ---- the shared service shape -------------------------------------------------------------------
@@ -129,6 +135,7 @@ class DockplanSide {
     const lock = new ClusterDeployLock(this.client);
     const history = new FileHistoryStore({ dir: this.dir, cluster: this.client.describe() });
     const since = performance.now();
+    const cpuAtStart = cpuTimes();
     const seen = watchRollout(this.events, {
       member: (a) => a[SERVICE_NAME_LABEL] === this.name, old, replicas: REPLICAS, since, timeoutMs: ROLLOUT_TIMEOUT_MS,
     });
@@ -149,13 +156,14 @@ class DockplanSide {
     });
     const result = await app.result;
     const end = performance.now();
+    const cpuBusy = busyShare(cpuAtStart, cpuTimes());
     if (result.outcome !== 'done') {
       throw new Error(`dockplan's rollout of ${this.name} ended ${result.outcome}: ${result.failure?.message ?? result.reason ?? 'no reason given'}`);
     }
     const rollout = await seen;
     await this.checkRunning();
     if (!timed) return undefined;
-    return { tool: 'dockplan', parallelism, round, totalMs: end - since, seen: rollout, planMs: planned - since, ...(cleanupAt ? { cleanupMs: end - cleanupAt } : {}) };
+    return { tool: 'dockplan', parallelism, round, totalMs: end - since, seen: rollout, cpuBusy, planMs: planned - since, ...(cleanupAt ? { cleanupMs: end - cleanupAt } : {}) };
   }
 
   /** The first deploy of a round (not timed). */
@@ -228,16 +236,18 @@ class SwarmSide {
     );
     if (completed) completed.catch(() => undefined);
     const since = performance.now();
+    const cpuAtStart = cpuTimes();
     const seen = watchRollout(this.events, { member: this.member, old, replicas: REPLICAS, since, timeoutMs: ROLLOUT_TIMEOUT_MS });
     await this.swarm.updateService(shape, { version });
     const rollout = await seen;
+    const cpuBusy = busyShare(cpuAtStart, cpuTimes());
     const done = completed ? await completed : undefined;
     const tasks = await this.swarm.runningTasks(this.name);
     const current = tasks.filter((t) => t.state === 'running' && t.env.includes(`VERSION=${this.version}`));
     if (tasks.length !== REPLICAS || current.length !== REPLICAS) {
       throw new Error(`after Swarm's update of ${this.name}: ${current.length} of ${tasks.length} tasks run version ${this.version}; expected ${REPLICAS}`);
     }
-    return { tool: 'swarm', parallelism, round, totalMs: rollout.convergedMs, seen: rollout, ...(done ? { completedMs: done.at - since } : {}) };
+    return { tool: 'swarm', parallelism, round, totalMs: rollout.convergedMs, seen: rollout, cpuBusy, ...(done ? { completedMs: done.at - since } : {}) };
   }
 
   /**
@@ -346,6 +356,8 @@ async function main(): Promise<void> {
   let client: DockerClient | undefined;
   const samples: Sample[] = [];
   const bound = new Map<number, number[]>(PARALLELISMS.map((p) => [p, []]));
+  /** Per tool, the machine's busy share with its service up and idle (healthchecks only), once per round. */
+  const idleBusy: Record<Tool, number[]> = { dockplan: [], swarm: [] };
   let swarmFormMs = 0;
   let roundsRun = 0;
   let failure: unknown;
@@ -373,6 +385,9 @@ async function main(): Promise<void> {
       for (const tool of order) {
         const side = tool === 'swarm' ? swarmSide : dockplan;
         await side.create();
+        const idleFrom = cpuTimes();
+        await new Promise((resolve) => setTimeout(resolve, IDLE_SAMPLE_MS));
+        idleBusy[tool].push(busyShare(idleFrom, cpuTimes()));
         for (const p of PARALLELISMS) {
           // Swarm's UpdateStatus completion is waited for in the first round only: it is its last
           // slot plus the monitor period, idle time that would otherwise cost 5s per update.
@@ -382,7 +397,7 @@ async function main(): Promise<void> {
           const extra = s.tool === 'swarm'
             ? (s.completedMs !== undefined ? `; UpdateStatus completed at ${ms(s.completedMs)}` : '')
             : `; plan ${ms(s.planMs!)}, cleanup ${ms(s.cleanupMs ?? 0)}`;
-          console.log(`round ${round + 1} ${tool.padEnd(8)} P=${p}: ${ms(s.totalMs)} (events: converged ${ms(s.seen.convergedMs)}, last healthy ${ms(s.seen.lastHealthyMs)}${extra})`);
+          console.log(`round ${round + 1} ${tool.padEnd(8)} P=${p}: ${ms(s.totalMs)} (events: converged ${ms(s.seen.convergedMs)}, last healthy ${ms(s.seen.lastHealthyMs)}${extra}; CPU ${percent(s.cpuBusy)} busy)`);
         }
         if (tool === 'dockplan') {
           // The bound is measured beside the service's replicas, as a rollout runs: their
@@ -409,7 +424,7 @@ async function main(): Promise<void> {
     else if (problems.length) console.error(problems.join('\n'));
   }
   if (failure) throw failure;
-  publishSection('rollout', report(samples, bound, swarmFormMs, roundsRun, (performance.now() - started) / 1000), options);
+  publishSection('rollout', report(samples, bound, idleBusy, swarmFormMs, roundsRun, (performance.now() - started) / 1000), options);
 }
 
 /** The median UpdateStatus completion of the samples that waited for it, or a dash. */
@@ -418,7 +433,12 @@ function completedText(samples: Sample[]): string {
   return waited.length ? ms(median(waited)) : '—';
 }
 
-function report(samples: Sample[], bound: Map<number, number[]>, swarmFormMs: number, rounds: number, seconds: number): string {
+/** 0.734 -> `73%`. */
+function percent(share: number): string {
+  return `${Math.round(share * 100)}%`;
+}
+
+function report(samples: Sample[], bound: Map<number, number[]>, idleBusy: Record<Tool, number[]>, swarmFormMs: number, rounds: number, seconds: number): string {
   const of = (tool: Tool, p: number) => samples.filter((s) => s.tool === tool && s.parallelism === p);
   const rows: string[] = [];
   const detail: string[] = [];
@@ -433,7 +453,7 @@ function report(samples: Sample[], bound: Map<number, number[]>, swarmFormMs: nu
     const vsSwarm = dpMs / swMs;
     const vsBound = dpMs / boundMs;
     rows.push(`| ${p} | ${ms(dpMs)} | ${ms(swMs)} | ${ratio(dpMs, swMs)} ${vsSwarm <= TARGET_SWARM ? '(met)' : '(not met)'} | ${ms(boundMs)} | ${ratio(dpMs, boundMs)} ${vsBound <= TARGET_BOUND ? '(met)' : '(not met)'} |`);
-    detail.push(`| ${p} | ${ms(median(dp.map((s) => s.planMs!)))} | ${ms(median(dp.map((s) => s.seen.convergedMs)))} | ${ms(median(dp.map((s) => s.cleanupMs ?? 0)))} | ${completedText(sw)} | ${ms(lifecycle)} (${bound.get(p)!.length}) |`);
+    detail.push(`| ${p} | ${ms(median(dp.map((s) => s.planMs!)))} | ${ms(median(dp.map((s) => s.seen.convergedMs)))} | ${ms(median(dp.map((s) => s.cleanupMs ?? 0)))} | ${completedText(sw)} | ${ms(lifecycle)} (${bound.get(p)!.length}) | ${percent(median(dp.map((s) => s.cpuBusy)))} / ${percent(median(sw.map((s) => s.cpuBusy)))} |`);
     if (vsSwarm > TARGET_SWARM) verdicts.push(`P=${p}: dockplan/Swarm ${vsSwarm.toFixed(2)} > ${TARGET_SWARM}`);
     if (vsBound > TARGET_BOUND) verdicts.push(`P=${p}: dockplan/bound ${vsBound.toFixed(2)} > ${TARGET_BOUND}`);
   }
@@ -472,9 +492,13 @@ function report(samples: Sample[], bound: Map<number, number[]>, swarmFormMs: nu
     '|---|---|---|---|---|---|',
     ...rows,
     '',
-    '| P | dockplan: state load + plan | dockplan: converged (events) | dockplan: cleanup | Swarm: UpdateStatus completed | replica lifecycle (samples) |',
-    '|---|---|---|---|---|---|',
+    '| P | dockplan: state load + plan | dockplan: converged (events) | dockplan: cleanup | Swarm: UpdateStatus completed | replica lifecycle (samples) | CPU busy: dockplan / Swarm |',
+    '|---|---|---|---|---|---|---|',
     ...detail,
+    '',
+    `CPU busy is the share of the machine's ${cpus().length} cores in use over a timed rollout, by every process (the engines, the`,
+    'replicas\' healthchecks, this benchmark). With a tool\'s service up and idle, before its updates (its replicas\'',
+    `healthchecks alone), it is ${percent(median(idleBusy.dockplan))} (dockplan's service) and ${percent(median(idleBusy.swarm))} (Swarm's): a rollout's own work gets what is left.`,
     '',
     verdicts.length ? `Targets not met: ${verdicts.join('; ')}.` : 'Every target is met.',
     '',

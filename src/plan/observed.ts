@@ -57,15 +57,35 @@ export function observe(state: ClusterState, service: ServiceState | undefined, 
   };
 }
 
-/** A short hash of the observation: equal facts, equal fingerprint. */
+/**
+ * A container's state as the planner tells states apart: `restarting` reads as `running`, every
+ * other state as itself. Docker's restart policy (dockplan runs every container unless-stopped)
+ * moves a container that exits to `restarting` and, after a back-off, to `running` again: a
+ * crash-looping container flips between the two every second or so, and it is the same replica
+ * throughout, which the rolling planner keeps, updates or replaces alike (src/plan/rolling.ts).
+ * `paused`, `created`, `exited`, `dead` and `removing` each stay apart: each is left by a person or
+ * a failed start, not by the restart policy, and the planner removes such a container.
+ */
+export function plannedState(state: string): string {
+  return state === 'restarting' ? 'running' : state;
+}
+
+/**
+ * A short hash (16 hex digits) of the observation, its containers' states read as plannedState:
+ * observations that observationChanges finds no change between have equal fingerprints. An
+ * observation without a restarting container hashes as it did before states were read so.
+ */
 export function fingerprint(observation: Observation): string {
-  return createHash('sha256').update(canonicalJson(observation)).digest('hex').slice(0, 16);
+  const planned: Observation = { ...observation, containers: observation.containers.map((c) => ({ ...c, state: plannedState(c.state) })) };
+  return createHash('sha256').update(canonicalJson(planned)).digest('hex').slice(0, 16);
 }
 
 /**
  * What changed between two observations, in words a person can check: machines going up or down
  * or answering as another engine, volumes appearing or going, containers appearing, going, or
- * changing state, spec, image or limits. Empty when nothing did.
+ * changing state, spec, image or limits. Empty when nothing did. A state counts as changed only
+ * when its plannedState does (a crash loop's running <-> restarting is no change); the words then
+ * give the states themselves (`was running, now exited`).
  */
 export function observationChanges(before: Observation, now: Observation): string[] {
   const out: string[] = [];
@@ -92,7 +112,7 @@ export function observationChanges(before: Observation, now: Observation): strin
       out.push(`${what} is gone`);
       continue;
     }
-    if (c.state !== n.state) out.push(`${what} was ${c.state}, now ${n.state}`);
+    if (plannedState(c.state) !== plannedState(n.state)) out.push(`${what} was ${c.state}, now ${n.state}`);
     if (c.specHash !== n.specHash) out.push(`${what} carries another spec`);
     // A plan made from a plain listing knows no limits (only an inspection does): compare what both saw.
     if (c.imageId && n.imageId && c.imageId !== n.imageId) out.push(`${what} runs another image`);

@@ -6,6 +6,7 @@ import type { ServiceSpec, VolumeSpec } from '../model/spec.js';
 import { DEFAULT_STOP_GRACE_MS } from '../model/spec.js';
 import { currentSpecOf, lastDeployedReplicas, runningSpecOf } from './current-spec.js';
 import { eligibleMachines, mountedNamedVolumes, type Exclusion } from './eligibility.js';
+import { plannedState } from './observed.js';
 import type { Planned, PlannedOperation, RemoveOperation, StopOperation, UpdateOrderResolved } from './operations.js';
 import type { Plan } from './plan.js';
 import { assemblePlan } from './plan.js';
@@ -129,7 +130,7 @@ export function planRolling(
     if (!eligibleIds.has(c.machineId)) {
       const why = excluded.find((e) => e.machine.id === c.machineId)?.reason ?? 'not eligible';
       leftovers.push(remove(c, `${machineById.get(c.machineId)?.name ?? c.machineId} is no longer eligible: ${why}`));
-    } else if (c.state !== 'running') {
+    } else if (plannedState(c.state) !== 'running') {
       leftovers.push(remove(c, `stale: ${c.state}${c.exitCode !== undefined ? ` (exit code ${c.exitCode})` : ''}`));
     } else {
       pools.get(c.machineId)!.push(candidate(c, changeFrom, options));
@@ -228,10 +229,10 @@ export function fieldContextOf(state: ClusterState): FieldContext {
   return drivers.size === 1 && only ? { logDriver: only } : {};
 }
 
-/** How many containers of the machine are running (counted, no list built: a machine holds many). */
+/** How many containers of the machine are running or restarting (counted, no list built: a machine holds many). */
 function runningCount(m: MachineState): number {
   let n = 0;
-  for (const c of m.containers) if (c.state === 'running') n++;
+  for (const c of m.containers) if (plannedState(c.state) === 'running') n++;
   return n;
 }
 

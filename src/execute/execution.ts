@@ -84,6 +84,8 @@ export class Execution implements ExecutionControl {
   private stopRequested = false;
   private interrupts = 0;
   private readonly interruptController = new AbortController();
+  /** Aborted when a rollback begins: new containers still watched through their monitor period stop being watched. */
+  private readonly monitorController = new AbortController();
   private started = false;
   /** Effects per operation, in the order they happened. */
   private readonly journal: { opId: string; effect: Effect }[] = [];
@@ -95,9 +97,14 @@ export class Execution implements ExecutionControl {
   private firstFailure?: FailureDetail & { opId?: string };
   /** Containers created ahead for operations of the next batch, by operation id, until they run. */
   private readonly ahead = new Map<string, { machineId: string; created: Promise<ContainerRef | undefined> }>();
-  /** Units of earlier batches still stopping their old containers (see runBatch). */
-  private readonly tails: Promise<void>[] = [];
+  /**
+   * Units of earlier batches past their gates, still stopping their old containers or watching
+   * their new ones through the monitor period (see runBatch); each leaves the set when it ends.
+   */
+  private readonly tails = new Set<Promise<void>>();
   private lateFailures = 0;
+  /** Wakes settleTails when a unit in the tails fails. */
+  private lateFailureSeen?: () => void;
   /** Watchers of phase events: a batch learns that all its units wait at their health gates. */
   private readonly gateWatchers = new Set<(opId: string, phase: Phase) => void>();
 
@@ -209,12 +216,15 @@ export class Execution implements ExecutionControl {
       }
     }
 
-    // The old containers still stopping behind the last batch: their outcome counts too.
-    await this.settleTails();
+    // The units still ending behind the last batch (old containers stopping, new ones watched through
+    // their monitor period): their outcome counts too, and a failure that calls for the rollback
+    // calls for it at once.
+    const rollbackDue = (failed: number) => failed / updateUnits > this.plan.rollout.maxFailureRatio && this.plan.rollout.failureAction === 'rollback';
+    await this.settleTails(() => !outcome && !this.stopRequested && rollbackDue(unitsFailed + this.lateFailures));
     const late = this.takeLateFailures();
     if (!outcome && !this.stopRequested && late > 0) {
       unitsFailed += late;
-      if (unitsFailed / updateUnits > this.plan.rollout.maxFailureRatio && this.plan.rollout.failureAction === 'rollback') {
+      if (rollbackDue(unitsFailed)) {
         restored = await this.rollback(`${unitsFailed} of ${unitsRun} container change${unitsRun === 1 ? '' : 's'} failed and failure_action is rollback`);
         outcome = 'rolled-back';
       }
@@ -250,7 +260,8 @@ export class Execution implements ExecutionControl {
   /**
    * Runs a batch's units at once and returns when each has ended or, in an update batch, passed the
    * point where only its old container's stop is left (onGated): those stops go on behind the next
-   * batch (tails), counted as done here; one that fails counts at the next evaluation
+   * batch (tails), counted as done here, with the watch of their new containers through the rest of
+   * the monitor period; one that fails counts at the next evaluation
    * (takeLateFailures). A canary or removal batch is waited for whole.
    */
   private async runBatch(batch: Batch, gated: (unitId: string) => void): Promise<UnitOutcome[]> {
@@ -268,16 +279,29 @@ export class Execution implements ExecutionControl {
     await Promise.all(runs.map((r) => r.released));
     return runs.map((r, i): UnitOutcome => {
       if (r.outcome) return r.outcome;
-      this.tails.push(r.done.then((o) => {
-        if (o.status === 'failed') this.lateFailures++;
-      }));
+      const tail: Promise<void> = r.done.then((o) => {
+        this.tails.delete(tail);
+        if (o.status === 'failed') {
+          this.lateFailures++;
+          this.lateFailureSeen?.();
+        }
+      });
+      this.tails.add(tail);
       return { unit: batch.units[i]!, status: 'done' };
     });
   }
 
-  /** Waits for every old container still stopping behind a batch (see runBatch). */
-  private async settleTails(): Promise<void> {
-    while (this.tails.length > 0) await Promise.all(this.tails.splice(0));
+  /**
+   * Waits for every unit still ending behind a batch (see runBatch), or, with `enough`, only until a
+   * unit among them fails and `enough()` then says the run need not wait for the rest.
+   */
+  private async settleTails(enough?: () => boolean): Promise<void> {
+    while (this.tails.size > 0) {
+      if (enough?.()) return;
+      const failed = new Promise<void>((resolve) => (this.lateFailureSeen = resolve));
+      await Promise.race([Promise.all([...this.tails]), enough ? failed : new Promise<void>(() => undefined)]);
+      this.lateFailureSeen = undefined;
+    }
   }
 
   /** Units found failed after their batch was counted, since the last call. */
@@ -342,6 +366,7 @@ export class Execution implements ExecutionControl {
       pollMs: this.options.pollMs,
       random: this.options.random,
       signal: this.interruptController.signal,
+      monitorSignal: this.monitorController.signal,
       deployId: this.runId,
       ...(this.plan.secrets ? { secrets: this.plan.secrets } : {}),
       phase: this.phaseOf(opId),
@@ -444,7 +469,9 @@ export class Execution implements ExecutionControl {
    * started are stopped and kept, containers it stopped are started again, limits set back.
    */
   private async rollback(why: string): Promise<MachineRestore[]> {
-    // Every unit's effects must be in the journal first, old containers still stopping included.
+    // Every unit's effects must be in the journal first, old containers still stopping included;
+    // containers still watched through their monitor period are rolled back whatever it shows.
+    this.monitorController.abort();
     await this.settleTails();
     this.emit({ type: 'rollback-started', reason: why });
     const byMachine = new Map<string, RolloutUnit[]>();

@@ -1,7 +1,8 @@
 // The health gate of a new container: healthy (with a healthcheck) or running and not restarting
-// for the whole monitor period (without one), within an overall deadline. Driven by the container's
-// Docker events when the client can watch them, with a slow poll as the fallback; a client that
-// cannot watch is polled.
+// for the whole monitor period (without one), within an overall deadline; then, past a healthy gate,
+// the rest of the monitor period watched for a crash or unhealthy (monitorAfterGate). Driven by the
+// container's Docker events when the client can watch them, with a slow poll as the fallback; a
+// client that cannot watch is polled.
 import type { ContainerState } from '../model/cluster.js';
 import type { ServiceSpec } from '../model/spec.js';
 import { DEFAULT_MONITOR_MS } from '../model/spec.js';
@@ -30,6 +31,11 @@ const DOCKER_DEFAULT_INTERVAL = 30_000;
 const DOCKER_DEFAULT_TIMEOUT = 30_000;
 const DOCKER_DEFAULT_RETRIES = 3;
 
+/** The monitor period (ms): `monitorMs` when given (the plan's rollout), else the spec's update.monitor, else 5s. */
+export function monitorPeriodMs(spec: ServiceSpec, monitorMs?: number): number {
+  return monitorMs ?? spec.update?.monitor ?? DEFAULT_MONITOR_MS;
+}
+
 /** How long a healthcheck may stay "starting" before we give up on it (ms). */
 export function healthDeadlineMs(spec: ServiceSpec, monitorMs = spec.update?.monitor ?? DEFAULT_MONITOR_MS): number {
   const hc = spec.healthcheck ?? {};
@@ -55,35 +61,24 @@ const defaultSleep = (ms: number, woken: Promise<void>) =>
     });
   });
 
+/** One look at the container: how to go on (done, or look again within `sleepMs`), or fail by throwing. */
+type Verdict = { done: true } | { done: false; sleepMs: number };
+
 /**
- * Waits until the container passes its health gate. Throws a ContainerFailedError naming the
- * container and the machine when it exits, restarts, stays unhealthy past the monitor period or
- * stays starting past healthDeadlineMs; rethrows the signal's reason when aborted.
+ * Inspects the container, hands each state to `decide`, and looks again when the container has a
+ * Docker event (anything but an exec's: each healthcheck probe is an exec, and its result arrives
+ * as the health_status event that follows) or after the verdict's sleep, bounded by `pollMs` (the
+ * fallback poll). Resolves when `decide` says done; rejects with what it throws, or with the
+ * signal's reason when aborted (unless `onAbort` says to resolve instead).
  */
-export async function waitUntilUp(
+async function watchContainerState(
   client: Pick<ContainerClient, 'inspectContainer'> & Partial<ContainerWatch>,
   machineId: string,
-  machineName: string,
   container: ContainerRef,
-  spec: ServiceSpec,
-  opts: HealthWaitOptions = {},
+  opts: HealthWaitOptions & { quietOnAbort?: boolean },
+  decide: (s: ContainerState) => Verdict,
 ): Promise<void> {
-  const now = opts.now ?? Date.now;
   const sleep = opts.sleep ?? defaultSleep;
-  const monitor = opts.monitorMs ?? spec.update?.monitor ?? DEFAULT_MONITOR_MS;
-  const deadline = healthDeadlineMs(spec, monitor);
-  const started = now();
-  let lastPhase: Phase | undefined;
-  const phase = (p: Phase, detail?: string) => {
-    if (p !== lastPhase) opts.onPhase?.(p, detail);
-    lastPhase = p;
-  };
-  const fail = (what: string, exitCode?: number) =>
-    new ContainerFailedError(`container ${container.name} on ${machineName} ${what}`, machineId, container, exitCode);
-
-  // Every Docker event of the container (start, die, health_status, restart) wakes the wait, except
-  // an exec's (exec_create, exec_start, exec_die): each healthcheck probe is an exec, and its result
-  // arrives as the health_status event that follows, so waking on them would only inspect again.
   let wake: () => void = () => undefined;
   let woken = new Promise<void>((resolve) => (wake = resolve));
   const onEvent = (action: string) => {
@@ -97,29 +92,104 @@ export async function waitUntilUp(
   opts.signal?.addEventListener('abort', onAbort);
   try {
     for (;;) {
-      if (opts.signal?.aborted) throw opts.signal.reason;
-      const s = await client.inspectContainer(machineId, container.id);
-      const elapsed = now() - started;
-      const crash = crashed(s);
-      if (crash) throw fail(crash, s.exitCode);
-      if (s.health === 'healthy') return phase('healthy');
-      let until = deadline - elapsed;
-      if (s.health === 'none') {
-        phase('running');
-        if (elapsed >= monitor) return;
-        until = monitor - elapsed;
-      } else if (s.health === 'unhealthy') {
-        phase('unhealthy');
-        if (elapsed >= monitor) throw fail(`is unhealthy: its healthcheck failed (waited ${Math.round(elapsed / 100) / 10}s)`);
-        until = monitor - elapsed;
-      } else {
-        phase('health-starting');
-        if (elapsed >= deadline) throw fail(`is still starting: not healthy after ${Math.round(elapsed / 1000)}s`);
+      if (opts.signal?.aborted) {
+        if (opts.quietOnAbort) return;
+        throw opts.signal.reason;
       }
-      await sleep(Math.max(1, Math.min(pollMs, until)), woken);
+      const verdict = decide(await client.inspectContainer(machineId, container.id));
+      if (verdict.done) return;
+      await sleep(Math.max(1, Math.min(pollMs, verdict.sleepMs)), woken);
     }
   } finally {
     unwatch?.();
     opts.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * Waits until the container passes its health gate. Throws a ContainerFailedError naming the
+ * container and the machine when it exits, restarts, stays unhealthy past the monitor period or
+ * stays starting past healthDeadlineMs; rethrows the signal's reason when aborted. With a
+ * healthcheck the gate opens at the first healthy; monitorAfterGate then watches the rest of the
+ * monitor period.
+ */
+export async function waitUntilUp(
+  client: Pick<ContainerClient, 'inspectContainer'> & Partial<ContainerWatch>,
+  machineId: string,
+  machineName: string,
+  container: ContainerRef,
+  spec: ServiceSpec,
+  opts: HealthWaitOptions = {},
+): Promise<void> {
+  const now = opts.now ?? Date.now;
+  const monitor = monitorPeriodMs(spec, opts.monitorMs);
+  const deadline = healthDeadlineMs(spec, monitor);
+  const started = now();
+  let lastPhase: Phase | undefined;
+  const phase = (p: Phase, detail?: string) => {
+    if (p !== lastPhase) opts.onPhase?.(p, detail);
+    lastPhase = p;
+  };
+  const fail = failure(machineId, machineName, container);
+  await watchContainerState(client, machineId, container, opts, (s) => {
+    const elapsed = now() - started;
+    const crash = crashed(s);
+    if (crash) throw fail(crash, s.exitCode);
+    if (s.health === 'healthy') {
+      phase('healthy');
+      return { done: true };
+    }
+    if (s.health === 'none') {
+      phase('running');
+      return elapsed >= monitor ? { done: true } : { done: false, sleepMs: monitor - elapsed };
+    }
+    if (s.health === 'unhealthy') {
+      phase('unhealthy');
+      if (elapsed >= monitor) throw fail(`is unhealthy: its healthcheck failed (waited ${Math.round(elapsed / 100) / 10}s)`);
+      return { done: false, sleepMs: monitor - elapsed };
+    }
+    phase('health-starting');
+    if (elapsed >= deadline) throw fail(`is still starting: not healthy after ${Math.round(elapsed / 1000)}s`);
+    return { done: false, sleepMs: deadline - elapsed };
+  });
+}
+
+/**
+ * After the gate: watches a new container until the monitor period (`monitorMs`, else the spec's
+ * update.monitor, else 5s) has passed since `startedAt` (ms since the epoch, as `now` reads
+ * time: when its start returned). As Swarm's updater does with an updated task: the rollout goes on
+ * meanwhile, and a container that exits, restarts or turns unhealthy within the period fails its
+ * operation (a ContainerFailedError), so the deploy undoes it, or rolls back, instead of ending
+ * `done` with a crash-looping service. Returns at once when the period is over already (a gate
+ * without a healthcheck waits it out itself). An abort (interrupt) ends the watch without an error:
+ * the container passed its gate and is kept as it is.
+ */
+export async function monitorAfterGate(
+  client: Pick<ContainerClient, 'inspectContainer'> & Partial<ContainerWatch>,
+  machineId: string,
+  machineName: string,
+  container: ContainerRef,
+  spec: ServiceSpec,
+  startedAt: number,
+  opts: HealthWaitOptions = {},
+): Promise<void> {
+  const now = opts.now ?? Date.now;
+  const monitor = monitorPeriodMs(spec, opts.monitorMs);
+  if (now() - startedAt >= monitor) return;
+  // Phase `running` (watching for restarts), as a gate without a healthcheck reports its wait: the
+  // events' v1 phases stay as they are.
+  opts.onPhase?.('running', `healthy; watched until ${Math.round(monitor / 100) / 10}s after its start`);
+  const fail = failure(machineId, machineName, container);
+  await watchContainerState(client, machineId, container, { ...opts, quietOnAbort: true }, (s) => {
+    const elapsed = now() - startedAt;
+    const crash = crashed(s);
+    if (crash) throw fail(`${crash} within its monitor period (${Math.round(monitor / 100) / 10}s) after it turned healthy`, s.exitCode);
+    if (s.health === 'unhealthy') throw fail(`turned unhealthy within its monitor period (${Math.round(monitor / 100) / 10}s): its healthcheck failed`);
+    return elapsed >= monitor ? { done: true } : { done: false, sleepMs: monitor - elapsed };
+  });
+}
+
+function failure(machineId: string, machineName: string, container: ContainerRef) {
+  return (what: string, exitCode?: number) =>
+    new ContainerFailedError(`container ${container.name} on ${machineName} ${what}`, machineId, container, exitCode);
 }

@@ -9,7 +9,7 @@ import { openVolume, type PlanSecrets } from '../plan/secret-seal.js';
 import type { ExecutorClient } from './client.js';
 import { causeOf, ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
 import type { Effect, Phase } from './events.js';
-import { waitUntilUp } from './health.js';
+import { monitorAfterGate, monitorPeriodMs, waitUntilUp } from './health.js';
 import { shortDigest } from './image-resolver.js';
 
 export interface OperationContext {
@@ -23,6 +23,11 @@ export interface OperationContext {
   pollMs?: number;
   /** Aborts a health wait (an interrupt): the operation then undoes itself. */
   signal?: AbortSignal;
+  /**
+   * Ends the watch after the gate (the rest of the monitor period) early, the operation counting as
+   * done: the run is rolling back, which undoes it anyway. `signal` ends that watch the same way.
+   */
+  monitorSignal?: AbortSignal;
   /** The run id, written on every container created (label dockplan.deploy.id). */
   deployId?: string;
   /** The plan's clear secret values, for the containers it creates (their labels keep only tokens). */
@@ -34,10 +39,12 @@ export interface OperationContext {
    */
   prepared?: Promise<ContainerRef | undefined>;
   /**
-   * Called once the new container of a start-first replace has passed its health gate, just before
-   * the old one is stopped: from then on the operation can no longer lower the running count, so
-   * the execution may begin its next batch while the old container stops (as Swarm's updater moves
-   * to its next slot once the new task runs).
+   * Called once the new container of a run or replace has passed its health gate (for a start-first
+   * replace, just before the old one is stopped): the execution may begin its next batch while the
+   * old container stops and the new one is watched through the rest of its monitor period, as
+   * Swarm's updater moves to its next slot once the new task runs and counts a task that fails
+   * within its monitor period as a failed update. A failure after this point still fails (and
+   * undoes) the operation.
    */
   onGated?: () => void;
 }
@@ -169,26 +176,43 @@ async function prepare(op: RunOperation | ReplaceOperation, ctx: OperationContex
   return container;
 }
 
-/** Starts the new container and waits for its health gate. */
-async function startAndGate(op: RunOperation | ReplaceOperation, container: ContainerRef, ctx: OperationContext, effects: Effect[]): Promise<void> {
+/**
+ * Starts the new container and waits for its health gate; resolves with a function that watches it
+ * through the rest of its monitor period (see monitorAfterGate), for the caller to run once it has
+ * done what follows the gate, or with undefined when the gate took the whole period (no
+ * healthcheck, or a slow one).
+ */
+async function startAndGate(op: RunOperation | ReplaceOperation, container: ContainerRef, ctx: OperationContext, effects: Effect[]): Promise<(() => Promise<void>) | undefined> {
   ctx.phase('starting', op.machineId, container);
   try {
     await ctx.client.startContainer(op.machineId, container.id);
   } catch (err) {
     throw new ContainerFailedError(`start container ${container.name} on ${ctx.names.machineName(op.machineId)}: ${causeOf(err)}`, op.machineId, container);
   }
+  const startedAt = Date.now();
   effects.push({ kind: 'container-started', machineId: op.machineId, container });
-  await waitUntilUp(ctx.client, op.machineId, ctx.names.machineName(op.machineId), container, op.spec, {
+  const machineName = ctx.names.machineName(op.machineId);
+  const opts = {
     pollMs: ctx.pollMs,
     monitorMs: ctx.monitorMs,
     signal: ctx.signal,
-    onPhase: (p, detail) => ctx.phase(p, op.machineId, container, detail),
+    onPhase: (p: Phase, detail?: string) => ctx.phase(p, op.machineId, container, detail),
+  };
+  await waitUntilUp(ctx.client, op.machineId, machineName, container, op.spec, opts);
+  if (Date.now() - startedAt >= monitorPeriodMs(op.spec, ctx.monitorMs)) return undefined;
+  const signals = [ctx.signal, ctx.monitorSignal].filter((x): x is AbortSignal => x !== undefined);
+  return () => monitorAfterGate(ctx.client, op.machineId, machineName, container, op.spec, startedAt, {
+    ...opts,
+    ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
   });
 }
 
 async function runContainer(op: RunOperation, ctx: OperationContext, effects: Effect[]): Promise<void> {
   const container = await prepare(op, ctx, effects);
-  await startAndGate(op, container, ctx, effects);
+  const monitor = await startAndGate(op, container, ctx, effects);
+  if (!monitor) return;
+  ctx.onGated?.();
+  await monitor();
 }
 
 /**
@@ -204,14 +228,18 @@ async function replaceContainer(op: ReplaceOperation, ctx: OperationContext, eff
   };
   const container = await prepare(op, ctx, effects);
   if (op.order === 'start-first') {
-    await startAndGate(op, container, ctx, effects);
+    const monitor = await startAndGate(op, container, ctx, effects);
     ctx.onGated?.();
     await stopOld();
+    await monitor?.();
   } else {
     await stopOld();
     // Interrupted while the old container stopped: start it again rather than the new one.
     ctx.signal?.throwIfAborted();
-    await startAndGate(op, container, ctx, effects);
+    const monitor = await startAndGate(op, container, ctx, effects);
+    if (!monitor) return;
+    ctx.onGated?.();
+    await monitor();
   }
 }
 

@@ -321,6 +321,18 @@ export class MemoryCluster implements Client {
     }
   }
 
+  /** Ends a running container's process with `exitCode`, as a crash does (its `die` event fires). */
+  exitContainer(containerId: string, exitCode: number): void {
+    for (const m of this.machines.values()) {
+      const c = m.containers.get(containerId);
+      if (!c || c.state !== 'running') continue;
+      c.state = 'exited';
+      c.exitCode = exitCode;
+      c.health = 'none';
+      this.fire(containerId, 'die');
+    }
+  }
+
   private fire(containerId: string, action: string): void {
     for (const listener of this.listeners.get(containerId) ?? []) setImmediate(() => listener(action));
   }

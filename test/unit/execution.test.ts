@@ -23,7 +23,7 @@ interface Run {
 }
 
 /** Plans `s` on the cluster and applies it; `answer` decides each approval request. */
-async function start(cluster: MemoryCluster, s: ServiceSpec, opts: { rollout?: RolloutOverrides; approval?: ApprovalPolicy; answer?: (r: ApprovalRequest, app: Application) => void } = {}): Promise<Run> {
+async function start(cluster: MemoryCluster, s: ServiceSpec, opts: { rollout?: RolloutOverrides; approval?: ApprovalPolicy; answer?: (r: ApprovalRequest, app: Application) => void; onEvent?: (e: DeployEvent) => void } = {}): Promise<Run> {
   const { plan, names } = await new Deployment(cluster, s, { rollout: { ...FAST, ...opts.rollout } }).plan();
   const events: DeployEvent[] = [];
   let app: Application | undefined;
@@ -32,6 +32,7 @@ async function start(cluster: MemoryCluster, s: ServiceSpec, opts: { rollout?: R
     names, approval: opts.approval ?? 'all', pollMs: 1,
     onEvent: (e) => {
       events.push(e);
+      opts.onEvent?.(e);
       if (e.type !== 'approval-requested') return;
       if (app) setImmediate(() => opts.answer?.(e.request, app!));
       else queued.push(e.request);
@@ -197,7 +198,9 @@ test('approvals by id: each unit asks; approve-machine covers the rest of its ma
   assert.equal(result.outcome, 'stopped');
   // o1 (m1, approve-machine), o2 (m2, approve), o3 (m1: covered), o4 (m2: stop)
   assert.deepEqual(asked, ['o1@m1', 'o2@m2', 'o4@m2']);
-  assert.deepEqual(result.completed, ['o1', 'o2', 'o3']);
+  // Each unit lets the next batch begin at its gate and is watched through the rest of its monitor
+  // period meanwhile, so o2 may end after o3.
+  assert.deepEqual([...result.completed].sort(), ['o1', 'o2', 'o3']);
   assert.deepEqual(versions(cluster), ['1', '2', '2', '2']);
 });
 
@@ -473,4 +476,47 @@ test('start-first: an old container that fails to stop behind the next batch sti
   assert.match(result.failure?.message ?? '', /stop refused by the engine/);
   assert.deepEqual(versions(cluster), ['1', '1', '1'], 'every replica back on the old spec');
   assert.equal(running(cluster).length, 3);
+});
+
+// The timeout: the rollback must not wait for the other new containers' monitor periods (60s).
+test('with a healthcheck, a new container that crashes after turning healthy, within its monitor period, fails its unit and rolls the run back', { timeout: 20_000 }, async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  const checked = { healthcheck: { test: ['CMD-SHELL', 'true'], interval: 500 } };
+  await deployed(cluster, spec(checked));
+  const old = running(cluster).map((c) => c.id).sort();
+  // The first new container crashes once it is watched past its gate (phase running, after healthy).
+  let crashed: string | undefined;
+  const r = await start(cluster, v2(checked), {
+    rollout: { monitorMs: 60_000 },
+    onEvent: (e) => {
+      if (crashed || e.type !== 'phase' || e.phase !== 'running' || !e.container?.id) return;
+      const id = (crashed = e.container.id);
+      setImmediate(() => cluster.exitContainer(id, 3));
+    },
+  });
+  const result = await r.result;
+  assert.ok(crashed, 'a new container was watched after its gate');
+  assert.equal(result.outcome, 'rolled-back');
+  assert.match(result.failure!.message, /exited with code 3 within its monitor period/);
+  assert.deepEqual(running(cluster).map((c) => c.id).sort(), old, 'exactly the old containers run again');
+  assert.ok(!r.events.some((e) => e.type === 'cleanup'), 'no old container was removed');
+  // The gate opened at healthy: the next batch began before the crash was seen.
+  const healthyAt = r.events.findIndex((e) => e.type === 'phase' && e.phase === 'healthy');
+  const nextBatchAt = r.events.findIndex((e) => e.type === 'batch-started' && e.batch === 2);
+  assert.ok(healthyAt >= 0 && nextBatchAt > healthyAt, 'batch 2 began once batch 1 was healthy');
+});
+
+test('with a healthcheck, a run ends only once every new container has been watched through its monitor period', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  const checked = { healthcheck: { test: ['CMD-SHELL', 'true'], interval: 500 } };
+  await deployed(cluster, spec(checked));
+  const t0 = Date.now();
+  const r = await start(cluster, v2(checked), { rollout: { monitorMs: 300 } });
+  const result = await r.result;
+  assert.equal(result.outcome, 'done');
+  const done = r.events.find((e) => e.type === 'operation-done');
+  const healthy = r.events.find((e) => e.type === 'phase' && e.phase === 'healthy');
+  assert.ok(done && healthy);
+  assert.ok(Date.parse(done.at) - Date.parse(healthy.at) >= 250, `operation-done came ${Date.parse(done.at) - Date.parse(healthy.at)} ms after healthy, not after the monitor period`);
+  assert.ok(Date.now() - t0 >= 300);
 });

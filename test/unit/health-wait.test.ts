@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { ContainerState } from '../../src/model/cluster.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { ContainerFailedError } from '../../src/execute/errors.js';
-import { healthDeadlineMs, waitUntilUp } from '../../src/execute/health.js';
+import { healthDeadlineMs, monitorAfterGate, waitUntilUp } from '../../src/execute/health.js';
 
 const REF = { id: 'c1', name: 'web-ab12' };
 
@@ -102,4 +102,35 @@ test('a healthcheck probe\'s exec events do not wake the wait; its health_status
   emit('health_status');
   await waiting;
   assert.equal(inspections, 2);
+});
+
+// ---- after the gate: the rest of the monitor period ----------------------------------------------
+
+test('after a healthy gate, the rest of the monitor period is watched: still up at its end passes', async () => {
+  const s = scripted([{ health: 'healthy' }]);
+  let inspections = 0;
+  const client = { inspectContainer: async () => (inspections++, s.client.inspectContainer()) };
+  await monitorAfterGate(client, 'm1', 'm1', REF, spec(), 0, s.opts);
+  assert.ok(inspections >= 2, 'looked again until the period was over');
+  assert.deepEqual(s.phases, ['running']);
+});
+
+test('a container that exits within its monitor period after a healthy gate fails, saying when', async () => {
+  const s = scripted([{ health: 'healthy' }, { state: 'exited', exitCode: 3, health: 'none' }]);
+  await assert.rejects(monitorAfterGate(s.client, 'm1', 'm1', REF, spec(), 0, s.opts), (e: unknown) =>
+    e instanceof ContainerFailedError && e.exitCode === 3 && /^container web-ab12 on m1 exited with code 3 within its monitor period \(2s\)/.test(e.message));
+});
+
+test('a container that turns unhealthy within its monitor period after a healthy gate fails', async () => {
+  const s = scripted([{ health: 'healthy' }, { health: 'unhealthy' }]);
+  await assert.rejects(monitorAfterGate(s.client, 'm1', 'm1', REF, spec(), 0, s.opts), /turned unhealthy within its monitor period/);
+});
+
+test('a monitor period already over at the gate is not watched; an abort ends the watch without an error', async () => {
+  const s = scripted([{ state: 'exited', exitCode: 1 }]);
+  await monitorAfterGate(s.client, 'm1', 'm1', REF, spec(), -5000, s.opts);
+  assert.deepEqual(s.phases, [], 'nothing was looked at');
+  const aborted = new AbortController();
+  aborted.abort(new Error('interrupted'));
+  await monitorAfterGate(s.client, 'm1', 'm1', REF, spec(), 0, { ...s.opts, signal: aborted.signal });
 });

@@ -5,8 +5,10 @@
 // replica (an env value bumped) at update parallelism 1, 3 and 6:
 // - dockplan: the spec file read by the CLI's reader, planned (state load + plan) and applied
 //   through the engine's one entry point (applyPlan, approval policy all) with the deploy lock and
-//   a history file, as `dockplan deploy --yes` does, in this process; timed from the state load to
-//   the run's end (old containers removed);
+//   a history file, as `dockplan deploy --yes` does, in this process; timed from the state load
+//   until Docker's events show every new replica healthy and every old one stopped; the run's end
+//   (the last replicas watched through their monitor period, 5s by default, then the old
+//   containers removed) is reported beside;
 // - Swarm: `swarm init` on m1, `join` of m2 and m3, the same container as a service; timed from the
 //   update call until Docker's events show every new task's container healthy (Swarm counts a task
 //   running only once it is healthy) and every old one stopped; UpdateStatus `completed` (which
@@ -26,7 +28,6 @@ import type Docker from 'dockerode';
 import { readSpecFile } from '../../src/cli/spec-file.js';
 import { DockerClient } from '../../src/cluster/docker-client.js';
 import { Deployment } from '../../src/execute/deployment.js';
-import type { DeployEvent } from '../../src/execute/events.js';
 import { ClusterDeployLock } from '../../src/execute/lock.js';
 import { FileHistoryStore } from '../../src/store/history-file.js';
 import { clusterFile, machines, registry, skipReason, SERVICE_NAME_LABEL, type Machine } from '../cluster/harness.js';
@@ -66,14 +67,17 @@ interface Sample {
   tool: Tool;
   parallelism: number;
   round: number;
-  /** The headline: dockplan from state load to run end; Swarm from the update call to converged. */
+  /**
+   * The headline: from the start (dockplan: its state load; Swarm: the update call) until Docker's
+   * events show every new replica healthy and every old one stopped (seen.convergedMs).
+   */
   totalMs: number;
   /** From the same start, when Docker's events showed every new replica healthy and every old one stopped. */
   seen: RolloutSeen;
   /** dockplan: state load + plan. */
   planMs?: number;
-  /** dockplan: from the `cleanup` event to the run's end... measured as the time the cleanup took. */
-  cleanupMs?: number;
+  /** dockplan: from the state load until the run ended (the last replicas' monitor period and the cleanup included). */
+  endMs?: number;
   /** Swarm: the update call until UpdateStatus `completed`. */
   completedMs?: number;
   /** The share (0 to 1) of the machine's cores busy over the timed span (every process: engines, healthchecks, this one). */
@@ -137,8 +141,12 @@ class DockplanSide {
     const history = new FileHistoryStore({ dir: this.dir, cluster: this.client.describe() });
     const since = performance.now();
     const cpuAtStart = cpuTimes();
+    let cpuBusy = 0;
     const seen = watchRollout(this.events, {
       member: (a) => a[SERVICE_NAME_LABEL] === this.name, old, replicas: REPLICAS, since, timeoutMs: ROLLOUT_TIMEOUT_MS,
+    }).then((r) => {
+      cpuBusy = busyShare(cpuAtStart, cpuTimes());
+      return r;
     });
     const deployment = new Deployment(this.client, spec);
     const { plan } = await deployment.plan();
@@ -148,23 +156,16 @@ class DockplanSide {
     if (kinds.length !== REPLICAS || kinds.some((k) => k !== expected)) {
       throw new Error(`dockplan planned ${kinds.join(', ') || 'nothing'} for ${this.name}; expected ${REPLICAS} × ${expected}`);
     }
-    let cleanupAt: number | undefined;
-    const app = await deployment.run({ lock, history }, {
-      approval: 'all',
-      onEvent: (e: DeployEvent) => {
-        if (e.type === 'cleanup') cleanupAt = performance.now();
-      },
-    });
+    const app = await deployment.run({ lock, history }, { approval: 'all' });
     const result = await app.result;
     const end = performance.now();
-    const cpuBusy = busyShare(cpuAtStart, cpuTimes());
     if (result.outcome !== 'done') {
       throw new Error(`dockplan's rollout of ${this.name} ended ${result.outcome}: ${result.failure?.message ?? result.reason ?? 'no reason given'}`);
     }
     const rollout = await seen;
     await this.checkRunning();
     if (!timed) return undefined;
-    return { tool: 'dockplan', parallelism, round, totalMs: end - since, seen: rollout, cpuBusy, planMs: planned - since, ...(cleanupAt ? { cleanupMs: end - cleanupAt } : {}) };
+    return { tool: 'dockplan', parallelism, round, totalMs: rollout.convergedMs, seen: rollout, cpuBusy, planMs: planned - since, endMs: end - since };
   }
 
   /** The first deploy of a round (not timed). */
@@ -397,7 +398,7 @@ async function main(): Promise<void> {
           samples.push(s);
           const extra = s.tool === 'swarm'
             ? (s.completedMs !== undefined ? `; UpdateStatus completed at ${ms(s.completedMs)}` : '')
-            : `; plan ${ms(s.planMs!)}, cleanup ${ms(s.cleanupMs ?? 0)}`;
+            : `; plan ${ms(s.planMs!)}, run ended at ${ms(s.endMs!)}`;
           console.log(`round ${round + 1} ${tool.padEnd(8)} P=${p}: ${ms(s.totalMs)} (events: converged ${ms(s.seen.convergedMs)}, last healthy ${ms(s.seen.lastHealthyMs)}${extra}; CPU ${percent(s.cpuBusy)} busy)`);
         }
         if (tool === 'dockplan') {
@@ -454,7 +455,7 @@ function report(samples: Sample[], bound: Map<number, number[]>, idleBusy: Recor
     const vsSwarm = dpMs / swMs;
     const vsBound = dpMs / boundMs;
     rows.push(`| ${p} | ${ms(dpMs)} | ${ms(swMs)} | ${ratio(dpMs, swMs)} ${vsSwarm <= TARGET_SWARM ? '(met)' : '(not met)'} | ${ms(boundMs)} | ${ratio(dpMs, boundMs)} ${vsBound <= TARGET_BOUND ? '(met)' : '(not met)'} |`);
-    detail.push(`| ${p} | ${ms(median(dp.map((s) => s.planMs!)))} | ${ms(median(dp.map((s) => s.seen.convergedMs)))} | ${ms(median(dp.map((s) => s.cleanupMs ?? 0)))} | ${completedText(sw)} | ${ms(lifecycle)} (${bound.get(p)!.length}) | ${percent(median(dp.map((s) => s.cpuBusy)))} / ${percent(median(sw.map((s) => s.cpuBusy)))} |`);
+    detail.push(`| ${p} | ${ms(median(dp.map((s) => s.planMs!)))} | ${ms(median(dp.map((s) => s.endMs!)))} | ${completedText(sw)} | ${ms(lifecycle)} (${bound.get(p)!.length}) | ${percent(median(dp.map((s) => s.cpuBusy)))} / ${percent(median(sw.map((s) => s.cpuBusy)))} |`);
     if (vsSwarm > TARGET_SWARM) verdicts.push(`P=${p}: dockplan/Swarm ${vsSwarm.toFixed(2)} > ${TARGET_SWARM}`);
     if (vsBound > TARGET_BOUND) verdicts.push(`P=${p}: dockplan/bound ${vsBound.toFixed(2)} > ${TARGET_BOUND}`);
   }
@@ -469,17 +470,19 @@ function report(samples: Sample[], bound: Map<number, number[]>, idleBusy: Recor
     '- **dockplan**: the spec file read as the CLI reads it, planned and applied through the engine\'s one',
     '  entry point (`applyPlan`, approval policy all, the deploy lock and a history file: what',
     '  `dockplan deploy --yes` does, minus starting a process), in the benchmark\'s process. Timed from the',
-    '  state load to the run\'s end, cleanup (removal of the old containers) included.',
+    '  state load until Docker\'s events show every new replica `healthy` and no old one running, as Swarm is.',
+    '  Like Swarm, dockplan then watches the last replicas through their monitor period (5s by default: a',
+    '  replica that crashes in it fails the deploy, which rolls back) and only then removes the old',
+    '  containers and ends: that moment is in the second table, beside Swarm\'s UpdateStatus `completed`.',
     `- **Swarm**: \`swarm init --advertise-addr ${'10.213.0.11'}\` on m1, \`swarm join\` of m2 and m3 (formed in`,
     `  ${ms(swarmFormMs)}), the same container as a service (\`--init --health-cmd true --health-interval`,
     '  500ms --update-order start-first --update-parallelism P --update-delay 0s`), the image pinned by',
     '  its digest in the local registry so no engine waits on a pull. Timed from the update call (the',
     '  Engine API, as `--detach` makes it) until Docker\'s events show every new task\'s container',
     '  `healthy` (Swarm reports a task running only once healthy, and its updater moves to the next',
-    '  slot then) and no other container of the service running (each old one has had its `die`);',
-    '  dockplan\'s moment of the same is in the second table. Swarm sets UpdateStatus `completed` one',
-    '  update-monitor period (5s by default) after its last slot; that moment (first round only: the',
-    '  wait is idle time) is in the second table too.',
+    '  slot then) and no other container of the service running (each old one has had its `die`).',
+    '  Swarm sets UpdateStatus `completed` one update-monitor period (5s by default) after its last',
+    '  slot; that moment (first round only: the wait is idle time) is in the second table.',
     '- **bound**: create + start + first `healthy` event + stop + remove of one replica, run directly',
     '  with dockerode, P at a time spread over the machines, beside the dockplan service\'s running',
     '  replicas (as in a rollout: their healthchecks, an exec every 500ms each, load the engines);',
@@ -493,8 +496,8 @@ function report(samples: Sample[], bound: Map<number, number[]>, idleBusy: Recor
     '|---|---|---|---|---|---|',
     ...rows,
     '',
-    '| P | dockplan: state load + plan | dockplan: converged (events) | dockplan: cleanup | Swarm: UpdateStatus completed | replica lifecycle (samples) | CPU busy: dockplan / Swarm |',
-    '|---|---|---|---|---|---|---|',
+    '| P | dockplan: state load + plan | dockplan: run ended | Swarm: UpdateStatus completed | replica lifecycle (samples) | CPU busy: dockplan / Swarm |',
+    '|---|---|---|---|---|---|',
     ...detail,
     '',
     `CPU busy is the share of the machine's ${cpus().length} cores in use over a timed rollout, by every process (the engines, the`,

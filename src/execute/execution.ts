@@ -177,24 +177,12 @@ export class Execution implements ExecutionControl {
       if (this.stopRequested) break;
       // As Swarm's updater: failures over every unit the rollout updates, against max_failure_ratio.
       if (unitsFailed > 0 && unitsFailed / updateUnits > this.plan.rollout.maxFailureRatio) {
-        const action = this.plan.rollout.failureAction;
-        if (action === 'rollback') {
-          restored = await this.rollback(`${unitsFailed} of ${unitsRun} container change${unitsRun === 1 ? '' : 's'} failed and failure_action is rollback`);
-          outcome = 'rolled-back';
+        const after = await this.failureAction(batch.index, unitsFailed, unitsRun);
+        if (after.outcome) {
+          ({ outcome, reason, restored } = after);
           break;
         }
-        if (action === 'pause') {
-          const decision = await this.ask({ kind: 'paused', batch: batch.index, reason: this.firstFailure?.message ?? 'a container change failed' });
-          if (decision === 'rollback') {
-            restored = await this.rollback('rolled back by the user after a failed batch');
-            outcome = 'rolled-back';
-            break;
-          }
-          if (decision === 'abort') {
-            outcome = 'aborted';
-            reason = 'paused after a failed batch and left as it is: old containers stopped and kept, new ones running';
-            break;
-          }
+        if (after.resumed) {
           // resume: the failures so far are accepted
           unitsFailed = 0;
           unitsRun = 0;
@@ -224,9 +212,12 @@ export class Execution implements ExecutionControl {
     const late = this.takeLateFailures();
     if (!outcome && !this.stopRequested && late > 0) {
       unitsFailed += late;
-      if (rollbackDue(unitsFailed)) {
-        restored = await this.rollback(`${unitsFailed} of ${unitsRun} container change${unitsRun === 1 ? '' : 's'} failed and failure_action is rollback`);
-        outcome = 'rolled-back';
+      // The units of the last batch that failed behind it: rollback and pause act on them as after
+      // any batch, before the cleanup.
+      if (unitsFailed / updateUnits > this.plan.rollout.maxFailureRatio) {
+        const last = this.plan.batches[this.plan.batches.length - 1]?.index ?? 0;
+        const after = await this.failureAction(last, unitsFailed, unitsRun);
+        if (after.outcome) ({ outcome, reason, restored } = after);
       }
     }
     if (!outcome && this.interrupts > 0) {
@@ -253,6 +244,27 @@ export class Execution implements ExecutionControl {
     };
     this.emit({ type: 'finished', outcome, completed: this.completedOps.length, total, ...(reason ? { reason } : {}) });
     return result;
+  }
+
+  /**
+   * What the failure budget's failure_action does once it is exceeded after batch `batchIndex`:
+   * rollback rolls back (outcome rolled-back); pause asks, and rolls back, leaves the service as it
+   * is (outcome aborted) or resumes; continue goes on. Resolves with no outcome when the run goes
+   * on (`resumed` when the user resumed a pause).
+   */
+  private async failureAction(batchIndex: number, unitsFailed: number, unitsRun: number): Promise<{ outcome?: Outcome; reason?: string; restored?: MachineRestore[]; resumed?: boolean }> {
+    const action = this.plan.rollout.failureAction;
+    if (action === 'rollback') {
+      const restored = await this.rollback(`${unitsFailed} of ${unitsRun} container change${unitsRun === 1 ? '' : 's'} failed and failure_action is rollback`);
+      return { outcome: 'rolled-back', restored };
+    }
+    if (action !== 'pause') return {};
+    const decision = await this.ask({ kind: 'paused', batch: batchIndex, reason: this.firstFailure?.message ?? 'a container change failed' });
+    if (decision === 'rollback') return { outcome: 'rolled-back', restored: await this.rollback('rolled back by the user after a failed batch') };
+    if (decision === 'abort') {
+      return { outcome: 'aborted', reason: 'paused after a failed batch and left as it is: old containers stopped and kept, new ones running' };
+    }
+    return { resumed: true };
   }
 
   // ---- units ---------------------------------------------------------------------------------
@@ -503,13 +515,20 @@ export class Execution implements ExecutionControl {
 
   /** After success: the containers this run stopped for good (replaced, removed) are removed. */
   private async cleanup(): Promise<void> {
-    const removable: { opId: string; machineId: string; container: ContainerRef }[] = [];
+    // A container stopped for good: stopped by a replace (its old one) or a remove, and not started
+    // again since (a failed or undone unit starts its old container again: it runs, and stays).
+    const stoppedFor = new Map<string, { opId: string; machineId: string; container: ContainerRef }>();
     for (const { opId, effect } of this.journal) {
+      if (effect.kind === 'container-started-again') {
+        stoppedFor.delete(effect.container.id);
+        continue;
+      }
       const op = this.ops.get(opId);
       if (effect.kind !== 'container-stopped' || !op) continue;
       const gone = (op.kind === 'replace' && effect.container.id === op.old.id) || op.kind === 'remove';
-      if (gone) removable.push({ opId, machineId: effect.machineId, container: effect.container });
+      if (gone) stoppedFor.set(effect.container.id, { opId, machineId: effect.machineId, container: effect.container });
     }
+    const removable = [...stoppedFor.values()];
     if (removable.length === 0) return;
     const removed: ContainerRef[] = [];
     const failed: string[] = [];

@@ -178,7 +178,7 @@ export async function monitorAfterGate(
   if (now() - startedAt >= monitor) return;
   // Phase `running` (watching for restarts), as a gate without a healthcheck reports its wait: the
   // events' v1 phases stay as they are.
-  opts.onPhase?.('running', `healthy; watched until ${Math.round(monitor / 100) / 10}s after its start`);
+  opts.onPhase?.('running', monitorPhaseDetail(monitor));
   const fail = failure(machineId, machineName, container);
   await watchContainerState(client, machineId, container, { ...opts, quietOnAbort: true }, (s) => {
     const elapsed = now() - startedAt;
@@ -187,6 +187,11 @@ export async function monitorAfterGate(
     if (s.health === 'unhealthy') throw fail(`turned unhealthy within its monitor period (${Math.round(monitor / 100) / 10}s): its healthcheck failed`);
     return elapsed >= monitor ? { done: true } : { done: false, sleepMs: monitor - elapsed };
   });
+}
+
+/** The `detail` of the phase `running` that a watch after a healthy gate reports: `healthy; watched until 5s after its start`. */
+export function monitorPhaseDetail(monitorMs: number): string {
+  return `healthy; watched until ${Math.round(monitorMs / 100) / 10}s after its start`;
 }
 
 function failure(machineId: string, machineName: string, container: ContainerRef) {

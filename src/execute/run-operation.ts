@@ -9,7 +9,7 @@ import { openVolume, type PlanSecrets } from '../plan/secret-seal.js';
 import type { ExecutorClient } from './client.js';
 import { causeOf, ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
 import type { Effect, Phase } from './events.js';
-import { monitorAfterGate, monitorPeriodMs, waitUntilUp } from './health.js';
+import { monitorAfterGate, monitorPeriodMs, monitorPhaseDetail, waitUntilUp } from './health.js';
 import { shortDigest } from './image-resolver.js';
 
 export interface OperationContext {
@@ -178,11 +178,11 @@ async function prepare(op: RunOperation | ReplaceOperation, ctx: OperationContex
 
 /**
  * Starts the new container and waits for its health gate; resolves with a function that watches it
- * through the rest of its monitor period (see monitorAfterGate), for the caller to run once it has
- * done what follows the gate, or with undefined when the gate took the whole period (no
- * healthcheck, or a slow one).
+ * through the rest of its monitor period (see monitorAfterGate; `announce` false: without reporting
+ * its phase), for the caller to run once it has done what follows the gate, or with undefined when
+ * the gate took the whole period (no healthcheck, or a slow one).
  */
-async function startAndGate(op: RunOperation | ReplaceOperation, container: ContainerRef, ctx: OperationContext, effects: Effect[]): Promise<(() => Promise<void>) | undefined> {
+async function startAndGate(op: RunOperation | ReplaceOperation, container: ContainerRef, ctx: OperationContext, effects: Effect[]): Promise<((announce?: boolean) => Promise<void>) | undefined> {
   ctx.phase('starting', op.machineId, container);
   try {
     await ctx.client.startContainer(op.machineId, container.id);
@@ -201,8 +201,9 @@ async function startAndGate(op: RunOperation | ReplaceOperation, container: Cont
   await waitUntilUp(ctx.client, op.machineId, machineName, container, op.spec, opts);
   if (Date.now() - startedAt >= monitorPeriodMs(op.spec, ctx.monitorMs)) return undefined;
   const signals = [ctx.signal, ctx.monitorSignal].filter((x): x is AbortSignal => x !== undefined);
-  return () => monitorAfterGate(ctx.client, op.machineId, machineName, container, op.spec, startedAt, {
+  return (announce = true) => monitorAfterGate(ctx.client, op.machineId, machineName, container, op.spec, startedAt, {
     ...opts,
+    onPhase: announce ? opts.onPhase : undefined,
     ...(signals.length ? { signal: AbortSignal.any(signals) } : {}),
   });
 }
@@ -230,8 +231,17 @@ async function replaceContainer(op: ReplaceOperation, ctx: OperationContext, eff
   if (op.order === 'start-first') {
     const monitor = await startAndGate(op, container, ctx, effects);
     ctx.onGated?.();
-    await stopOld();
-    await monitor?.();
+    // The new container is watched from its gate on, while the old one stops (which may take its
+    // whole grace period); both end before the operation does, so an undo sees the stop's effect.
+    // The watch is reported once the stop is over, so the stop is not the last phase shown.
+    let watching = monitor !== undefined;
+    const watch = monitor?.(false).finally(() => (watching = false));
+    const stop = stopOld().then(() => {
+      if (watching) ctx.phase('running', op.machineId, container, monitorPhaseDetail(monitorPeriodMs(op.spec, ctx.monitorMs)));
+    });
+    const [watched, stopped] = await Promise.allSettled([watch, stop]);
+    if (watched.status === 'rejected') throw watched.reason;
+    if (stopped.status === 'rejected') throw stopped.reason;
   } else {
     await stopOld();
     // Interrupted while the old container stopped: start it again rather than the new one.

@@ -520,3 +520,54 @@ test('with a healthcheck, a run ends only once every new container has been watc
   assert.ok(Date.parse(done.at) - Date.parse(healthy.at) >= 250, `operation-done came ${Date.parse(done.at) - Date.parse(healthy.at)} ms after healthy, not after the monitor period`);
   assert.ok(Date.now() - t0 >= 300);
 });
+
+test('start-first: a new container that crashes while its old one takes long to stop is still caught by its monitor period', async () => {
+  const cluster = new MemoryCluster(['m1']);
+  const checked = { replicas: 1, healthcheck: { test: ['CMD-SHELL', 'true'], interval: 500 } };
+  await deployed(cluster, spec(checked));
+  const [old] = running(cluster);
+  // The old container's stop takes longer than the whole monitor period (a long grace period), and
+  // the new container crashes meanwhile.
+  cluster.beforeCall = async (call) => {
+    if (call.kind !== 'stop' || call.containerId !== old!.id) return;
+    const fresh = cluster.containersOf('web').find((c) => c.spec.env?.VERSION === '2' && c.state === 'running');
+    if (fresh) cluster.exitContainer(fresh.id, 3);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  };
+  const result = await deployed(cluster, v2({ ...checked, update: { order: 'start-first' } }), { rollout: { monitorMs: 300 } });
+  assert.equal(result.outcome, 'rolled-back');
+  assert.match(result.failure?.message ?? '', /exited with code 3 within its monitor period/);
+  assert.deepEqual(running(cluster).map((c) => c.id), [old!.id], 'the old container runs again');
+});
+
+test('a unit of the last batch that fails in its monitor period: pause asks before the cleanup; continue never removes the old container it started again', async () => {
+  for (const action of ['pause', 'continue'] as const) {
+    const cluster = new MemoryCluster(['m1']);
+    const checked = { replicas: 2, healthcheck: { test: ['CMD-SHELL', 'true'], interval: 500 } };
+    await deployed(cluster, spec(checked));
+    const old = running(cluster).map((c) => c.id);
+    // The second (last) new container crashes once it is watched past its gate.
+    let watched = 0;
+    const r = await start(cluster, v2({ ...checked, update: { parallelism: 1, failure_action: action, max_failure_ratio: 0 } }), {
+      rollout: { monitorMs: 1_000 },
+      answer: (request, app) => app.answer(request.id, 'abort'),
+      onEvent: (e) => {
+        if (e.type !== 'phase' || e.phase !== 'running' || !e.container?.id) return;
+        const id = e.container.id;
+        if (++watched === 2) setImmediate(() => cluster.exitContainer(id, 3));
+      },
+    });
+    const result = await r.result;
+    const asked = r.events.filter((e) => e.type === 'approval-requested');
+    const running2 = running(cluster).map((c) => c.id);
+    if (action === 'pause') {
+      assert.equal(result.outcome, 'aborted', JSON.stringify(result));
+      assert.equal(asked.length, 1, 'the pause question was asked');
+    } else {
+      assert.equal(result.outcome, 'failed');
+      assert.equal(asked.length, 0);
+    }
+    assert.equal(running2.length, 2, `${action}: two replicas run (the first new one, and the old one the failed unit started again)`);
+    assert.ok(old.some((id) => running2.includes(id)), `${action}: the old container started again was not removed by the cleanup`);
+  }
+});

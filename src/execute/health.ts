@@ -37,7 +37,7 @@ export function monitorPeriodMs(spec: ServiceSpec, monitorMs?: number): number {
 }
 
 /** How long a healthcheck may stay "starting" before we give up on it (ms). */
-export function healthDeadlineMs(spec: ServiceSpec, monitorMs = spec.update?.monitor ?? DEFAULT_MONITOR_MS): number {
+export function healthDeadlineMs(spec: ServiceSpec, monitorMs = monitorPeriodMs(spec)): number {
   const hc = spec.healthcheck ?? {};
   const perTry = (hc.interval ?? DOCKER_DEFAULT_INTERVAL) + (hc.timeout ?? DOCKER_DEFAULT_TIMEOUT);
   return Math.max(monitorMs, (hc.start_period ?? 0) + perTry * ((hc.retries ?? DOCKER_DEFAULT_RETRIES) + 1));
@@ -69,7 +69,7 @@ type Verdict = { done: true } | { done: false; sleepMs: number };
  * Docker event (anything but an exec's: each healthcheck probe is an exec, and its result arrives
  * as the health_status event that follows) or after the verdict's sleep, bounded by `pollMs` (the
  * fallback poll). Resolves when `decide` says done; rejects with what it throws, or with the
- * signal's reason when aborted (unless `onAbort` says to resolve instead).
+ * signal's reason when aborted (resolves instead with `quietOnAbort`).
  */
 async function watchContainerState(
   client: Pick<ContainerClient, 'inspectContainer'> & Partial<ContainerWatch>,

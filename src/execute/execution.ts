@@ -310,8 +310,8 @@ export class Execution implements ExecutionControl {
   private async settleTails(enough?: () => boolean): Promise<void> {
     while (this.tails.size > 0) {
       if (enough?.()) return;
-      const failed = new Promise<void>((resolve) => (this.lateFailureSeen = resolve));
-      await Promise.race([Promise.all([...this.tails]), enough ? failed : new Promise<void>(() => undefined)]);
+      const all = Promise.all([...this.tails]);
+      await (enough ? Promise.race([all, new Promise<void>((resolve) => (this.lateFailureSeen = resolve))]) : all);
       this.lateFailureSeen = undefined;
     }
   }

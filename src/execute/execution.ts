@@ -13,7 +13,7 @@ import type {
   ApprovalDecision, ApprovalRequest, DeployEvent, Effect, EventBody, ExecutionResult, FailureDetail, MachineRestore, Outcome, Phase,
 } from './events.js';
 import { APPROVAL_CHOICES } from './events.js';
-import { OperationFailure, createAhead, executeOperation, undoEffects, type OperationContext } from './run-operation.js';
+import { OperationFailure, confirmRestored, createAhead, executeOperation, undoEffects, type OperationContext } from './run-operation.js';
 import { maskText } from '../plan/secrets.js';
 
 /**
@@ -490,20 +490,24 @@ export class Execution implements ExecutionControl {
     for (const unit of [...this.completedUnits].reverse()) byMachine.set(unit.machineId, [...(byMachine.get(unit.machineId) ?? []), unit]);
     const restored = await Promise.all([...byMachine].map(async ([machineId, units]): Promise<MachineRestore> => {
       const result: MachineRestore = { machineId, restarted: [], stopped: [], failed: [] };
+      const restarts: Effect[] = [];
       for (const unit of units) {
         const effects = this.journal.filter((e) => unit.opIds.includes(e.opId)).map((e) => e.effect);
-        const undo = await undoEffects(effects, this.undoContext(unit.id));
+        // The old containers started again are waited for below, the machine's all at once.
+        const undo = await undoEffects(effects, this.undoContext(unit.id), false);
         for (const e of undo.effects) {
           if (e.kind === 'container-started-again') result.restarted.push(e.container);
           if (e.kind === 'container-stopped') result.stopped.push(e.container);
         }
         result.failed.push(...undo.failures);
+        restarts.push(...undo.effects);
         this.journal.push(...undo.effects.map((effect) => ({ opId: unit.id, effect })));
         for (const opId of unit.opIds) {
           this.emit({ type: 'operation-undone', opId, effects: undo.effects });
           this.undoneOps.push(opId);
         }
       }
+      result.failed.push(...(await confirmRestored(restarts, this.undoContext(machineId))));
       return result;
     }));
     this.completedUnits.length = 0;

@@ -189,6 +189,42 @@ export async function monitorAfterGate(
   });
 }
 
+/**
+ * Waits until an old container that an undo or a rollback started again is back: healthy when it
+ * has a healthcheck, running when it has none (it ran before this deploy, so no monitor period is
+ * waited out, and restarts from before this start are not held against it). Throws a
+ * ContainerFailedError naming the container and the machine when it exits, restarts, or is not
+ * healthy within healthDeadlineMs of the spec on its label (Docker's healthcheck defaults, so 240s,
+ * for a container without one); rethrows the signal's reason when aborted.
+ */
+export async function waitUntilRestored(
+  client: Pick<ContainerClient, 'inspectContainer'> & Partial<ContainerWatch>,
+  machineId: string,
+  machineName: string,
+  container: ContainerRef,
+  opts: HealthWaitOptions = {},
+): Promise<void> {
+  const now = opts.now ?? Date.now;
+  const started = now();
+  let deadline: number | undefined;
+  let restartsBefore: number | undefined;
+  const fail = failure(machineId, machineName, container);
+  await watchContainerState(client, machineId, container, opts, (s) => {
+    deadline ??= healthDeadlineMs(s.service?.spec ?? { name: '', image: '' }, 0);
+    restartsBefore ??= s.restartCount ?? 0;
+    const elapsed = now() - started;
+    const code = s.exitCode !== undefined ? ` with code ${s.exitCode}` : '';
+    if (s.state === 'exited' || s.state === 'dead') throw fail(`exited${code} after it was started again`, s.exitCode);
+    if (s.state === 'restarting' || (s.restartCount ?? 0) > restartsBefore) throw fail(`is restarting after it was started again: it exited${code}`, s.exitCode);
+    if (s.state === 'running' && (s.health === 'healthy' || s.health === 'none')) return { done: true };
+    if (elapsed >= deadline) {
+      const health = s.health === 'unhealthy' ? 'is unhealthy: its healthcheck failed' : 'is still starting';
+      throw fail(`${health} ${Math.round(elapsed / 1000)}s after it was started again`);
+    }
+    return { done: false, sleepMs: deadline - elapsed };
+  });
+}
+
 /** The `detail` of the phase `running` that a watch after a healthy gate reports: `healthy; watched until 5s after its start`. */
 export function monitorPhaseDetail(monitorMs: number): string {
   return `healthy; watched until ${Math.round(monitorMs / 100) / 10}s after its start`;

@@ -9,7 +9,7 @@ import { openVolume, type PlanSecrets } from '../plan/secret-seal.js';
 import type { ExecutorClient } from './client.js';
 import { causeOf, ContainerFailedError, isNoSuchImage, messageOf } from './errors.js';
 import type { Effect, Phase } from './events.js';
-import { monitorAfterGate, monitorPeriodMs, monitorPhaseDetail, waitUntilUp } from './health.js';
+import { monitorAfterGate, monitorPeriodMs, monitorPhaseDetail, waitUntilRestored, waitUntilUp } from './health.js';
 import { shortDigest } from './image-resolver.js';
 
 export interface OperationContext {
@@ -260,10 +260,12 @@ function graceOf(spec: ServiceSpec): number {
 /**
  * Reverses effects, last first: a container this run started is stopped (and kept for inspection),
  * one it stopped is started again, limits it changed are set back. Volumes stay; removals cannot be
- * reversed (they only happen in the cleanup after success). Never throws: what could not be undone
+ * reversed (they only happen in the cleanup after success). The old containers started again are
+ * then waited for until they are back (confirmRestored), unless `confirm` is false (the caller
+ * confirms them itself, all at once). Never throws: what could not be undone, or did not come back,
  * comes back in words.
  */
-export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext, 'client' | 'names' | 'phase'>): Promise<{ effects: Effect[]; failures: string[] }> {
+export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext, 'client' | 'names' | 'phase'>, confirm = true): Promise<{ effects: Effect[]; failures: string[] }> {
   const done: Effect[] = [];
   const failures: string[] = [];
   const machine = (id: string) => ctx.names.machineName(id);
@@ -299,5 +301,25 @@ export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext,
       failures.push(`${what}: ${causeOf(err)}`);
     }
   }
+  if (confirm) failures.push(...(await confirmRestored(done, ctx)));
   return { effects: done, failures };
+}
+
+/**
+ * Waits, all at once, until every old container that `effects` started again (its
+ * container-started-again effects) is back: healthy, or running without a healthcheck (see
+ * waitUntilRestored), so a rollback that ends says the service runs as it did, not merely that
+ * Docker was asked to start it. Never throws: resolves to what did not come back, in words.
+ */
+export async function confirmRestored(effects: Effect[], ctx: Pick<OperationContext, 'client' | 'names'>): Promise<string[]> {
+  const failures: string[] = [];
+  await Promise.all(effects.map(async (e) => {
+    if (e.kind !== 'container-started-again') return;
+    try {
+      await waitUntilRestored(ctx.client, e.machineId, ctx.names.machineName(e.machineId), e.container);
+    } catch (err) {
+      failures.push(messageOf(err));
+    }
+  }));
+  return failures;
 }

@@ -60,6 +60,10 @@ describe('health of new containers on the real cluster', { skip }, () => {
     assert.ok(old?.running);
     const d = await engine.deploy(svc(name, 'command: ["sh", "-c", "echo up; sleep 2; echo down; exit 3"]', ...PASSING, ...monitor('6s')));
     assert.equal(d.result.outcome, 'rolled-back', JSON.stringify(d.result));
+    // The rollback ended once the old container was back: Docker reports a container started again
+    // as `starting` until its first probe, and the rollback waited for `healthy`.
+    assert.equal((await inspect('m1', old.id))?.health, 'healthy', 'the old container is healthy when the run ends');
+    assert.deepEqual(d.result.restored?.flatMap((m) => m.failed), []);
     assert.ok(stepIndex(d.steps, 'healthy') >= 0, 'it passed its gate healthy first');
     assert.match(d.result.failure?.message ?? '', /code 3.*within its monitor period \(6s\)/);
     assert.match(d.result.failure?.logs ?? '', /down/);
@@ -104,7 +108,9 @@ describe('health of new containers on the real cluster', { skip }, () => {
     assert.equal(all.length, 1, 'the crashed container is kept');
     assert.equal(all[0]?.id, failure.container?.id);
     assert.equal(all[0]?.running, false, 'not left in a restart loop');
-    assert.equal(all[0]?.exitCode, 3);
+    // 3 from its crash; or 143 when Docker's restart policy had started it again just as the undo
+    // stopped it (SIGTERM). The failure above names the crash's code either way.
+    assert.ok(all[0]?.exitCode === 3 || (all[0]?.exitCode === 143 && all[0].restartCount >= 1), `exit code ${all[0]?.exitCode}`);
     // Docker stays quiet about it afterwards: still stopped a moment later.
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal((await inspect('m1', all[0]!.id))?.running, false);

@@ -573,3 +573,43 @@ test('a unit of the last batch that fails in its monitor period: pause asks befo
     assert.ok(old.some((id) => running2.includes(id)), `${action}: the old container started again was not removed by the cleanup`);
   }
 });
+
+test('a rollback ends only once the old containers it started again are healthy', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  const old = running(cluster);
+  const order: string[] = [];
+  // Started again, an old container's healthcheck is starting until this test turns it healthy, on
+  // the Docker event of its start.
+  for (const c of old) {
+    cluster.watchContainer(c.machineId, c.id, (action) => {
+      if (action === 'start') setImmediate(() => { order.push(`healthy ${c.name}`); cluster.setHealth(c.id, 'healthy'); });
+    });
+  }
+  let started = 0;
+  cluster.health = (c) => (c.spec.env?.VERSION !== '2' ? 'starting' : ++started === 2 ? 'unhealthy' : 'healthy');
+  // stop-first: the failed unit (m2) starts its own old container again too.
+  const r = await start(cluster, v2({ update: { order: 'stop-first' } }), { onEvent: (e) => order.push(e.type === 'operation-failed' ? `failed ${e.opId}` : e.type) });
+  const result = await r.result;
+  assert.equal(result.outcome, 'rolled-back');
+  assert.deepEqual(result.restored!.flatMap((m) => m.failed), []);
+  assert.deepEqual(running(cluster).map((c) => c.id).sort(), old.map((c) => c.id).sort());
+  const [first, second] = [old.find((c) => c.machineId === 'm1')!, old.find((c) => c.machineId === 'm2')!];
+  // The failed unit (m2) reports after its old container is back, the rollback (m1) ends after.
+  assert.ok(order.indexOf(`healthy ${second.name}`) >= 0 && order.indexOf(`healthy ${second.name}`) < order.indexOf('failed o2'), order.join(', '));
+  assert.ok(order.indexOf(`healthy ${first.name}`) >= 0 && order.indexOf(`healthy ${first.name}`) < order.indexOf('rollback-done'), order.join(', '));
+});
+
+test('an old container that does not come back after a rollback is reported as not restored', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  let started = 0;
+  // The old containers crash when started again; the second new one is unhealthy.
+  cluster.health = (c) => (c.spec.env?.VERSION !== '2' ? 'crash' : ++started === 2 ? 'unhealthy' : 'healthy');
+  const result = await deployed(cluster, v2({ update: { order: 'stop-first' } }));
+  assert.equal(result.outcome, 'rolled-back');
+  const failed = result.restored!.flatMap((m) => m.failed);
+  assert.equal(failed.length, 1, JSON.stringify(result.restored));
+  assert.match(failed[0]!, /^container web-\w+ on m1 exited with code 1 after it was started again$/);
+  assert.match(result.failure!.message, /and undoing it failed: container web-\w+ on m2 exited with code 1 after it was started again/);
+});

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { ContainerState } from '../../src/model/cluster.js';
 import type { ServiceSpec } from '../../src/model/spec.js';
 import { ContainerFailedError } from '../../src/execute/errors.js';
-import { healthDeadlineMs, monitorAfterGate, waitUntilUp } from '../../src/execute/health.js';
+import { healthDeadlineMs, monitorAfterGate, waitUntilRestored, waitUntilUp } from '../../src/execute/health.js';
 
 const REF = { id: 'c1', name: 'web-ab12' };
 
@@ -133,4 +133,33 @@ test('a monitor period already over at the gate is not watched; an abort ends th
   const aborted = new AbortController();
   aborted.abort(new Error('interrupted'));
   await monitorAfterGate(s.client, 'm1', 'm1', REF, spec(), 0, { ...s.opts, signal: aborted.signal });
+});
+
+test('an old container started again is back once healthy, or at once when running without a healthcheck', async () => {
+  const healthy = scripted([{ health: 'starting' }, { health: 'starting' }, { health: 'healthy' }]);
+  let polls = 0;
+  const counted = { inspectContainer: async () => (polls++, healthy.client.inspectContainer()) };
+  await waitUntilRestored(counted, 'm1', 'm1', REF, healthy.opts);
+  assert.equal(polls, 3);
+  // No healthcheck: running is enough (no monitor period), and restarts from before do not count.
+  const plain = scripted([{ health: 'none', restartCount: 4 }]);
+  await waitUntilRestored(plain.client, 'm1', 'm1', REF, plain.opts);
+});
+
+test('an old container started again that exits or restarts fails, saying it was started again', async () => {
+  const exited = scripted([{ health: 'starting' }, { state: 'exited', exitCode: 2 }]);
+  await assert.rejects(waitUntilRestored(exited.client, 'm1', 'm1', REF, exited.opts),
+    (e: unknown) => e instanceof ContainerFailedError && e.exitCode === 2 && /^container web-ab12 on m1 exited with code 2 after it was started again$/.test(e.message));
+  const restarting = scripted([{ state: 'restarting', restartCount: 3, exitCode: 1 }]);
+  await assert.rejects(waitUntilRestored(restarting.client, 'm1', 'm1', REF, restarting.opts), /web-ab12 on m1 is restarting after it was started again: it exited with code 1/);
+});
+
+test('an old container started again that stays unhealthy fails at its own healthcheck deadline', async () => {
+  const hc = { test: ['CMD', 'true'], interval: 1000, timeout: 1000, retries: 1 };
+  const label = { id: 's1', name: 'web', mode: 'replicated' as const, spec: spec({ healthcheck: hc }) };
+  const s = scripted([{ health: 'starting', service: label }, { health: 'unhealthy', service: label }]);
+  const started = Date.now();
+  await assert.rejects(waitUntilRestored(s.client, 'm1', 'm1', REF, s.opts), /web-ab12 on m1 is unhealthy: its healthcheck failed 4s after it was started again/);
+  assert.equal(healthDeadlineMs(spec({ healthcheck: hc }), 0), 4000);
+  assert.ok(Date.now() - started < 1000, 'the fake clock, not real time, reached the deadline');
 });

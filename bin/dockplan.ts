@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { runCli } from '../src/cli/main.js';
+import { noticeInterrupts } from '../src/cli/interrupt-notice.js';
 import { charsetOf } from '../src/terminal/locale-charset.js';
 
 // Library deprecation notices (docker-modem's URL parsing over ssh://) mean nothing to an operator.
@@ -19,6 +19,11 @@ if (charsetOf(process.env) === 'ascii') {
   const { applyCharset } = await import('../src/terminal/charset.js');
   applyCharset(process.env, process.stdout, process.stderr);
 }
+
+// An interrupt before a run handles it (while the command loads, or a plan is made) says that
+// nothing was changed, and exits 130: listened for before the command line's modules load.
+noticeInterrupts();
+const { runCli } = await import('../src/cli/main.js');
 
 runCli(process.argv.slice(2)).then(
   (code) => {

@@ -19,6 +19,7 @@ import type { FileHistoryStore } from '../store/history-file.js';
 import type { DeployFlags } from './commands/deploy.js';
 import { grepOption, machineOption, sinceOption, tailOption } from './commands/logs-options.js';
 import { EXIT } from './exit-codes.js';
+import { Interrupted, leaveInterruptsToTheView } from './interrupt-notice.js';
 import type { RunContext } from './run-plan.js';
 import { UserError } from './user-error.js';
 
@@ -301,6 +302,10 @@ export async function runCli(argv: string[]): Promise<number> {
     return exitCode;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : EXIT.error;
+    if (err instanceof Interrupted) {
+      process.stderr.write(`\ndockplan: ${err.message}\n`);
+      return err.exitCode;
+    }
     // A spec's own errors are shown as they are (their hints say KEY=VALUE); an engine's are masked.
     const message = err instanceof UserError ? messageOf(err) : maskText(messageOf(err));
     const { decideColour, paletteOf } = await import('../terminal/colour.js');
@@ -319,6 +324,7 @@ async function runInteractive(clusterFile: string | undefined, readonly: boolean
     );
     return EXIT.noTerminal;
   }
+  leaveInterruptsToTheView();
   // A CI variable in the environment makes Ink print only its last frame, for logs; here a person
   // is at a terminal, so the view must draw. Set before Ink is first loaded, which reads it once.
   if (process.env.CI !== undefined) process.env.CI = '0';

@@ -11,6 +11,7 @@ import type { Plan } from '../plan/plan.js';
 import { hasChanges } from '../plan/plan.js';
 import { displayLines, fitWidth } from '../terminal/text.js';
 import { canAsk, choose, confirmOrRefuse, confirmRisky } from './confirm.js';
+import { Interrupted, runBegan } from './interrupt-notice.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { runOutput, type OutputFlags } from './progress.js';
 
@@ -109,6 +110,7 @@ export async function supervise<R>(
   decideOne: (request: ApprovalRequest, signal: AbortSignal) => Promise<ApprovalDecision>,
 ): Promise<R> {
   const onSignal = () => app.interrupt();
+  runBegan();
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let finished = false;
@@ -118,8 +120,10 @@ export async function supervise<R>(
     for (let request = await questions.next(() => finished); request; request = await questions.next(() => finished)) {
       try {
         app.answer(request.id, await decideOne(request, asking.signal));
-      } catch {
-        // answered meanwhile (an interrupt declines what waits), or the run ended while asking
+      } catch (err) {
+        // Ctrl-C at the question is an interrupt, as a SIGINT would be (it declines what waits).
+        // Otherwise: answered meanwhile, or the run ended while asking.
+        if (err instanceof Interrupted) app.interrupt();
       }
     }
   })();

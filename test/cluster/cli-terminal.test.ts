@@ -49,6 +49,18 @@ test('on a terminal, deploy asks naming the cluster, and "n" changes nothing', {
   tmux('kill-server');
 });
 
+test('on a terminal, Ctrl-C at the question says nothing was changed and exits 130', { skip }, async () => {
+  start(`deploy -f ${specFile}`);
+  await waitFor(() => screen().includes('[y/N]'), 15_000);
+  tmux('send-keys', '-t', 'main', 'C-c');
+  await waitFor(() => screen().includes('exit='), 15_000);
+  assert.match(screen(), /dockplan: interrupted before any change: nothing was changed/);
+  assert.doesNotMatch(screen(), /error:/);
+  assert.match(screen(), /exit=130/);
+  for (const m of machines()) assert.deepEqual(await containersOf(m.name, NAME), []);
+  tmux('kill-server');
+});
+
 test('on a terminal, "y" deploys and the container runs', { skip }, async () => {
   start(`deploy -f ${specFile}`);
   await waitFor(() => screen().includes('[y/N]'), 15_000);

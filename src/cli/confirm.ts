@@ -42,14 +42,33 @@ export async function confirmRisky(expected: string, risks: string[], opts: { ye
 }
 
 /**
- * One of `choices` (by its first letter or in full), asked until the answer is one of them. Rejects
+ * One of `choices`, asked until the answer is one of them: in full, or any start of it that no
+ * other choice shares (the hint shows the shortest: `re) resume, ro) rollback, a) abort`). Rejects
  * when `signal` aborts (the question no longer matters), with Interrupted on Ctrl-C.
  */
 export async function choose<T extends string>(text: string, choices: readonly T[], signal?: AbortSignal): Promise<T> {
-  const hint = choices.map((c) => `${c[0]}) ${c}`).join(', ');
+  const hint = choices.map((c) => `${shortestPrefix(c, choices)}) ${c}`).join(', ');
   for (;;) {
-    const answer = (await question(`${text} [${hint}] `, signal)).toLowerCase();
-    const found = choices.find((c) => c === answer || c[0] === answer);
-    if (found) return found;
+    const found = pickChoice(await question(`${text} [${hint}] `, signal), choices);
+    if (found !== undefined) return found;
   }
+}
+
+/** The choice `answer` names: in full, or by a start no other choice shares; undefined otherwise. */
+export function pickChoice<T extends string>(answer: string, choices: readonly T[]): T | undefined {
+  const a = answer.trim().toLowerCase();
+  if (a === '') return undefined;
+  const exact = choices.find((c) => c === a);
+  if (exact) return exact;
+  const starting = choices.filter((c) => c.startsWith(a));
+  return starting.length === 1 ? starting[0] : undefined;
+}
+
+/** The shortest start of `choice` that no other of `choices` begins with (the whole word when none). */
+export function shortestPrefix(choice: string, choices: readonly string[]): string {
+  for (let n = 1; n < choice.length; n++) {
+    const start = choice.slice(0, n);
+    if (!choices.some((c) => c !== choice && c.startsWith(start))) return start;
+  }
+  return choice;
 }

@@ -175,7 +175,9 @@ export function explain(result: ExecutionResult, planned: PlanToRun, out: (line:
       out(`the canary is up and was not promoted. To promote it: deploy the same spec again (a fresh plan rolls out the rest). To undo it: dockplan rollback ${service}`);
       break;
     case 'aborted':
-      out(`left paused: old containers stopped and kept, new ones running. To resume: deploy the same spec again. To roll back: dockplan rollback ${service}`);
+      out(result.completed.length === 0
+        ? 'nothing was replaced. To try again: fix the spec and deploy again'
+        : `left paused. To resume: deploy the same spec again. To roll back: dockplan rollback ${service}`);
       break;
     case 'interrupted':
     case 'stopped':

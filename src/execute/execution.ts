@@ -262,7 +262,11 @@ export class Execution implements ExecutionControl {
     const decision = await this.ask({ kind: 'paused', batch: batchIndex, reason: this.firstFailure?.message ?? 'a container change failed' });
     if (decision === 'rollback') return { outcome: 'rolled-back', restored: await this.rollback('rolled back by the user after a failed batch') };
     if (decision === 'abort') {
-      return { outcome: 'aborted', reason: 'paused after a failed batch and left as it is: old containers stopped and kept, new ones running' };
+      const replaced = this.completedUnits.length;
+      const left = replaced === 0
+        ? 'no container was replaced'
+        : `${replaced} container change${replaced === 1 ? '' : 's'} done (old containers stopped and kept, new ones running), the rest not started`;
+      return { outcome: 'aborted', reason: `paused after a failed batch and left as it is: ${left}` };
     }
     return { resumed: true };
   }

@@ -141,8 +141,23 @@ test('failure_action pause asks, by id, to resume, roll back or abort; each answ
     assert.equal(result.outcome, expected, answer);
     if (answer === 'resume') assert.deepEqual(versions(cluster), ['1', '2', '2'], 'the failed replica keeps its old container, the rest rolled on');
     if (answer === 'rollback') assert.deepEqual(versions(cluster), ['1', '1', '1']);
-    if (answer === 'abort') assert.deepEqual(versions(cluster), ['1', '1', '1'], 'the failure undid itself; nothing else ran');
+    if (answer === 'abort') {
+      assert.deepEqual(versions(cluster), ['1', '1', '1'], 'the failure undid itself; nothing else ran');
+      // What was left is said as it is: here the first unit failed, so nothing was replaced.
+      assert.equal(result.reason, 'paused after a failed batch and left as it is: no container was replaced');
+    }
   }
+});
+
+test('failure_action pause, aborted after a later batch: the reason counts the container changes that were done', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  let n = 0;
+  cluster.health = (c) => (c.spec.env?.VERSION === '2' && ++n === 3 ? 'unhealthy' : 'healthy');
+  const result = await deployed(cluster, v2({ update: { failure_action: 'pause' } }), { answer: (request, app) => app.answer(request.id, 'abort') });
+  assert.equal(result.outcome, 'aborted');
+  assert.deepEqual(versions(cluster), ['1', '2', '2']);
+  assert.equal(result.reason, 'paused after a failed batch and left as it is: 2 container changes done (old containers stopped and kept, new ones running), the rest not started');
 });
 
 test('failure_action continue and max_failure_ratio: failures within the budget do not stop the rollout', async () => {

@@ -154,21 +154,30 @@ export async function decide(request: ApprovalRequest, serviceName: string, name
   }
 }
 
+/** How many failed containers `explain` shows with their logs; the rest it names. */
+const EXPLAINED_FAILURES = 3;
+
 /** After the run: what failed and its logs, and what to run next (the progress lines said what a rollback restored). */
 export function explain(result: ExecutionResult, planned: PlanToRun, out: (line: string) => void): void {
   const { plan, names } = planned;
   const f = result.failure;
-  if (f?.logs !== undefined) {
-    out(`last log lines of ${f.container?.name ?? 'the container'}:`);
-    // One row per record, controls neutralised; cut to the terminal's width when there is one.
-    const width = process.stdout.isTTY ? process.stdout.columns : undefined;
-    const lines = displayLines(f.logs).map((l) => (width ? fitWidth(`  | ${l}`, width) : `  | ${l}`));
-    out(lines.join('\n') || '  | (no output)');
+  // Every failed container, each with its logs, up to a few; the rest by name.
+  const failures = result.failures ?? (f ? [f] : []);
+  for (const each of failures.slice(0, EXPLAINED_FAILURES)) {
+    if (each.logs !== undefined) {
+      out(`last log lines of ${each.container?.name ?? 'the container'}:`);
+      // One row per record, controls neutralised; cut to the terminal's width when there is one.
+      const width = process.stdout.isTTY ? process.stdout.columns : undefined;
+      const lines = displayLines(each.logs).map((l) => (width ? fitWidth(`  | ${l}`, width) : `  | ${l}`));
+      out(lines.join('\n') || '  | (no output)');
+    }
+    if (each.container) {
+      const host = planned.state?.machines.find((m) => m.id === each.machineId)?.host;
+      out(`the failed container ${each.container.name} is kept, stopped, for inspection${host ? `: docker -H ${host} inspect ${each.container.name}` : ''}`);
+    }
   }
-  if (f?.container) {
-    const host = planned.state?.machines.find((m) => m.id === f.machineId)?.host;
-    out(`the failed container ${f.container.name} is kept, stopped, for inspection${host ? `: docker -H ${host} inspect ${f.container.name}` : ''}`);
-  }
+  const unexplained = failures.slice(EXPLAINED_FAILURES).flatMap((x) => (x.container ? [`${x.container.name}${x.machineId ? ` on ${names.machineName(x.machineId)}` : ''}`] : []));
+  if (unexplained.length) out(`${unexplained.length} more failed container${unexplained.length === 1 ? ' is' : 's are'} kept, stopped: ${unexplained.join(', ')}`);
   const service = plan.serviceName;
   switch (result.outcome) {
     case 'canary':

@@ -110,6 +110,8 @@ export interface ExecutionResult {
   undone: string[];
   /** The first failure, when there was one. */
   failure?: FailureDetail & { opId?: string };
+  /** Every failure, in the order they happened (the first is `failure`); absent when there was none. */
+  failures?: (FailureDetail & { opId?: string })[];
   /** Per machine, when a rollback ran. */
   restored?: MachineRestore[];
   /** Why nothing ran (stale, locked), or what happened in words. */

@@ -95,6 +95,7 @@ export class Execution implements ExecutionControl {
   private readonly failedOps: string[] = [];
   private readonly undoneOps: string[] = [];
   private firstFailure?: FailureDetail & { opId?: string };
+  private readonly failures: (FailureDetail & { opId?: string })[] = [];
   /** Containers created ahead for operations of the next batch, by operation id, until they run. */
   private readonly ahead = new Map<string, { machineId: string; created: Promise<ContainerRef | undefined> }>();
   /**
@@ -238,7 +239,7 @@ export class Execution implements ExecutionControl {
       failed: [...this.failedOps],
       undone: [...this.undoneOps],
       journal: [...this.journal],
-      ...(this.firstFailure ? { failure: this.firstFailure } : {}),
+      ...(this.firstFailure ? { failure: this.firstFailure, failures: [...this.failures] } : {}),
       ...(restored ? { restored } : {}),
       ...(reason ? { reason } : {}),
     };
@@ -364,6 +365,7 @@ export class Execution implements ExecutionControl {
         }
         const detail = await this.describe(failure.cause, [...failure.undoFailures, ...earlier.failures], [...failure.undoEffects, ...earlier.effects]);
         this.firstFailure ??= { ...detail, opId };
+        this.failures.push({ ...detail, opId });
         this.failedOps.push(opId);
         this.emit({ type: 'operation-failed', opId, elapsedMs: Date.now() - started, failure: detail, effects });
         return { unit, status: 'failed' };

@@ -68,6 +68,25 @@ describe('rollout states on the execute screen (in-memory cluster)', () => {
     }
   });
 
+  it('with several failed containers, the box shows the first one\'s logs and names the others', async () => {
+    const c = new MemoryCluster(['m1', 'm2', 'm3']);
+    assert.equal((await (await new Deployment(c, spec({ update: { monitor: 10, failure_action: 'continue', max_failure_ratio: 1 } })).run()).result).outcome, 'done');
+    c.health = (x) => (x.spec.env?.VERSION === '2' ? 'unhealthy' : 'healthy');
+    const tui = await renderTui({ client: c, columns: 120, rows: 40 });
+    try {
+      await rollVersion2(tui);
+      const frame = await tui.waitFor('✗ finished with failures');
+      const names = c.containersOf('web').filter((x) => x.spec.env?.VERSION === '2').map((x) => `${x.name} on ${x.machineId}`);
+      assert.equal(names.length, 3);
+      const also = /also failed, kept, stopped: (.*?)\s*│/.exec(frame);
+      assert.ok(also, frame);
+      const first = /last log lines of (web-\w+):/.exec(frame)?.[1];
+      assert.deepEqual(also[1]!.split(', ').sort(), names.filter((n) => !n.startsWith(`${first} `)).sort());
+    } finally {
+      await tui.cleanup();
+    }
+  });
+
   it('failure_action pause asks resume / roll back / abort with keys; b rolls everything back', async () => {
     const c = new MemoryCluster(['m1', 'm2', 'm3']);
     assert.equal((await (await new Deployment(c, spec({ update: { monitor: 10, failure_action: 'pause' } })).run()).result).outcome, 'done');

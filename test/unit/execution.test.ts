@@ -171,6 +171,24 @@ test('failure_action continue and max_failure_ratio: failures within the budget 
   assert.equal(result.completed.length, 2);
 });
 
+test('every failure comes with the result, in order, each naming its own container and carrying its logs', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  let n = 0;
+  cluster.health = (c) => (c.spec.env?.VERSION === '2' && ++n <= 2 ? 'unhealthy' : 'healthy');
+  const result = await deployed(cluster, v2({ update: { failure_action: 'continue', max_failure_ratio: 0.7 } }));
+  assert.equal(result.outcome, 'failed');
+  const failures = result.failures ?? [];
+  assert.deepEqual(failures.map((f) => f.opId), result.failed);
+  assert.equal(failures.length, 2);
+  assert.deepEqual(failures[0], result.failure, 'the first is `failure`');
+  assert.notEqual(failures[0]!.container?.id, failures[1]!.container?.id);
+  for (const f of failures) {
+    assert.match(f.message, new RegExp(`container ${f.container!.name} on ${f.machineId} is unhealthy`));
+    assert.ok(f.logs?.includes(`log of ${f.container!.name}`), JSON.stringify(f.logs));
+  }
+});
+
 test('canary: the first batch runs on one machine, then waits; promote rolls out the rest, rollback undoes it', async () => {
   for (const answer of ['promote', 'rollback', 'stop'] as const) {
     const cluster = new MemoryCluster(['m1', 'm2', 'm3']);

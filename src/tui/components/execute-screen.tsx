@@ -61,13 +61,15 @@ export function ExecuteScreen({ draft, view, rows, columns }: { draft: Draft; vi
   const request = view.pending[0];
   const focusOps = request?.kind === 'operation' ? request.opIds : [];
   const failure = view.outcome?.failure;
+  // The other failed containers, by name: the box shows the first one's logs.
+  const alsoFailed = (view.outcome?.failures ?? []).slice(1).flatMap((f) => (f.container ? [`${f.container.name}${f.machineId ? ` on ${draft.names?.machineName(f.machineId) ?? f.machineId}` : ''}`] : []));
   const restored = view.outcome?.restored ?? view.rollback?.restored;
   // The container's own output: one row per record inside the box (its border and padding take 4 columns).
   const logLines = failure?.logs !== undefined ? displayLines(failure.logs, Math.max(3, Math.floor(rows / 4))).map((l) => fitWidth(`  | ${l}`, columns - 4)) : [];
   // A container that wrote nothing says so, as the CLI does, rather than an empty heading.
   if (failure?.container && logLines.length === 0) logLines.push('  | (no output)');
   // Room for the operations: what is left after the title, the question or outcome, rollback lines and the failure box.
-  const room = Math.max(3, rows - 5 - (restored ? restored.length + 1 : 0) - (failure ? logLines.length + 6 : 0));
+  const room = Math.max(3, rows - 5 - (restored ? restored.length + 1 : 0) - (failure ? logLines.length + 6 + (alsoFailed.length ? 1 : 0) : 0));
   const window = operationWindow(view, room, focusOps);
   return (
     <Box flexDirection="column">
@@ -95,6 +97,7 @@ export function ExecuteScreen({ draft, view, rows, columns }: { draft: Draft; vi
           <Text color={theme.bad} wrap="wrap">✗ {failure.message.split('\n').map(displayLine).join('\n')}</Text>
           {failure.container ? <Text bold>last log lines of {failure.container.name}:</Text> : null}
           {logLines.map((l, i) => <Text key={i} wrap="truncate">{l}</Text>)}
+          {alsoFailed.length ? <Text color={theme.bad} wrap="truncate">also failed, kept, stopped: {alsoFailed.join(', ')}</Text> : null}
           <Text color={theme.dim} wrap="wrap">
             {failure.container ? `${failure.container.name} is kept, stopped, for inspection (the next deploy removes it). ` : ''}
             Next: esc back to the service, fix the spec (e), and deploy again.

@@ -110,7 +110,7 @@ export interface ExecutionView {
   /** Waiting for the service's deploy lock, held by this holder. */
   lockHolder?: string;
   rollback?: { reason: string; restored?: MachineRestore[] };
-  outcome?: { outcome: Outcome; completed: number; failure?: FailureDetail & { opId?: string }; reason?: string; restored?: MachineRestore[] };
+  outcome?: { outcome: Outcome; completed: number; failure?: FailureDetail & { opId?: string }; failures?: (FailureDetail & { opId?: string })[]; reason?: string; restored?: MachineRestore[] };
 }
 
 export type { LogView } from './logs-view.js';

@@ -91,7 +91,7 @@ export function finishExecution(view: ExecutionView, result: ExecutionResult): E
     outcome: {
       outcome: result.outcome,
       completed: result.completed.length,
-      ...(result.failure ? { failure: result.failure } : {}),
+      ...(result.failure ? { failure: result.failure, ...(result.failures ? { failures: result.failures } : {}) } : {}),
       ...(result.reason ? { reason: result.reason } : {}),
       ...(result.restored ? { restored: result.restored } : {}),
     },

@@ -120,6 +120,9 @@ export function applyPlan(plan: Plan, deps: ApplyDeps, options: ApplyOptions): A
       if (unknown.length > 0) {
         return refused('failed', `the value of ${unknown.join(', ')} is not known here: plans keep only a hash of a secret; read it again from the spec file (dockplan apply does, from the file the plan was made from) or plan again`);
       }
+      // An interrupt during the stale check: nothing has run yet. (From here on, the execution
+      // takes it: created and told in the same turn.)
+      if (interrupted) return refused('interrupted', 'interrupted before anything ran');
       execution = new Execution(plan, deps.client, { ...options, runId });
       const outcome = await execution.run();
       await record(outcome);

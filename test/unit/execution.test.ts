@@ -646,3 +646,21 @@ test('an old container that does not come back after a rollback is reported as n
   assert.match(failed[0]!, /^container web-\w+ on m1 exited with code 1 after it was started again$/);
   assert.match(result.failure!.message, /and undoing it failed: container web-\w+ on m2 exited with code 1 after it was started again/);
 });
+
+test('an interrupt during the stale check, before the run begins, ends it with nothing run', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  const { plan, names } = await new Deployment(cluster, v2(), { rollout: FAST }).plan();
+  let app: Application | undefined;
+  const changing: string[] = [];
+  cluster.beforeCall = (call) => {
+    if (call.kind === 'inspect' && app) app.interrupt();
+    if (call.kind !== 'inspect') changing.push(call.kind);
+  };
+  app = applyPlan(plan, { client: cluster }, { names, approval: 'all', pollMs: 1 });
+  const result = await app.result;
+  assert.equal(result.outcome, 'interrupted');
+  assert.equal(result.reason, 'interrupted before anything ran');
+  assert.deepEqual(changing, [], 'no container was created, started or stopped');
+  assert.deepEqual(versions(cluster), ['1', '1', '1']);
+});

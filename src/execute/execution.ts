@@ -96,6 +96,8 @@ export class Execution implements ExecutionControl {
   private readonly undoneOps: string[] = [];
   private firstFailure?: FailureDetail & { opId?: string };
   private readonly failures: (FailureDetail & { opId?: string })[] = [];
+  /** What an undo or a rollback could not restore, in words (see undoEffects). */
+  private readonly unrestored: string[] = [];
   /** Containers created ahead for operations of the next batch, by operation id, until they run. */
   private readonly ahead = new Map<string, { machineId: string; created: Promise<ContainerRef | undefined> }>();
   /**
@@ -221,6 +223,11 @@ export class Execution implements ExecutionControl {
         if (after.outcome) ({ outcome, reason, restored } = after);
       }
     }
+    if (outcome === 'rolled-back' && this.unrestored.length > 0) {
+      // Not rolled back: the service does not run as it did.
+      outcome = 'failed';
+      reason = `rolled back, but not everything came back: ${this.unrestored.join('; ')}`;
+    }
     if (!outcome && this.interrupts > 0) {
       if (this.interrupts > 1) restored = await this.rollback(`interrupted twice: every change this run made to ${this.plan.serviceName} is rolled back`);
       outcome = 'interrupted';
@@ -267,6 +274,8 @@ export class Execution implements ExecutionControl {
       const left = replaced === 0
         ? 'no container was replaced'
         : `${replaced} container change${replaced === 1 ? '' : 's'} done (old containers stopped and kept, new ones running), the rest not started`;
+      // Declined by an interrupt (no one answered): the run ends interrupted, as any interrupt does.
+      if (this.interrupts > 0) return { outcome: 'interrupted', reason: `interrupted at the pause after a failed batch, left as it is: ${left}` };
       return { outcome: 'aborted', reason: `paused after a failed batch and left as it is: ${left}` };
     }
     return { resumed: true };
@@ -363,6 +372,7 @@ export class Execution implements ExecutionControl {
           this.undoneOps.push(...unit.opIds.slice(0, unit.opIds.indexOf(opId) + 1));
           return { unit, status: 'skipped' };
         }
+        this.unrestored.push(...failure.undoFailures, ...earlier.failures);
         const detail = await this.describe(failure.cause, [...failure.undoFailures, ...earlier.failures], [...failure.undoEffects, ...earlier.effects]);
         this.firstFailure ??= { ...detail, opId };
         this.failures.push({ ...detail, opId });
@@ -506,7 +516,7 @@ export class Execution implements ExecutionControl {
           if (e.kind === 'container-stopped') result.stopped.push(e.container);
         }
         result.failed.push(...undo.failures);
-        restarts.push(...undo.effects);
+        restarts.push(...undo.unconfirmed);
         this.journal.push(...undo.effects.map((effect) => ({ opId: unit.id, effect })));
         for (const opId of unit.opIds) {
           this.emit({ type: 'operation-undone', opId, effects: undo.effects });
@@ -514,6 +524,7 @@ export class Execution implements ExecutionControl {
         }
       }
       result.failed.push(...(await confirmRestored(restarts, this.undoContext(machineId))));
+      this.unrestored.push(...result.failed);
       return result;
     }));
     this.completedUnits.length = 0;

@@ -191,11 +191,12 @@ export async function monitorAfterGate(
 
 /**
  * Waits until an old container that an undo or a rollback started again is back: healthy when it
- * has a healthcheck, running when it has none (it ran before this deploy, so no monitor period is
- * waited out, and restarts from before this start are not held against it). Throws a
- * ContainerFailedError naming the container and the machine when it exits, restarts, or is not
- * healthy within healthDeadlineMs of the spec on its label (Docker's healthcheck defaults, so 240s,
- * for a container without one); rethrows the signal's reason when aborted.
+ * has a healthcheck; without one, running and not restarted for the monitor period of the spec on
+ * its label (update.monitor, else 5s), as Swarm's rollback monitors the tasks it restores. Restarts
+ * from before this start are not held against it. Throws a ContainerFailedError naming the
+ * container and the machine when it exits, restarts or turns unhealthy (Docker says so only after
+ * its retries), or is still starting past healthDeadlineMs of that spec (Docker's healthcheck
+ * defaults, so 240s, for a container without a label); rethrows the signal's reason when aborted.
  */
 export async function waitUntilRestored(
   client: Pick<ContainerClient, 'inspectContainer'> & Partial<ContainerWatch>,
@@ -206,22 +207,24 @@ export async function waitUntilRestored(
 ): Promise<void> {
   const now = opts.now ?? Date.now;
   const started = now();
-  let deadline: number | undefined;
+  let limits: { deadline: number; monitor: number } | undefined;
   let restartsBefore: number | undefined;
   const fail = failure(machineId, machineName, container);
+  const seconds = (ms: number) => `${Math.round(ms / 100) / 10}s`;
   await watchContainerState(client, machineId, container, opts, (s) => {
-    deadline ??= healthDeadlineMs(s.service?.spec ?? { name: '', image: '' }, 0);
+    const spec = s.service?.spec ?? { name: '', image: '' };
+    limits ??= { deadline: healthDeadlineMs(spec, 0), monitor: opts.monitorMs ?? monitorPeriodMs(spec) };
     restartsBefore ??= s.restartCount ?? 0;
     const elapsed = now() - started;
     const code = s.exitCode !== undefined ? ` with code ${s.exitCode}` : '';
-    if (s.state === 'exited' || s.state === 'dead') throw fail(`exited${code} after it was started again`, s.exitCode);
-    if (s.state === 'restarting' || (s.restartCount ?? 0) > restartsBefore) throw fail(`is restarting after it was started again: it exited${code}`, s.exitCode);
-    if (s.state === 'running' && (s.health === 'healthy' || s.health === 'none')) return { done: true };
-    if (elapsed >= deadline) {
-      const health = s.health === 'unhealthy' ? 'is unhealthy: its healthcheck failed' : 'is still starting';
-      throw fail(`${health} ${Math.round(elapsed / 1000)}s after it was started again`);
-    }
-    return { done: false, sleepMs: deadline - elapsed };
+    const after = `${seconds(elapsed)} after it was started again`;
+    if (s.state === 'exited' || s.state === 'dead') throw fail(`exited${code} ${after}`, s.exitCode);
+    if (s.state === 'restarting' || (s.restartCount ?? 0) > restartsBefore) throw fail(`is restarting ${after}: it exited${code}`, s.exitCode);
+    if (s.health === 'unhealthy') throw fail(`is unhealthy ${after}: its healthcheck failed`);
+    if (s.health === 'healthy') return { done: true };
+    if (s.health === 'none') return elapsed >= limits.monitor ? { done: true } : { done: false, sleepMs: limits.monitor - elapsed };
+    if (elapsed >= limits.deadline) throw fail(`is still starting ${after}: not healthy`);
+    return { done: false, sleepMs: limits.deadline - elapsed };
   });
 }
 

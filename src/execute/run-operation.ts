@@ -261,13 +261,16 @@ function graceOf(spec: ServiceSpec): number {
  * Reverses effects, last first: a container this run started is stopped (and kept for inspection),
  * one it stopped is started again, limits it changed are set back. Volumes stay; removals cannot be
  * reversed (they only happen in the cleanup after success). The old containers started again are
- * then waited for until they are back (confirmRestored), unless `confirm` is false (the caller
- * confirms them itself, all at once). Never throws: what could not be undone, or did not come back,
- * comes back in words.
+ * waited for until they are back (confirmRestored): before the new container they were replaced by
+ * is stopped (start-first), else at the end, unless `confirm` is false (then they come back as
+ * `unconfirmed`, for the caller to confirm with others, all at once). Never throws: what could not
+ * be undone, or did not come back, comes back in words.
  */
-export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext, 'client' | 'names' | 'phase'>, confirm = true): Promise<{ effects: Effect[]; failures: string[] }> {
+export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext, 'client' | 'names' | 'phase'>, confirm = true): Promise<{ effects: Effect[]; failures: string[]; unconfirmed: Effect[] }> {
   const done: Effect[] = [];
   const failures: string[] = [];
+  /** Old containers started again and not yet seen back. */
+  let unconfirmed: Effect[] = [];
   const machine = (id: string) => ctx.names.machineName(id);
   for (const e of [...effects].reverse()) {
     try {
@@ -275,11 +278,21 @@ export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext,
         // A new container is stopped where it was started, so walking back a stop-first replace
         // stops the new container before the old one starts again (the new one may hold the old
         // one's host port). One created but never started has nothing to stop.
-        case 'container-started':
+        case 'container-started': {
+          // Walking back a start-first replace, the old container was started again first: the new
+          // one stops only once the old one is back, and keeps running when it is not, so that an
+          // undo never leaves fewer containers running than it found.
+          const notBack = unconfirmed.length > 0 ? await confirmRestored(unconfirmed, ctx) : [];
+          unconfirmed = [];
+          if (notBack.length > 0) {
+            failures.push(...notBack, `container ${e.container.name} on ${machine(e.machineId)} is kept running: the old container it replaced did not come back`);
+            break;
+          }
           ctx.phase('stopping', e.machineId, e.container, 'kept for inspection');
           await ctx.client.stopContainer(e.machineId, e.container.id, 1_000);
           done.push({ kind: 'container-stopped', machineId: e.machineId, container: e.container });
           break;
+        }
         case 'container-started-again':
         case 'container-created':
           break;
@@ -287,6 +300,7 @@ export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext,
           ctx.phase('restarting-old', e.machineId, e.container);
           await ctx.client.startContainer(e.machineId, e.container.id);
           done.push({ kind: 'container-started-again', machineId: e.machineId, container: e.container });
+          unconfirmed.push(done[done.length - 1]!);
           break;
         case 'limits-updated':
           await ctx.client.updateContainerResources(e.machineId, e.container.id, e.before, { name: '', image: '', resources: e.before } as ServiceSpec);
@@ -301,8 +315,11 @@ export async function undoEffects(effects: Effect[], ctx: Pick<OperationContext,
       failures.push(`${what}: ${causeOf(err)}`);
     }
   }
-  if (confirm) failures.push(...(await confirmRestored(done, ctx)));
-  return { effects: done, failures };
+  if (confirm && unconfirmed.length > 0) {
+    failures.push(...(await confirmRestored(unconfirmed, ctx)));
+    unconfirmed = [];
+  }
+  return { effects: done, failures, unconfirmed };
 }
 
 /**

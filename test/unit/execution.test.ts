@@ -640,11 +640,28 @@ test('an old container that does not come back after a rollback is reported as n
   // The old containers crash when started again; the second new one is unhealthy.
   cluster.health = (c) => (c.spec.env?.VERSION !== '2' ? 'crash' : ++started === 2 ? 'unhealthy' : 'healthy');
   const result = await deployed(cluster, v2({ update: { order: 'stop-first' } }));
-  assert.equal(result.outcome, 'rolled-back');
+  // Not `rolled-back`: the service does not run as it did.
+  assert.equal(result.outcome, 'failed');
   const failed = result.restored!.flatMap((m) => m.failed);
   assert.equal(failed.length, 1, JSON.stringify(result.restored));
-  assert.match(failed[0]!, /^container web-\w+ on m1 exited with code 1 after it was started again$/);
-  assert.match(result.failure!.message, /and undoing it failed: container web-\w+ on m2 exited with code 1 after it was started again/);
+  assert.match(failed[0]!, /^container web-\w+ on m1 exited with code 1 [\d.]+s after it was started again$/);
+  assert.match(result.failure!.message, /and undoing it failed: container web-\w+ on m2 exited with code 1 [\d.]+s after it was started again/);
+  assert.match(result.reason ?? '', /^rolled back, but not everything came back: container web-\w+ on m2 exited .*; container web-\w+ on m1 exited/);
+});
+
+test('start-first: an undo stops the new container only once the old one is back, and keeps it running when the old one does not come back', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  let started = 0;
+  cluster.health = (c) => (c.spec.env?.VERSION !== '2' ? 'crash' : ++started === 2 ? 'unhealthy' : 'healthy');
+  const result = await deployed(cluster, v2());
+  assert.equal(result.outcome, 'failed');
+  assert.deepEqual(cluster.runningByMachine('web'), { m1: 1, m2: 1, m3: 1 }, 'no machine has fewer running than before');
+  const m1 = running(cluster).find((c) => c.machineId === 'm1')!;
+  assert.equal(m1.spec.env?.VERSION, '2', 'the new container on m1 runs on: its old one crashed when started again');
+  const failed = result.restored!.flatMap((m) => m.failed);
+  assert.match(failed.join('; '), new RegExp(`container ${m1.name} on m1 is kept running: the old container it replaced did not come back`));
+  assert.equal(result.restored!.flatMap((m) => m.stopped).length, 0, 'no new container was stopped');
 });
 
 test('an interrupt during the stale check, before the run begins, ends it with nothing run', async () => {
@@ -663,4 +680,15 @@ test('an interrupt during the stale check, before the run begins, ends it with n
   assert.equal(result.reason, 'interrupted before anything ran');
   assert.deepEqual(changing, [], 'no container was created, started or stopped');
   assert.deepEqual(versions(cluster), ['1', '1', '1']);
+});
+
+test('an interrupt at the pause question declines it: the run ends interrupted (exit 130), left as it is', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+  await deployed(cluster, spec());
+  let n = 0;
+  cluster.health = (c) => (c.spec.env?.VERSION === '2' && ++n === 2 ? 'unhealthy' : 'healthy');
+  const result = await deployed(cluster, v2({ update: { failure_action: 'pause' } }), { answer: (request, app) => request.kind === 'paused' && app.interrupt() });
+  assert.equal(result.outcome, 'interrupted');
+  assert.equal(result.reason, 'interrupted at the pause after a failed batch, left as it is: 1 container change done (old containers stopped and kept, new ones running), the rest not started');
+  assert.deepEqual(versions(cluster), ['1', '1', '2']);
 });

@@ -135,31 +135,40 @@ test('a monitor period already over at the gate is not watched; an abort ends th
   await monitorAfterGate(s.client, 'm1', 'm1', REF, spec(), 0, { ...s.opts, signal: aborted.signal });
 });
 
-test('an old container started again is back once healthy, or at once when running without a healthcheck', async () => {
+test('an old container started again is back once healthy; without a healthcheck, once it has run its monitor period', async () => {
   const healthy = scripted([{ health: 'starting' }, { health: 'starting' }, { health: 'healthy' }]);
   let polls = 0;
   const counted = { inspectContainer: async () => (polls++, healthy.client.inspectContainer()) };
   await waitUntilRestored(counted, 'm1', 'm1', REF, healthy.opts);
   assert.equal(polls, 3);
-  // No healthcheck: running is enough (no monitor period), and restarts from before do not count.
+  // No healthcheck: running through the monitor period (5s without a label: the fake clock says
+  // so), and restarts from before do not count.
+  let now = 0;
   const plain = scripted([{ health: 'none', restartCount: 4 }]);
-  await waitUntilRestored(plain.client, 'm1', 'm1', REF, plain.opts);
+  await waitUntilRestored(plain.client, 'm1', 'm1', REF, { ...plain.opts, now: () => now, sleep: async (ms: number) => void (now += ms) });
+  assert.equal(now, 5000);
 });
 
-test('an old container started again that exits or restarts fails, saying it was started again', async () => {
+test('an old container started again that exits, restarts or turns unhealthy fails at once, saying when', async () => {
   const exited = scripted([{ health: 'starting' }, { state: 'exited', exitCode: 2 }]);
   await assert.rejects(waitUntilRestored(exited.client, 'm1', 'm1', REF, exited.opts),
-    (e: unknown) => e instanceof ContainerFailedError && e.exitCode === 2 && /^container web-ab12 on m1 exited with code 2 after it was started again$/.test(e.message));
+    (e: unknown) => e instanceof ContainerFailedError && e.exitCode === 2 && /^container web-ab12 on m1 exited with code 2 0\.5s after it was started again$/.test(e.message));
+  // Without a healthcheck, a crash within the monitor period: Docker restarted it.
+  const crashed = scripted([{ health: 'none', restartCount: 1 }, { health: 'none' }, { state: 'running', health: 'none', restartCount: 2, exitCode: 3 }]);
+  await assert.rejects(waitUntilRestored(crashed.client, 'm1', 'm1', REF, crashed.opts), /web-ab12 on m1 is restarting 1s after it was started again: it exited with code 3/);
   const restarting = scripted([{ state: 'restarting', restartCount: 3, exitCode: 1 }]);
-  await assert.rejects(waitUntilRestored(restarting.client, 'm1', 'm1', REF, restarting.opts), /web-ab12 on m1 is restarting after it was started again: it exited with code 1/);
+  await assert.rejects(waitUntilRestored(restarting.client, 'm1', 'm1', REF, restarting.opts), /web-ab12 on m1 is restarting 0s after it was started again: it exited with code 1/);
+  // Docker says unhealthy only after the healthcheck's retries: no need to wait longer.
+  const unhealthy = scripted([{ health: 'starting' }, { health: 'starting' }, { health: 'unhealthy' }]);
+  await assert.rejects(waitUntilRestored(unhealthy.client, 'm1', 'm1', REF, unhealthy.opts), /web-ab12 on m1 is unhealthy 1s after it was started again: its healthcheck failed/);
 });
 
-test('an old container started again that stays unhealthy fails at its own healthcheck deadline', async () => {
+test('an old container started again that stays starting fails at its own healthcheck deadline', async () => {
   const hc = { test: ['CMD', 'true'], interval: 1000, timeout: 1000, retries: 1 };
   const label = { id: 's1', name: 'web', mode: 'replicated' as const, spec: spec({ healthcheck: hc }) };
-  const s = scripted([{ health: 'starting', service: label }, { health: 'unhealthy', service: label }]);
+  const s = scripted([{ health: 'starting', service: label }]);
   const started = Date.now();
-  await assert.rejects(waitUntilRestored(s.client, 'm1', 'm1', REF, s.opts), /web-ab12 on m1 is unhealthy: its healthcheck failed 4s after it was started again/);
+  await assert.rejects(waitUntilRestored(s.client, 'm1', 'm1', REF, s.opts), /web-ab12 on m1 is still starting 4s after it was started again: not healthy/);
   assert.equal(healthDeadlineMs(spec({ healthcheck: hc }), 0), 4000);
   assert.ok(Date.now() - started < 1000, 'the fake clock, not real time, reached the deadline');
 });

@@ -5,11 +5,12 @@ import { charsetOf } from '../src/terminal/locale-charset.js';
 // Library deprecation notices (docker-modem's URL parsing over ssh://) mean nothing to an operator.
 process.noDeprecation = true;
 
-// A reader that goes away (`dockplan deploy ... | head`) must not kill a deploy half way: output
-// to a closed pipe is dropped, and the run finishes and leaves its history.
+// A reader that goes away (`dockplan deploy ... | head`, or the terminal of a dropped ssh
+// session: EIO) must not kill a deploy half way: output to it is dropped, and the run finishes
+// and leaves its history.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE') throw err;
+    if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
   });
 }
 

@@ -9,24 +9,52 @@ export function canAsk(): boolean {
   return process.stdin.isTTY === true;
 }
 
+/** The input ended (Ctrl-D) before an answer: taken as no answer, the safe one. */
+export class EndOfInput extends Error {
+  constructor() {
+    super('the input ended before an answer');
+    this.name = 'EndOfInput';
+  }
+}
+
+/** Asks on the terminal. Rejects with Interrupted on Ctrl-C, EndOfInput on Ctrl-D, or the signal's error. */
 async function question(text: string, signal?: AbortSignal): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
+  // With a listener, readline reports Ctrl-C here instead of closing as the end of input does.
+  let interrupted = false;
+  rl.on('SIGINT', () => {
+    interrupted = true;
+    rl.close();
+  });
   try {
     return (await rl.question(text, signal ? { signal } : {})).trim();
   } catch (err) {
-    // Ctrl-C (or the end of input) at the question: readline rejects with an AbortError of its own.
-    if (!signal?.aborted && (err as { code?: string }).code === 'ABORT_ERR') throw new Interrupted();
+    // Closed under the question (Ctrl-C, or the end of input): readline's own AbortError.
+    if (!signal?.aborted && (err as { code?: string }).code === 'ABORT_ERR') throw interrupted ? new Interrupted() : new EndOfInput();
     throw err;
   } finally {
     rl.close();
   }
 }
 
-/** A y/N question; `--yes` answers yes; without a terminal and without --yes, a UserError; Ctrl-C at it throws Interrupted. */
+/** `question`, with the end of input taken as an empty answer (so: no). */
+async function answerOrNothing(text: string): Promise<string> {
+  try {
+    return await question(text);
+  } catch (err) {
+    if (err instanceof EndOfInput) return '';
+    throw err;
+  }
+}
+
+/**
+ * A y/N question; `--yes` answers yes; without a terminal and without --yes, a UserError. The end
+ * of input answers no; Ctrl-C at it throws Interrupted.
+ */
 export async function confirmOrRefuse(text: string, opts: { yes?: boolean }): Promise<boolean> {
   if (opts.yes) return true;
   if (!canAsk()) throw new UserError('refusing to change the cluster without a terminal to confirm on: pass --yes to go ahead');
-  return /^y(es)?$/i.test(await question(`${text} [y/N] `));
+  return /^y(es)?$/i.test(await answerOrNothing(`${text} [y/N] `));
 }
 
 /**
@@ -38,19 +66,25 @@ export async function confirmRisky(expected: string, risks: string[], opts: { ye
   if (!canAsk() || opts.yes) {
     throw new UserError(`this plan is risky (${risks.join('; ')}): to go ahead without typing the ${what} name, pass --yes --allow-risky`);
   }
-  return (await question(`This plan is risky:\n${risks.map((r) => `  ${r}`).join('\n')}\nType the ${what} name (${expected}) to go ahead: `)) === expected;
+  return (await answerOrNothing(`This plan is risky:\n${risks.map((r) => `  ${r}`).join('\n')}\nType the ${what} name (${expected}) to go ahead: `)) === expected;
 }
 
 /**
  * One of `choices`, asked until the answer is one of them: in full, or any start of it that no
  * other choice shares (the hint shows the shortest: `re) resume, ro) rollback, a) abort`). Rejects
- * when `signal` aborts (the question no longer matters), with Interrupted on Ctrl-C.
+ * when `signal` aborts (the question no longer matters), with Interrupted on Ctrl-C and EndOfInput
+ * on Ctrl-D. A wrong answer is told why before the question comes again.
  */
 export async function choose<T extends string>(text: string, choices: readonly T[], signal?: AbortSignal): Promise<T> {
   const hint = choices.map((c) => `${shortestPrefix(c, choices)}) ${c}`).join(', ');
+  const answers = choices.map((c) => shortestPrefix(c, choices));
   for (;;) {
-    const found = pickChoice(await question(`${text} [${hint}] `, signal), choices);
+    const answer = await question(`${text} [${hint}] `, signal);
+    const found = pickChoice(answer, choices);
     if (found !== undefined) return found;
+    const starting = answer === '' ? [] : choices.filter((c) => c.startsWith(answer.toLowerCase()));
+    const why = answer === '' ? 'no answer' : starting.length > 1 ? `'${answer}' could be ${starting.join(' or ')}` : `'${answer}' is not one of the answers`;
+    process.stderr.write(`${why}: type ${answers.slice(0, -1).join(', ')} or ${answers[answers.length - 1]}\n`);
   }
 }
 

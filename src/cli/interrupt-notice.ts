@@ -1,6 +1,6 @@
 // An interrupt that no run is under way to handle (Ctrl-C while a plan is made, or at the question
 // before a change): said in words, with exit code 130, instead of a silent end or an error. Once a
-// run has begun, supervise (run-plan.ts) handles SIGINT and SIGTERM itself.
+// run has begun, supervise (run-plan.ts) handles the signals itself.
 import { EXIT } from './exit-codes.js';
 import { UserError } from './user-error.js';
 
@@ -25,21 +25,22 @@ export class Interrupted extends UserError {
 }
 
 /**
- * Listens for SIGINT and SIGTERM for the rest of the process: a signal that nothing else listens
+ * Listens for SIGINT, SIGTERM and SIGHUP for the rest of the process: a signal that nothing else listens
  * for (a run's supervise and `logs` do) writes `dockplan: interrupted ...` to stderr and exits 130,
  * as Node's default would, but in words. Called as the process starts; the interactive view stops
  * it (leaveInterruptsToTheView), as its own terminal handling (Ink) must see the signal alone.
  */
 export function noticeInterrupts(): void {
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of NOTICED) process.on(signal, onSignal);
 }
 
 /** Stops noticeInterrupts' listening: for the interactive view, before Ink loads. */
 export function leaveInterruptsToTheView(): void {
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  for (const signal of NOTICED) process.off(signal, onSignal);
 }
+
+/** SIGHUP as well: what a dropped ssh session sends. */
+const NOTICED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function onSignal(signal: NodeJS.Signals): void {
   if (process.listenerCount(signal) > 1) return;

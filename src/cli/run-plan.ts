@@ -10,7 +10,7 @@ import type { NameResolver } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
 import { hasChanges } from '../plan/plan.js';
 import { displayLines, fitWidth } from '../terminal/text.js';
-import { canAsk, choose, confirmOrRefuse, confirmRisky } from './confirm.js';
+import { canAsk, choose, confirmOrRefuse, confirmRisky, EndOfInput } from './confirm.js';
 import { Interrupted, runBegan } from './interrupt-notice.js';
 import { EXIT, exitCodeOf } from './exit-codes.js';
 import { runOutput, type OutputFlags } from './progress.js';
@@ -100,8 +100,11 @@ export class Questions {
   }
 }
 
+/** The signals that interrupt a run on the command line (SIGHUP: the terminal went away). */
+const RUN_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
 /**
- * Runs `app` to its end on the command line: SIGINT and SIGTERM interrupt it, and every question
+ * Runs `app` to its end on the command line: SIGINT, SIGTERM and SIGHUP interrupt it, and every question
  * it asks (a canary, a pause) gets `decide`'s answer. Returns the run's result.
  */
 export async function supervise<R>(
@@ -111,8 +114,8 @@ export async function supervise<R>(
 ): Promise<R> {
   const onSignal = () => app.interrupt();
   runBegan();
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  // SIGHUP too: a dropped ssh session must not kill a run half way (its lock held, no history).
+  for (const signal of RUN_SIGNALS) process.on(signal, onSignal);
   let finished = false;
   const asking = new AbortController();
   // Questions the execution asks even when everything was approved: a canary, a pause.
@@ -133,8 +136,7 @@ export async function supervise<R>(
     finished = true;
     questions.poke();
     asking.abort();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const signal of RUN_SIGNALS) process.off(signal, onSignal);
     await answering;
   }
 }
@@ -142,13 +144,20 @@ export async function supervise<R>(
 /** The answer to a question the execution asks: on a terminal the person's; without one the safe one. */
 export async function decide(request: ApprovalRequest, serviceName: string, names: NameResolver, flags: RunFlags, signal: AbortSignal): Promise<ApprovalDecision> {
   const interactive = canAsk() && !flags.json;
+  // The answer when no one answers (no terminal, or the input ended): nothing more changes.
+  const unanswered = (ask: () => Promise<ApprovalDecision>, safe: ApprovalDecision) =>
+    ask().catch((err: unknown) => {
+      if (err instanceof EndOfInput) return safe;
+      throw err;
+    });
   switch (request.kind) {
     case 'canary':
       if (!interactive) return 'stop';
-      return choose(`canary batch on ${names.machineName(request.machineId)} is up and healthy: promote it to the rest, or roll it back?`, ['promote', 'rollback', 'stop'] as const, signal);
+      return unanswered(() => choose(`canary batch on ${names.machineName(request.machineId)} is up and healthy: promote it to the rest, or roll it back?`, ['promote', 'rollback', 'stop'] as const, signal), 'stop');
     case 'paused':
-      if (!interactive) return 'abort';
-      return choose(`${serviceName} is paused after a failed batch (${request.reason}): resume, roll back, or abort (leave both)?`, ['resume', 'rollback', 'abort'] as const, signal);
+      // With --yes no question is asked: a script that said yes to the deploy must not hang here.
+      if (!interactive || flags.yes) return 'abort';
+      return unanswered(() => choose(`${serviceName} is paused after a failed batch (${request.reason}): resume, roll back, or abort (leave both)?`, ['resume', 'rollback', 'abort'] as const, signal), 'abort');
     case 'operation':
       return 'approve';
   }

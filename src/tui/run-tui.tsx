@@ -25,6 +25,10 @@ export interface TuiOptions {
 const ALT_SCREEN_ON = '\x1b[?1049h\x1b[H';
 const ALT_SCREEN_OFF = '\x1b[?1049l';
 const CLEAR = '\x1b[2J\x1b[3J\x1b[H';
+/** The exit code after an interrupt, as Ctrl-C in the view gives (src/cli/exit-codes.ts). */
+const EXIT_INTERRUPTED = 130;
+/** Signals the view handles as Ctrl-C: SIGHUP is what a dropped ssh session sends. */
+const VIEW_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 export async function runTui(client: Client, opts: TuiOptions = {}): Promise<number> {
   const { stdin, stderr } = process;
@@ -69,6 +73,19 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
   // such frame comes, so a frame the new size does not change stays on screen).
   const onResize = () => stdout.afterResize(CLEAR);
   stdout.on('resize', onResize);
+  // A signal from outside (kill, or SIGHUP when the ssh session drops) does what Ctrl-C in the view
+  // does, never less: a run under way stops safely (what is under way finishes or undoes itself,
+  // the lock is released, the history written) and the view then quits; a second one rolls the
+  // run back; with no run, the view quits at once. (Listening here also keeps Ink's own exit hook
+  // from killing the process mid-run.)
+  let signalled = false;
+  const onSignal = () => {
+    if (!controller.executing) return controller.quit(EXIT_INTERRUPTED);
+    if (signalled) return controller.interrupt();
+    signalled = true;
+    controller.quitAfterCurrent(EXIT_INTERRUPTED);
+  };
+  for (const signal of VIEW_SIGNALS) process.on(signal, onSignal);
   stdout.write(ALT_SCREEN_ON);
   try {
     instance = render(<App controller={controller} />, { ...VIEW_RENDER_OPTIONS, stdout, exitOnCtrlC: false });
@@ -77,6 +94,7 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
     });
     await instance.waitUntilExit();
   } finally {
+    for (const signal of VIEW_SIGNALS) process.off(signal, onSignal);
     stdout.off('resize', onResize);
     controller.dispose();
     stdout.write(ALT_SCREEN_OFF);

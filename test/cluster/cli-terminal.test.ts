@@ -61,6 +61,17 @@ test('on a terminal, Ctrl-C at the question says nothing was changed and exits 1
   tmux('kill-server');
 });
 
+test('on a terminal, the end of input (Ctrl-D) at the question answers no', { skip }, async () => {
+  start(`deploy -f ${specFile}`);
+  await waitFor(() => screen().includes('[y/N]'), 15_000);
+  tmux('send-keys', '-t', 'main', 'C-d');
+  await waitFor(() => screen().includes('exit='), 15_000);
+  assert.match(screen(), /nothing changed/);
+  assert.match(screen(), /exit=1/);
+  for (const m of machines()) assert.deepEqual(await containersOf(m.name, NAME), []);
+  tmux('kill-server');
+});
+
 test('on a terminal, "y" deploys and the container runs', { skip }, async () => {
   start(`deploy -f ${specFile}`);
   await waitFor(() => screen().includes('[y/N]'), 15_000);

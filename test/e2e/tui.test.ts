@@ -8,7 +8,7 @@ import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { PROJECT_DIR, clusterFile, skipReason, tmuxSkipReason, waitFor } from '../cluster/harness.js';
+import { PROJECT_DIR, clusterFile, containersOf, skipReason, tmuxSkipReason, waitFor } from '../cluster/harness.js';
 import { waitAllMachinesUp } from '../support/engine-helpers.js';
 import { containersByMachine, deploy, loggerSpec, removeServices, serviceName } from '../support/tui-harness.js';
 
@@ -206,6 +206,40 @@ describe('the interactive view in tmux on the real cluster', { skip: skipReason(
     }
     keys('q');
     await waitScreen('exit=0');
+  });
+
+  it('SIGTERM to the view during a deploy stops the run as Ctrl-C does (the lock released, nothing half-made), then quits with 130', async () => {
+    const slow = serviceName('e2e-term');
+    // A first probe 3s after the start: the new containers wait at their health gate meanwhile.
+    await deploy(loggerSpec(slow, 1).replace('interval: 300ms', 'interval: 3s'));
+    try {
+      startView();
+      await openService(slow, '1/1');
+      keys('s');
+      await waitScreen('Replicas');
+      keys('3');
+      await waitScreen('> 3');
+      keys('Enter');
+      await waitScreen(/across \d machines?/);
+      keys('Enter');
+      await waitScreen('Approve operation o1 on');
+      keys('a');
+      await waitScreen(/^\s+m\d\s+health/m, 20_000);
+      const shell = tmux('display-message', '-p', '-t', 'main', '#{pane_pid}').trim();
+      const pid = execFileSync('pgrep', ['-P', shell, 'node'], { encoding: 'utf8' }).trim();
+      process.kill(Number(pid), 'SIGTERM');
+      await waitScreen('exit=', 30_000);
+      assert.match(screen(), /^exit=130$/m);
+      const lock = execFileSync('node', [BIN, 'lock', 'status', slow], { encoding: 'utf8', env: { ...process.env, DOCKPLAN_CLUSTER: clusterFile() } });
+      assert.match(lock, new RegExp(`^${slow}: not locked$`, 'm'));
+      const history = execFileSync('node', [BIN, 'history', slow], { encoding: 'utf8', env: { ...process.env, DOCKPLAN_CLUSTER: clusterFile() } });
+      assert.match(history, /interrupted/, history);
+      const all = (await Promise.all(['m1', 'm2', 'm3'].map((m) => containersOf(m, slow)))).flat();
+      assert.deepEqual(all.filter((c) => c.state === 'created').map((c) => c.name), [], 'no container made ahead is left behind');
+      assert.ok(all.filter((c) => c.state === 'running').length >= 1, 'the replica it had still runs');
+    } finally {
+      await removeServices([slow]);
+    }
   });
 
   it('Ctrl-C on the cluster screen exits with 130', async () => {

@@ -1,4 +1,4 @@
-// Reliability 5, SIGINT and SIGTERM mid-deploy: a 3-replica httpd rolling to a new version gets the
+// Reliability 5, SIGINT, SIGTERM and SIGHUP mid-deploy: a 3-replica httpd rolling to a new version gets the
 // signal while the second replica's new container waits for its health gate (for stop-first: after
 // the old container stopped, before the new one is healthy). Once: exit 130, the operation in
 // flight undid itself, the first replica stays done, the third never started, the running replicas
@@ -32,7 +32,7 @@ after(async () => {
 });
 
 interface InterruptCase {
-  signal: 'SIGINT' | 'SIGTERM';
+  signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP';
   times: 1 | 2;
   /** How the replaces run: start-first (no port), stop-first by update.order, or stop-first forced by a host port. */
   order: 'start-first' | 'stop-first' | 'stop-first (host port)';
@@ -126,4 +126,8 @@ test('SIGINT twice in a start-first rollout: the run is rolled back, every repli
 
 test('SIGTERM twice inside a stop-first replace (update.order): the run is rolled back, every replica on the old spec', { skip, timeout: 120_000 }, async (t) => {
   await interruptMidRollout(t, { signal: 'SIGTERM', times: 2, order: 'stop-first' });
+});
+
+test('SIGHUP (the ssh session dropped) once in a start-first health wait: an interrupt like the others, exit 130, lock released, deploy converges', { skip, timeout: 120_000 }, async (t) => {
+  await interruptMidRollout(t, { signal: 'SIGHUP', times: 1, order: 'start-first' });
 });

@@ -59,6 +59,9 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
     return op ? names.machineName(op.machineId) : '?';
   };
   const tag = (opId: string) => `[${opId} ${machineOf(opId)}]`;
+  /** A rollback is under way (started, not yet done): an interrupt then changes nothing of it. */
+  let rollingBack = false;
+  let interruptsSeen = 0;
   return (e) => {
     switch (e.type) {
       case 'run-started':
@@ -92,9 +95,11 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
         write(`${tag(e.opId)}   undone`);
         break;
       case 'rollback-started':
+        rollingBack = true;
         write(palette.warn(`rolling back: ${e.reason}`));
         break;
       case 'rollback-done':
+        rollingBack = false;
         // No unit had finished: each failed one undid itself (its lines above), nothing else to restore.
         if (e.restored.length === 0) {
           write('rollback: no change of this run had finished, so nothing more to restore');
@@ -104,9 +109,15 @@ export function plainProgress(plan: Plan, names: NameResolver, write: (line: str
         for (const line of restoreLines(e.restored, names)) write(`  ${line.includes('COULD NOT') ? palette.bad(line) : line}`);
         break;
       case 'interrupt':
-        write(palette.warn(e.rollback
-          ? 'interrupted again: rolling back every change of this run'
-          : 'interrupted: the operations under way finish or undo themselves, nothing new starts (interrupt again to roll back this run)'));
+        interruptsSeen++;
+        // Said once each: while a rollback runs, or after the second, more interrupts change nothing.
+        if (rollingBack) {
+          if (interruptsSeen === 1) write(palette.warn('interrupted: the rollback under way goes on to its end'));
+        } else if (!e.rollback) {
+          write(palette.warn('interrupted: the operations under way finish or undo themselves, nothing new starts (interrupt again to roll back this run)'));
+        } else if (interruptsSeen === 2) {
+          write(palette.warn('interrupted again: rolling back every change of this run'));
+        }
         break;
       case 'cleanup':
         if (e.removed.length) write(`removed the ${e.removed.length} container${e.removed.length === 1 ? '' : 's'} taken out of service: ${e.removed.map((c) => c.name).join(', ')}`);

@@ -55,3 +55,23 @@ test('a rollback with no finished change to restore says so instead of an empty 
   assert.ok(!lines.includes('rollback, per machine:'), lines.join('\n'));
   assert.ok(lines.includes('rollback: no change of this run had finished, so nothing more to restore'), lines.join('\n'));
 });
+
+test('interrupts are told once each: during a rollback, that it goes on; a third says nothing more', async () => {
+  const cluster = new MemoryCluster(['m1', 'm2']);
+  const { plan, names } = await new Deployment(cluster, spec(), { rollout: { monitorMs: 5 } }).plan();
+  const at = { runId: 'r1', at: new Date().toISOString() };
+  const tell = (events: object[]) => {
+    const lines: string[] = [];
+    const progress = plainProgress(plan, names, (l) => lines.push(l));
+    for (const e of events) progress({ ...at, ...e } as Parameters<typeof progress>[0]);
+    return lines.filter((l) => l.startsWith('interrupted'));
+  };
+  assert.deepEqual(tell([{ type: 'interrupt', rollback: false }, { type: 'interrupt', rollback: true }, { type: 'interrupt', rollback: true }]), [
+    'interrupted: the operations under way finish or undo themselves, nothing new starts (interrupt again to roll back this run)',
+    'interrupted again: rolling back every change of this run',
+  ]);
+  // failure_action rollback is rolling back already: no second interrupt to offer.
+  assert.deepEqual(tell([{ type: 'rollback-started', reason: 'r' }, { type: 'interrupt', rollback: false }, { type: 'interrupt', rollback: true }]), [
+    'interrupted: the rollback under way goes on to its end',
+  ]);
+});

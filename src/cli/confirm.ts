@@ -20,17 +20,18 @@ export class EndOfInput extends Error {
 /** Asks on the terminal. Rejects with Interrupted on Ctrl-C, EndOfInput on Ctrl-D, or the signal's error. */
 async function question(text: string, signal?: AbortSignal): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
-  // With a listener, readline reports Ctrl-C here instead of closing as the end of input does.
-  let interrupted = false;
-  rl.on('SIGINT', () => {
-    interrupted = true;
-    rl.close();
-  });
+  // With a listener, readline reports Ctrl-C here (and leaves the question pending) instead of
+  // closing as it does at the end of input: each ends the question its own way.
+  const interrupted = new Promise<never>((_, reject) => rl.once('SIGINT', () => reject(new Interrupted())));
+  const ended = new Promise<never>((_, reject) => rl.once('close', () => reject(new EndOfInput())));
+  // Settled after the answer too (the close below): nothing waits for them then.
+  interrupted.catch(() => undefined);
+  ended.catch(() => undefined);
   try {
-    return (await rl.question(text, signal ? { signal } : {})).trim();
+    return (await Promise.race([rl.question(text, signal ? { signal } : {}), interrupted, ended])).trim();
   } catch (err) {
-    // Closed under the question (Ctrl-C, or the end of input): readline's own AbortError.
-    if (!signal?.aborted && (err as { code?: string }).code === 'ABORT_ERR') throw interrupted ? new Interrupted() : new EndOfInput();
+    // Closed under the question by the end of input: readline's own AbortError.
+    if (!signal?.aborted && (err as { code?: string }).code === 'ABORT_ERR') throw new EndOfInput();
     throw err;
   } finally {
     rl.close();

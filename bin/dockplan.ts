@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { noticeInterrupts } from '../src/cli/interrupt-notice.js';
+import { detachStdioIfGone, terminalGone } from '../src/terminal/hangup.js';
 import { charsetOf } from '../src/terminal/locale-charset.js';
 
 // Library deprecation notices (docker-modem's URL parsing over ssh://) mean nothing to an operator.
@@ -10,7 +11,8 @@ process.noDeprecation = true;
 // and leaves its history.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
+    if (err.code === 'EIO') terminalGone();
+    else if (err.code !== 'EPIPE') throw err;
   });
 }
 
@@ -34,4 +36,4 @@ runCli(process.argv.slice(2)).then(
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     process.exitCode = 1;
   },
-);
+).finally(detachStdioIfGone);

@@ -1,6 +1,7 @@
 // An interrupt that no run is under way to handle (Ctrl-C while a plan is made, or at the question
 // before a change): said in words, with exit code 130, instead of a silent end or an error. Once a
 // run has begun, supervise (run-plan.ts) handles the signals itself.
+import { detachStdioIfGone, terminalGone } from '../terminal/hangup.js';
 import { EXIT } from './exit-codes.js';
 import { UserError } from './user-error.js';
 
@@ -43,7 +44,9 @@ export function leaveInterruptsToTheView(): void {
 const NOTICED = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 function onSignal(signal: NodeJS.Signals): void {
+  if (signal === 'SIGHUP') terminalGone();
   if (process.listenerCount(signal) > 1) return;
   process.stderr.write(`\ndockplan: ${interruptedMessage()}\n`);
+  detachStdioIfGone();
   process.exit(EXIT.interrupted);
 }

@@ -6,6 +6,7 @@ import { render } from 'ink';
 import type { ApplyDeps } from '../execute/apply.js';
 import type { Client } from '../execute/client.js';
 import { applyCharset } from '../terminal/charset.js';
+import { terminalGone } from '../terminal/hangup.js';
 import { App } from './components/app.js';
 import { Controller } from './controller.js';
 import { rowDiffStdout } from './row-diff.js';
@@ -79,7 +80,8 @@ export async function runTui(client: Client, opts: TuiOptions = {}): Promise<num
   // run back; with no run, the view quits at once. (Listening here also keeps Ink's own exit hook
   // from killing the process mid-run.)
   let signalled = false;
-  const onSignal = () => {
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signal === 'SIGHUP') terminalGone();
     if (!controller.executing) return controller.quit(EXIT_INTERRUPTED);
     if (signalled) return controller.interrupt();
     signalled = true;

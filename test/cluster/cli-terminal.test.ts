@@ -81,3 +81,37 @@ test('on a terminal, "y" deploys and the container runs', { skip }, async () => 
   const all = (await Promise.all(machines().map((m) => containersOf(m.name, NAME)))).flat();
   assert.deepEqual(all.map((c) => c.state), ['running']);
 });
+
+test('the terminal going away mid-deploy (a dropped ssh session) interrupts it safely: exit 130, lock released, no Node abort', { skip }, async () => {
+  const name = `${NAME}-hup`;
+  const spec = (v: string) => {
+    const file = join(dir, `hup-${v}.yaml`);
+    // A first probe 2s after each start: the run is still going when the terminal goes.
+    writeFileSync(file, `name: ${name}\nimage: ${BUSYBOX}\nreplicas: 3\ncommand: ["sleep", "3600"]\ninit: true\nhealthcheck:\n  test: ["CMD-SHELL", "true"]\n  interval: 2s\nenv:\n  V: "${v}"\n`);
+    return file;
+  };
+  const bin = join(PROJECT_DIR, 'dist', 'bin', 'dockplan.js');
+  const cli = (...args: string[]) => execFileSync('node', [bin, ...args], { encoding: 'utf8', env: { ...process.env, DOCKPLAN_CLUSTER: clusterFile() } });
+  try {
+    cli('deploy', '-f', spec('1'), '--yes');
+    // The wrapper outlives the terminal (its trap runs once the deploy has ended) to note the exit code.
+    const rc = join(dir, 'hup.rc');
+    const err = join(dir, 'hup.err');
+    const wrapper = join(dir, 'hup.sh');
+    writeFileSync(wrapper, `trap 'true' HUP\nnode ${bin} deploy -f ${spec('2')} --yes 2>${err}\necho $? > ${rc}\n`);
+    runs++;
+    // An interactive shell, as on a jump host: when its terminal goes, it sends SIGHUP to its job.
+    tmux('new-session', '-d', '-s', 'main', '-x', '120', '-y', '40', 'bash --norc -i');
+    tmux('send-keys', '-t', 'main', `DOCKPLAN_CLUSTER=${clusterFile()} bash ${wrapper}`, 'Enter');
+    await waitFor(() => cli('lock', 'status', name).includes('locked by'), 20_000);
+    tmux('kill-server');
+    const code = await waitFor(() => { try { return execFileSync('cat', [rc], { encoding: 'utf8' }).trim(); } catch { return undefined; } }, 60_000, 200);
+    const stderr = execFileSync('cat', [err], { encoding: 'utf8' });
+    assert.doesNotMatch(stderr, /Assertion failed/);
+    assert.equal(code, '130', stderr);
+    assert.match(cli('lock', 'status', name), new RegExp(`^${name}: not locked$`, 'm'));
+    assert.match(cli('history', name), /interrupted/);
+  } finally {
+    for (const m of machines()) for (const c of await containersOf(m.name, name)) await m.docker.getContainer(c.id).remove({ force: true });
+  }
+});

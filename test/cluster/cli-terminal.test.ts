@@ -103,7 +103,8 @@ test('the terminal going away mid-deploy (a dropped ssh session) interrupts it s
     // An interactive shell, as on a jump host: when its terminal goes, it sends SIGHUP to its job.
     tmux('new-session', '-d', '-s', 'main', '-x', '120', '-y', '40', 'bash --norc -i');
     tmux('send-keys', '-t', 'main', `DOCKPLAN_CLUSTER=${clusterFile()} bash ${wrapper}`, 'Enter');
-    await waitFor(() => cli('lock', 'status', name).includes('locked by'), 20_000);
+    // The run has begun once its first new container exists (a fourth beside the three).
+    await waitFor(async () => (await Promise.all(machines().map((m) => containersOf(m.name, name)))).flat().length > 3, 30_000);
     tmux('kill-server');
     const code = await waitFor(() => { try { return execFileSync('cat', [rc], { encoding: 'utf8' }).trim(); } catch { return undefined; } }, 60_000, 200);
     const stderr = execFileSync('cat', [err], { encoding: 'utf8' });

@@ -4,6 +4,7 @@
 // containers are kept, stopped, until everything succeeded, then removed. Everything it does is an
 // event (with the run id, the operation id and the time) and an entry in its journal.
 import { randomBytes } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import type { ContainerRef, NameResolver, Operation } from '../plan/operations.js';
 import type { Plan } from '../plan/plan.js';
 import type { Batch, RolloutUnit } from '../plan/rollout.js';
@@ -119,6 +120,10 @@ export class Execution implements ExecutionControl {
     this.runId = options.runId ?? newRunId();
     this.ops = new Map(plan.operations.map((o) => [o.id, o]));
     this.approved = { all: options.approval === 'all', machines: new Set() };
+    // Each operation waits on these signals at most once at a time (its health wait, its monitor):
+    // as many listeners as operations in flight, which a wide batch takes past Node's default of
+    // 10, and Node would then print a leak warning to the user's terminal. Past this many, it is one.
+    setMaxListeners(plan.operations.length + 10, this.interruptController.signal, this.monitorController.signal);
   }
 
   pending(): ApprovalRequest[] {

@@ -86,6 +86,24 @@ test('replaced containers are stopped and kept until the whole deploy succeeded,
   assert.equal(r.events.filter((e) => e.type === 'batch-started').length, 1, 'parallelism 3: one batch');
 });
 
+test('a wide batch prints no listener-leak warning: 24 health waits at once on the run signal are the plan, not a leak', async () => {
+  // Node warns (MaxListenersExceededWarning, on stderr: in front of the user) from the 11th
+  // listener on one AbortSignal; each unit in flight waits on the run's signal.
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+  process.on('warning', onWarning);
+  try {
+    const cluster = new MemoryCluster(['m1', 'm2', 'm3']);
+    await deployed(cluster, spec({ replicas: 24 }), { rollout: { parallelism: 24 } });
+    const result = await deployed(cluster, v2({ replicas: 24 }), { rollout: { parallelism: 24 } });
+    assert.equal(result.outcome, 'done');
+    await new Promise<void>((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+    assert.deepEqual(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')), []);
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('start-first never has fewer running than before; stop-first has at most parallelism down at once', async () => {
   for (const order of ['start-first', 'stop-first'] as const) {
     const cluster = new MemoryCluster(['m1', 'm2', 'm3']);

@@ -145,7 +145,7 @@ export async function waitUntilUp(
     }
     if (s.health === 'unhealthy') {
       phase('unhealthy');
-      if (elapsed >= monitor) throw fail(`is unhealthy: its healthcheck failed (waited ${Math.round(elapsed / 100) / 10}s)`);
+      if (elapsed >= monitor) throw fail(`is unhealthy: its healthcheck failed (waited ${seconds(elapsed)})`);
       return { done: false, sleepMs: monitor - elapsed };
     }
     phase('health-starting');
@@ -183,8 +183,8 @@ export async function monitorAfterGate(
   await watchContainerState(client, machineId, container, { ...opts, quietOnAbort: true }, (s) => {
     const elapsed = now() - startedAt;
     const crash = crashed(s);
-    if (crash) throw fail(`${crash} within its monitor period (${Math.round(monitor / 100) / 10}s) after it turned healthy`, s.exitCode);
-    if (s.health === 'unhealthy') throw fail(`turned unhealthy within its monitor period (${Math.round(monitor / 100) / 10}s): its healthcheck failed`);
+    if (crash) throw fail(`${crash} within its monitor period (${seconds(monitor)}) after it turned healthy`, s.exitCode);
+    if (s.health === 'unhealthy') throw fail(`turned unhealthy within its monitor period (${seconds(monitor)}): its healthcheck failed`);
     return elapsed >= monitor ? { done: true } : { done: false, sleepMs: monitor - elapsed };
   });
 }
@@ -210,7 +210,6 @@ export async function waitUntilRestored(
   let limits: { deadline: number; monitor: number } | undefined;
   let restartsBefore: number | undefined;
   const fail = failure(machineId, machineName, container);
-  const seconds = (ms: number) => `${Math.round(ms / 100) / 10}s`;
   await watchContainerState(client, machineId, container, opts, (s) => {
     const spec = s.service?.spec ?? { name: '', image: '' };
     limits ??= { deadline: healthDeadlineMs(spec, 0), monitor: opts.monitorMs ?? monitorPeriodMs(spec) };
@@ -230,7 +229,12 @@ export async function waitUntilRestored(
 
 /** The `detail` of the phase `running` that a watch after a healthy gate reports: `healthy; watched until 5s after its start`. */
 export function monitorPhaseDetail(monitorMs: number): string {
-  return `healthy; watched until ${Math.round(monitorMs / 100) / 10}s after its start`;
+  return `healthy; watched until ${seconds(monitorMs)} after its start`;
+}
+
+/** `ms` as seconds to a tenth, as the health messages give it: 5000 -> `5s`, 1250 -> `1.3s`. */
+function seconds(ms: number): string {
+  return `${Math.round(ms / 100) / 10}s`;
 }
 
 function failure(machineId: string, machineName: string, container: ContainerRef) {

@@ -2,9 +2,10 @@
 // of the machines and containers it mentions, so that it prints and runs later without re-reading
 // the cluster first. Applying it goes through the same stale check as any plan: if what the plan
 // saw has changed since, it is refused, saying what changed.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { canonicalJson } from '../model/canonical.js';
 import type { ClusterState } from '../model/cluster.js';
 import { SecretKey } from '../model/secret-key.js';
 import { fingerprint } from '../plan/observed.js';
@@ -14,8 +15,11 @@ import type { Plan } from '../plan/plan.js';
 import { fileProblem } from '../model/file-problem.js';
 
 export const PLAN_FILE_FORMAT = 'dockplan-plan';
-/** The version this dockplan writes and reads. A change to the Plan's shape that an older reader would misread bumps it. */
-export const PLAN_FILE_VERSION = 1;
+/**
+ * The version this dockplan writes and reads. A change to the Plan's shape that an older reader would
+ * misread bumps it. 2: the file carries its digest (a version 1 file, which has none, is planned again).
+ */
+export const PLAN_FILE_VERSION = 2;
 
 /** A plan file's contents (JSON). */
 export interface SavedPlan {
@@ -39,6 +43,12 @@ export interface SavedPlan {
    * values read again are the ones planned. The file then reveals no more than the labels it writes.
    */
   secretKey?: string;
+  /**
+   * sha256 (16 hex chars) of the canonical JSON of every other field as saved (see planFileDigest):
+   * a file whose operations, rollout, spec or names were edited since no longer matches, and is
+   * refused. It guards against edits, not against someone who recomputes it: the file is mode 0600.
+   */
+  digest: string;
 }
 
 /** A plan file that cannot be used; the message names the file and what is wrong with it. */
@@ -67,11 +77,23 @@ export function savePlan(plan: Plan, state: Pick<ClusterState, 'machines'>, clus
     if (c) containers[c.id] = known.get(c.id) ?? c.name;
   }
   const sealed = unknownSecrets({ operations: plan.operations }).length > 0;
-  return {
+  const saved: Omit<SavedPlan, 'digest'> = {
     format: PLAN_FILE_FORMAT, version: PLAN_FILE_VERSION, createdAt: now.toISOString(), cluster, plan, names: { machines, containers },
     ...(specFile ? { specFile } : {}),
     ...(sealed && plan.secrets?.keyIsNew ? { secretKey: plan.secrets.key.label() } : {}),
   };
+  // As written: what JSON keeps of the plan (no undefined members, no class instances).
+  const written = JSON.parse(JSON.stringify(saved)) as Omit<SavedPlan, 'digest'>;
+  return { ...written, digest: planFileDigest(written) };
+}
+
+/**
+ * The digest of a plan file's contents: sha256 (16 hex chars) of the canonical JSON (keys sorted)
+ * of every field but `digest` itself.
+ */
+export function planFileDigest(contents: Record<string, unknown>): string {
+  const { digest: _ignored, ...rest } = contents;
+  return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 16);
 }
 
 /** The names a saved plan prints with; ids it does not name read as a short id (machines) or nothing (containers). */
@@ -154,6 +176,10 @@ function shapeProblems(value: Record<string, unknown>): string[] {
   } else if (typeof plan.fingerprint !== 'string' || plan.fingerprint !== fingerprint(observed as unknown as Plan['observed'])) {
     // The fingerprint is the hash of what the plan saw: a mismatch means the file was edited since.
     problems.push('plan.fingerprint: does not match what the plan observed (the file was changed after it was saved): plan again');
+  }
+  if (problems.length === 0 && (typeof value.digest !== 'string' || value.digest !== planFileDigest(value))) {
+    // Operations, rollout, spec or names edited: apply runs exactly what was shown, or nothing.
+    problems.push(`digest: does not match the file's contents (the file was changed after it was saved; apply runs only a plan as dockplan saved it): plan again`);
   }
   return problems;
 }

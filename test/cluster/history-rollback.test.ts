@@ -155,7 +155,7 @@ describe('history, rollback and saved plans on the real cluster', { skip }, () =
     assert.equal(r.code, 0, r.stderr);
     assert.equal(statSync(plan).mode & 0o777, 0o600);
     const saved = JSON.parse(readFileSync(plan, 'utf8'));
-    assert.deepEqual([saved.format, saved.version, saved.plan.serviceName], ['dockplan-plan', 1, NAME]);
+    assert.deepEqual([saved.format, saved.version, saved.plan.serviceName], ['dockplan-plan', 2, NAME]);
     const shown = r.stdout.split('\nsaved the plan')[0]!;
 
     r = await run(['apply', plan, '--yes']);
@@ -193,6 +193,18 @@ describe('history, rollback and saved plans on the real cluster', { skip }, () =
     let r = await run(['apply', specFile('five')]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^error: .*five\.yaml is not a plan file: it is not JSON/m);
+    // A saved plan edited by hand (every new container made privileged) is refused, and nothing runs.
+    const plan = join(dir, 'five.json');
+    r = await run(['plan', '-f', specFile('five'), '-o', plan]);
+    assert.equal(r.code, 0, r.stderr);
+    const saved = JSON.parse(readFileSync(plan, 'utf8'));
+    for (const op of saved.plan.operations) if (op.spec) op.spec.privileged = true;
+    writeFileSync(plan, JSON.stringify(saved, null, 2));
+    const before = (await running()).map((c) => c.name).sort();
+    r = await run(['apply', plan, '--yes']);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stderr, /five\.json is not a usable plan \(1 problem\):\n  digest: does not match the file's contents \(the file was changed after it was saved; apply runs only a plan as dockplan saved it\): plan again/);
+    assert.deepEqual((await running()).map((c) => c.name).sort(), before, 'nothing of the edited plan ran');
     r = await run(['rollback', NAME, '--to', 'r-nope', '--yes']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`^error: deploy r-nope is not in the history of ${NAME} on this machine: see dockplan history ${NAME}$`, 'm'));

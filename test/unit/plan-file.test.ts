@@ -35,7 +35,8 @@ test('a saved plan reads back equal, and prints from the file alone exactly as i
   const back = await readPlanFile(file);
   assert.deepEqual(back, JSON.parse(JSON.stringify(saved)));
   assert.equal(back.format, 'dockplan-plan');
-  assert.equal(back.version, 1);
+  assert.equal(back.version, 2);
+  assert.match(back.digest, /^[0-9a-f]{16}$/);
   assert.equal(back.createdAt, '2026-05-01T12:00:00.000Z');
   assert.equal(back.cluster, 'memory cluster (3 machines)');
   const text = formatPlan(back.plan, savedNames(back));
@@ -82,8 +83,10 @@ test('refused: text that is not JSON, and JSON that is not a dockplan plan file'
 
 test('refused: a version this dockplan does not read, newer or unknown, saying what to do', async () => {
   const { saved } = await planned();
-  assert.match(refusal(JSON.stringify({ ...saved, version: 2 })), /^plan\.json is a plan file of version 2; this dockplan reads version 1 only: apply it with the dockplan that saved it, or plan again with this one$/);
-  assert.match(refusal(JSON.stringify({ ...saved, version: '1' })), /^plan\.json is a plan file of version "1"; this dockplan reads version 1 only: plan again with this dockplan$/);
+  assert.match(refusal(JSON.stringify({ ...saved, version: 3 })), /^plan\.json is a plan file of version 3; this dockplan reads version 2 only: apply it with the dockplan that saved it, or plan again with this one$/);
+  assert.match(refusal(JSON.stringify({ ...saved, version: '2' })), /^plan\.json is a plan file of version "2"; this dockplan reads version 2 only: plan again with this dockplan$/);
+  // Version 1 files carried no digest: an edit to their operations could not be told.
+  assert.match(refusal(JSON.stringify({ ...saved, version: 1 })), /^plan\.json is a plan file of version 1; this dockplan reads version 2 only: plan again with this dockplan$/);
 });
 
 test('refused: a plan edited after it was saved (what it observed no longer matches its fingerprint)', async () => {
@@ -91,6 +94,27 @@ test('refused: a plan edited after it was saved (what it observed no longer matc
   const edited: SavedPlan = JSON.parse(JSON.stringify(saved));
   edited.plan.observed.containers.pop();
   assert.match(refusal(JSON.stringify(edited)), /plan\.fingerprint: does not match what the plan observed \(the file was changed after it was saved\): plan again/);
+});
+
+test('refused: a plan whose operations, rollout, spec or names were edited after it was saved (its digest no longer matches)', async () => {
+  const { saved } = await planned();
+  const edits: [string, (f: SavedPlan) => void][] = [
+    ['an operation made privileged', (f) => {
+      for (const op of f.plan.operations) if ('spec' in op) op.spec = { ...op.spec, privileged: true };
+    }],
+    ['the parallelism raised', (f) => void (f.plan.rollout.parallelism = 10)],
+    ['the spec given another image', (f) => void (f.plan.spec.image = 'evil/image:1')],
+    ['a machine renamed', (f) => void (f.names.machines.m1 = 'prod-db')],
+    ['the digest removed', (f) => void delete (f as Partial<SavedPlan>).digest],
+  ];
+  for (const [what, edit] of edits) {
+    const edited: SavedPlan = JSON.parse(JSON.stringify(saved));
+    edit(edited);
+    assert.match(refusal(JSON.stringify(edited)), /^  digest: does not match the file's contents \(the file was changed after it was saved; apply runs only a plan as dockplan saved it\): plan again$/m, what);
+  }
+  // Reformatted (keys reordered, indented otherwise) is no edit.
+  const reordered = Object.fromEntries(Object.entries(JSON.parse(JSON.stringify(saved))).reverse());
+  assert.doesNotThrow(() => parsePlanFile(JSON.stringify(reordered, null, 4), 'plan.json'));
 });
 
 test('refused: a plan missing its parts, every problem listed by field', async () => {

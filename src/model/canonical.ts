@@ -20,9 +20,14 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(canonical(value));
 }
 
+/** sha256 of the value's canonical JSON, as 16 hex chars: the same for equal values whatever their key order. */
+export function canonicalHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex').slice(0, 16);
+}
+
 /** sha256 of the spec's canonical JSON: 16 hex chars, stored as the dockplan.spec.hash label. */
 export function specHash(spec: ServiceSpec): string {
-  return createHash('sha256').update(canonicalJson(spec)).digest('hex').slice(0, 16);
+  return canonicalHash(spec);
 }
 
 /**

@@ -1,9 +1,8 @@
 // What a plan saw of the cluster: the facts it rests on, kept in the plan (plain data) so that a
 // plan checked again later, or saved and applied elsewhere, can say exactly what changed since. Pure.
-import { createHash } from 'node:crypto';
 import type { ClusterState, ServiceState } from '../model/cluster.js';
 import type { ServiceSpec } from '../model/spec.js';
-import { canonicalJson } from '../model/canonical.js';
+import { canonicalHash, canonicalJson } from '../model/canonical.js';
 
 export interface ObservedMachine {
   name: string;
@@ -77,7 +76,7 @@ export function plannedState(state: string): string {
  */
 export function fingerprint(observation: Observation): string {
   const planned: Observation = { ...observation, containers: observation.containers.map((c) => ({ ...c, state: plannedState(c.state) })) };
-  return createHash('sha256').update(canonicalJson(planned)).digest('hex').slice(0, 16);
+  return canonicalHash(planned);
 }
 
 /**

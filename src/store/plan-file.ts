@@ -2,10 +2,10 @@
 // of the machines and containers it mentions, so that it prints and runs later without re-reading
 // the cluster first. Applying it goes through the same stale check as any plan: if what the plan
 // saw has changed since, it is refused, saying what changed.
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { open, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { canonicalJson } from '../model/canonical.js';
+import { canonicalHash } from '../model/canonical.js';
 import type { ClusterState } from '../model/cluster.js';
 import { SecretKey } from '../model/secret-key.js';
 import { fingerprint } from '../plan/observed.js';
@@ -91,9 +91,9 @@ export function savePlan(plan: Plan, state: Pick<ClusterState, 'machines'>, clus
  * The digest of a plan file's contents: sha256 (16 hex chars) of the canonical JSON (keys sorted)
  * of every field but `digest` itself.
  */
-export function planFileDigest(contents: Record<string, unknown>): string {
+function planFileDigest(contents: Record<string, unknown>): string {
   const { digest: _ignored, ...rest } = contents;
-  return createHash('sha256').update(canonicalJson(rest)).digest('hex').slice(0, 16);
+  return canonicalHash(rest);
 }
 
 /** The names a saved plan prints with; ids it does not name read as a short id (machines) or nothing (containers). */
